@@ -1,0 +1,25 @@
+// Every chart the program installs, pinned in one place. Upgrading a chart is a one-line change here;
+// tests then check every value the program sets against that version's upstream defaults in
+// ../shared/charts/<chart>/<version>/ (see tests/chart-values.test.ts).
+
+export interface ChartPin {
+    /** Chart name in its repository. */
+    readonly chart: string;
+    /** Exact version: never a range, so a preview shows every upgrade. */
+    readonly version: string;
+    /** Helm repository (https). */
+    readonly repo: string;
+    /** How long Helm waits for the release's workloads to become ready before rolling back. */
+    readonly timeoutSeconds: number;
+}
+
+export const CHARTS = {
+    grafana: { chart: "grafana", version: "12.11.1", repo: "https://grafana-community.github.io/helm-charts", timeoutSeconds: 600 },
+    kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts", timeoutSeconds: 900 },
+    loki: { chart: "loki", version: "18.11.0", repo: "https://grafana-community.github.io/helm-charts", timeoutSeconds: 900 },
+    tempo: { chart: "tempo", version: "2.2.4", repo: "https://grafana-community.github.io/helm-charts", timeoutSeconds: 600 },
+    tempoDistributed: { chart: "tempo-distributed", version: "3.3.0", repo: "https://grafana-community.github.io/helm-charts", timeoutSeconds: 900 },
+    alloy: { chart: "alloy", version: "1.11.1", repo: "https://grafana.github.io/helm-charts", timeoutSeconds: 300 },
+} as const satisfies Record<string, ChartPin>;
+
+export type ChartKey = keyof typeof CHARTS;

@@ -1,0 +1,195 @@
+// Reads the stack's configuration once: preset + Pulumi.<stack>.yaml overrides, validated as a whole
+// before the program registers any resource. Every problem is reported with its key, the value given
+// and what is allowed.
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { PRESETS } from "./presets";
+import { PRESET_NAMES, type PresetName, type StackConfig, configSchema } from "./schema";
+import { cpuCores, prometheusSizeBytes, quantityBytes } from "./units";
+
+/** Config keys that hold secrets: set with `pulumi config set --secret <key> <value>`. */
+export const SECRET_KEYS = ["grafanaDatabasePassword", "slackToken", "pagerdutyIntegrationKey", "smtpPassword"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+export type StackSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
+
+export interface LoadedConfig {
+    /** The Pulumi stack name. */
+    stack: string;
+    /** The validated, merged configuration. */
+    config: StackConfig;
+    /** Secret config values, as Pulumi secrets. */
+    secrets: StackSecrets;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly problems: string[], stack: string) {
+        super(`Invalid configuration for stack "${stack}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+export interface RawConfig {
+    /** Pulumi project name; config keys are shown as `<project>:<key>`. */
+    project: string;
+    stack: string;
+    /** Top-level config values as Pulumi hands them over: strings, objects as JSON. */
+    values: Record<string, string>;
+    secrets: StackSecrets;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+const isPlainObject = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key, arrays and scalars replace, and null removes a preset's value. */
+export function mergeOverrides(base: unknown, override: unknown): unknown {
+    if (override === null) return undefined;
+    if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+    const merged: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        const next = mergeOverrides(base[key], value);
+        if (next === undefined) delete merged[key];
+        else merged[key] = next;
+    }
+    return merged;
+}
+
+const show = (value: unknown) => value === undefined ? "nothing" : JSON.stringify(value);
+
+function keyName(project: string, path: PropertyKey[]): string {
+    if (path.length === 0) return project;
+    let name = `${project}:${String(path[0])}`;
+    for (const part of path.slice(1)) name += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+    return name;
+}
+
+function describeIssue(project: string, issue: z.core.$ZodIssue): string {
+    const key = keyName(project, issue.path);
+    if (issue.code === "unrecognized_keys") return `${key}: ${issue.message}`;
+    const given = "input" in issue ? issue.input : undefined;
+    const message = issue.message.startsWith("Invalid input") ? `expected a ${"expected" in issue ? String(issue.expected) : "valid value"}` : issue.message;
+    return `${key}: got ${show(given)}; ${message}`;
+}
+
+/** Checks that need several keys at once; each names the key to change. */
+function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: PropertyKey[]; given: unknown; message: string }> {
+    const problems: Array<{ path: PropertyKey[]; given: unknown; message: string }> = [];
+    const add = (path: PropertyKey[], given: unknown, message: string) => problems.push({ path, given, message });
+    const { grafana, prometheus, loki, tempo, objectStorage: storage, alerting } = config;
+
+    if (!storage && (loki.mode === "Distributed" || tempo.mode === "distributed")) {
+        add(["objectStorage"], undefined, `Loki "${loki.mode}" and Tempo "${tempo.mode}" keep their data in object storage` +
+            (config.preset === "production" ? " (production needs scalable Loki and Tempo)" : "") +
+            "; set provider (s3, gcs or azure), buckets {lokiChunks, lokiRuler, tempo} and credentials");
+    }
+    if (storage) {
+        if (storage.provider === "s3" && !storage.region && !storage.endpoint) add(["objectStorage", "region"], undefined, "expected an AWS region (or an endpoint) for provider s3");
+        if (storage.provider === "azure" && !storage.azureAccountName) add(["objectStorage", "azureAccountName"], undefined, "expected the storage account name for provider azure");
+        const { existingSecret, serviceAccountAnnotations } = storage.credentials;
+        if (Boolean(existingSecret) === Boolean(serviceAccountAnnotations)) {
+            add(["objectStorage", "credentials"], storage.credentials, "expected exactly one of existingSecret (a Secret in the namespace) or serviceAccountAnnotations (workload identity)");
+        }
+    }
+    if (tempo.mode === "distributed" && !tempo.kafka) {
+        add(["tempo", "kafka"], undefined, "Tempo 3 in distributed mode writes spans through Kafka; expected {address, topic, partitions} of an existing Kafka (MSK, Confluent, Strimzi)");
+    }
+    const haGrafana = grafana.replicas > 1 || grafana.autoscaling.enabled;
+    if (haGrafana && !grafana.database) {
+        add(["grafana", "database"], undefined, `${grafana.replicas} replicas${grafana.autoscaling.enabled ? " with autoscaling" : ""} cannot share SQLite; expected an external PostgreSQL {host, name, user, sslMode}`);
+    }
+    if (grafana.database && !secrets.grafanaDatabasePassword) {
+        add(["grafanaDatabasePassword"], undefined, "the database password is missing; run: pulumi config set --secret grafanaDatabasePassword <password>");
+    }
+    if (grafana.autoscaling.enabled && grafana.autoscaling.maxReplicas < grafana.replicas) {
+        add(["grafana", "autoscaling", "maxReplicas"], grafana.autoscaling.maxReplicas, `expected at least grafana.replicas (${grafana.replicas})`);
+    }
+    if (prometheusSizeBytes(prometheus.retentionSize) >= quantityBytes(prometheus.storageSize)) {
+        add(["prometheus", "retentionSize"], prometheus.retentionSize, `expected less than the volume (prometheus.storageSize ${prometheus.storageSize}), or Prometheus fills its disk before it deletes blocks`);
+    }
+    if (alerting.slack.enabled && !secrets.slackToken) {
+        add(["slackToken"], undefined, "Slack notifications are enabled (alerting.slack.enabled) but the bot token is missing; run: pulumi config set --secret slackToken <xoxb-token>");
+    }
+    if (alerting.pagerduty.enabled && !secrets.pagerdutyIntegrationKey) {
+        add(["pagerdutyIntegrationKey"], undefined, "PagerDuty notifications are enabled (alerting.pagerduty.enabled) but the integration key is missing; run: pulumi config set --secret pagerdutyIntegrationKey <key>");
+    }
+    if (alerting.email.enabled && !grafana.smtp) {
+        add(["grafana", "smtp"], undefined, "email notifications are enabled (alerting.email.enabled) but Grafana has no SMTP relay; expected {host: \"smtp.example.com:587\", fromAddress, user}");
+    }
+    if (grafana.smtp && !secrets.smtpPassword) {
+        add(["smtpPassword"], undefined, "the SMTP password is missing; run: pulumi config set --secret smtpPassword <password>");
+    }
+    const window = alerting.maintenanceWindow;
+    if (window.startTime >= window.endTime) {
+        add(["alerting", "maintenanceWindow", "endTime"], window.endTime, `expected a time after startTime (${window.startTime})`);
+    }
+    const seen = new Set<string>();
+    config.services.forEach((service, index) => {
+        if (seen.has(service.name)) add(["services", index, "name"], service.name, "expected a unique service name (rule and dashboard UIDs derive from it)");
+        seen.add(service.name);
+    });
+    return problems;
+}
+
+function checkRequestsWithinLimits(value: unknown, path: PropertyKey[], add: (path: PropertyKey[], given: unknown, message: string) => void): void {
+    if (!isPlainObject(value)) return;
+    const { requests, limits } = value as { requests?: Record<string, string>; limits?: Record<string, string> };
+    if (isPlainObject(requests) && isPlainObject(limits) && typeof requests.cpu === "string" && typeof limits.cpu === "string") {
+        if (cpuCores(requests.cpu) > cpuCores(limits.cpu)) add([...path, "requests", "cpu"], requests.cpu, `expected at most the limit (${limits.cpu})`);
+        if (quantityBytes(requests.memory) > quantityBytes(limits.memory)) add([...path, "requests", "memory"], requests.memory, `expected at most the limit (${limits.memory})`);
+        return;
+    }
+    for (const [key, child] of Object.entries(value)) checkRequestsWithinLimits(child, [...path, key], add);
+}
+
+/** Validates raw config against the preset and schema; throws one ConfigError listing every problem. */
+export function parseStackConfig(raw: RawConfig): LoadedConfig {
+    const { project, stack } = raw;
+    const allowedKeys = [...Object.keys(configSchema.shape), ...SECRET_KEYS];
+    const overrides: Record<string, unknown> = {};
+    const problems: string[] = [];
+    for (const [key, text] of Object.entries(raw.values)) {
+        if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
+        if (!allowedKeys.includes(key)) {
+            problems.push(`${project}:${key}: unknown key; allowed keys: ${allowedKeys.join(", ")}`);
+            continue;
+        }
+        try {
+            overrides[key] = /^\s*[[{]/.test(text) ? JSON.parse(text) : text;
+        } catch {
+            problems.push(`${project}:${key}: got ${show(text)}; expected valid YAML/JSON for a structured value`);
+        }
+    }
+    const presetName = (overrides.preset ?? stack) as string;
+    if (!(PRESET_NAMES as readonly string[]).includes(presetName)) {
+        problems.push(`${project}:preset: got ${show(overrides.preset)}; stack "${stack}" is not a preset's name, so expected one of: ${PRESET_NAMES.join(", ")} (pulumi config set preset production)`);
+    }
+    if (problems.length > 0) throw new ConfigError(problems, stack);
+
+    const merged = mergeOverrides(PRESETS[presetName as PresetName], { ...overrides, preset: presetName });
+    const parsed = configSchema.safeParse(merged, { reportInput: true });
+    if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(project, issue)), stack);
+
+    const later: Array<{ path: PropertyKey[]; given: unknown; message: string }> = [];
+    checkRequestsWithinLimits(parsed.data, [], (path, given, message) => later.push({ path, given, message }));
+    later.push(...crossChecks(parsed.data, raw.secrets));
+    if (later.length > 0) {
+        throw new ConfigError(later.map((p) => `${keyName(project, p.path)}: got ${show(p.given)}; ${p.message}`), stack);
+    }
+    return { stack, config: parsed.data, secrets: raw.secrets };
+}
+
+/** Reads this stack's Pulumi config. Call once, before creating any resource. */
+export function loadStackConfig(): LoadedConfig {
+    const project = pulumi.getProject();
+    const prefix = `${project}:`;
+    const values: Record<string, string> = {};
+    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (key.startsWith(prefix)) values[key.slice(prefix.length)] = value;
+    }
+    const config = new pulumi.Config();
+    const secrets: StackSecrets = {};
+    for (const key of SECRET_KEYS) {
+        const value = config.getSecret(key);
+        if (value !== undefined) secrets[key] = value;
+    }
+    return parseStackConfig({ project, stack: pulumi.getStack(), values, secrets });
+}

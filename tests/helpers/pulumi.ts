@@ -1,0 +1,90 @@
+// Pulumi mocks for the whole test process. Imported first by every test file: mocks and config must
+// exist before any resource is constructed, and they are process-wide, so they are set exactly once.
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "observability";
+export const STACK = "dev";
+
+/** The wrapper Pulumi puts around a secret when it serializes resource inputs. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    /** Inputs as the engine would receive them; secrets stay wrapped in SECRET_SIG objects. */
+    inputs: Record<string, any>;
+}
+
+const recorded: RecordedResource[] = [];
+
+/** Secret config of the `dev` program run by tests/program.test.ts. */
+export const DEV_SECRETS = { slackToken: "xoxb-test-slack-token-7f3a", smtpPassword: "smtp-test-password-91c2" };
+
+pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(DEV_SECRETS).map(([key, value]) => [`${PROJECT}:${key}`, value])),
+    Object.keys(DEV_SECRETS).map((key) => `${PROJECT}:${key}`),
+);
+
+/** Outputs the mocked engine adds to a resource's state, as the real provider would. */
+function outputsFor(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+    const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+    switch (args.type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: "p".repeat(inputs.length ?? 16) };
+        case "grafana:oss/serviceAccountToken:ServiceAccountToken":
+            return { key: `glsa_mock_${args.name}` };
+        case "grafana:oss/dashboard:Dashboard":
+            return { url: `http://grafana.mock/d/${JSON.parse(inputs.configJson ?? "{}").uid ?? args.name}` };
+        case "grafana:oss/folder:Folder":
+            return { url: `http://grafana.mock/dashboards/f/${inputs.uid ?? args.name}` };
+        default:
+            return {};
+    }
+}
+
+pulumi.runtime.setMocks({
+    newResource(args) {
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...outputsFor(args) } };
+    },
+    call: (args) => args.inputs,
+}, PROJECT, STACK, false);
+
+/** Strips Pulumi's secret wrappers, for reading inputs. */
+export function unwrapSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value && typeof value === "object") {
+        const object = value as Record<string, unknown>;
+        if (SECRET_SIG in object) return unwrapSecrets(object.value);
+        return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+/** Resolves an Output's value (outputs of mocked resources resolve once registered). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((value) => { resolve(value); return value; }));
+}
+
+/** Waits until resource registration has gone quiet, so every child of a component is recorded. */
+export async function settle(): Promise<void> {
+    let quietRounds = 0;
+    let last = -1;
+    while (quietRounds < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        quietRounds = recorded.length === last ? quietRounds + 1 : 0;
+        last = recorded.length;
+    }
+}
+
+/** Runs `build`, waits for registration to settle, and returns the resources it registered. */
+export async function captureResources(build: () => unknown): Promise<RecordedResource[]> {
+    const start = recorded.length;
+    build();
+    await settle();
+    return recorded.slice(start);
+}
+
+export function allRecorded(): readonly RecordedResource[] {
+    return recorded;
+}
