@@ -1,0 +1,39 @@
+// The committed stacks (Pulumi.<stack>.yaml on top of their presets) loaded the way Pulumi would hand
+// them to the program, with test secrets for the keys that stacks set with `pulumi config set --secret`.
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { type LoadedConfig, type RawConfig, type SecretKey, parseStackConfig } from "../../stacks/config";
+import { PROJECT } from "./pulumi";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const STACK_NAMES = ["dev", "staging", "production"] as const;
+
+/** Distinctive values, so tests can prove none of them leaks as plain text. */
+export const TEST_SECRET_VALUES: Record<SecretKey, string> = {
+    grafanaDatabasePassword: "db-secret-3e1f9a7c",
+    slackToken: "xoxb-slack-secret-b52d",
+    pagerdutyIntegrationKey: "pd-secret-key-c81e",
+    smtpPassword: "smtp-secret-77af",
+};
+
+/** A stack file's config as Pulumi passes it: top-level keys without the project prefix, objects as JSON. */
+export function stackFileValues(stack: string): Record<string, string> {
+    const file = parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+    const values: Record<string, string> = {};
+    for (const [key, value] of Object.entries(file.config ?? {})) {
+        if (!key.startsWith(`${PROJECT}:`)) continue;
+        values[key.slice(PROJECT.length + 1)] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return values;
+}
+
+export function testSecrets(keys: readonly SecretKey[] = Object.keys(TEST_SECRET_VALUES) as SecretKey[]): RawConfig["secrets"] {
+    return Object.fromEntries(keys.map((key) => [key, pulumi.secret(TEST_SECRET_VALUES[key])]));
+}
+
+/** Loads a committed stack, optionally with extra raw overrides (`{ loki: '{"retention":"1d"}' }`). */
+export function loadStack(stack: string, overrides: Record<string, string> = {}, secrets = testSecrets()): LoadedConfig {
+    return parseStackConfig({ project: PROJECT, stack, values: { ...stackFileValues(stack), ...overrides }, secrets });
+}
