@@ -1,0 +1,12 @@
+// Names of the SLI recording rules every service with an SLO gets. Prometheus evaluates them; the
+// burn-rate alerts and the SLO dashboards read them, so the names are shared from this one place.
+
+/** Windows of the Google SRE workbook's multi-window, multi-burn-rate alerts. */
+export const SLO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
+export type SloWindow = (typeof SLO_WINDOWS)[number];
+
+/** Share of requests that failed (5xx) over `window`; labels: namespace, service. */
+export const errorRatioRecord = (window: SloWindow) => `slo:sli_error:ratio_rate${window}`;
+
+/** Share of requests slower than the service's latency threshold over `window`; labels: namespace, service. */
+export const slowRatioRecord = (window: SloWindow) => `slo:sli_slow:ratio_rate${window}`;
