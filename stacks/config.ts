@@ -37,6 +37,9 @@ export interface RawConfig {
     secrets: StackSecrets;
 }
 
+/** Top-level keys whose value is a plain string; every other key holds a map or a list. */
+const PLAIN_STRING_KEYS = ["preset", "namespace"];
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const isPlainObject = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -152,10 +155,14 @@ export function parseStackConfig(raw: RawConfig): LoadedConfig {
             problems.push(`${project}:${key}: unknown key; allowed keys: ${allowedKeys.join(", ")}`);
             continue;
         }
+        if (PLAIN_STRING_KEYS.includes(key)) {
+            overrides[key] = text;
+            continue;
+        }
         try {
-            overrides[key] = /^\s*[[{]/.test(text) ? JSON.parse(text) : text;
+            overrides[key] = JSON.parse(text);
         } catch {
-            problems.push(`${project}:${key}: got ${show(text)}; expected valid YAML/JSON for a structured value`);
+            problems.push(`${project}:${key}: got ${show(text)}; expected a structured value (a YAML map or list in Pulumi.<stack>.yaml)`);
         }
     }
     const presetName = (overrides.preset ?? stack) as string;

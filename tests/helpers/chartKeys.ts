@@ -73,8 +73,20 @@ const isMap = (value: unknown): value is Record<string, unknown> => typeof value
 /** A default under which the chart takes free-form content. */
 const isOpen = (value: unknown) => value === null || Array.isArray(value) || (isMap(value) && Object.keys(value).length === 0);
 
+function hasDefault(defaults: unknown, dottedPath: string): boolean {
+    let node = defaults;
+    for (const part of dottedPath.split(".")) {
+        if (!isMap(node) || !(part in node)) return false;
+        node = node[part];
+    }
+    return true;
+}
+
+/** Below a path a template reads but the defaults leave out (the template takes the whole subtree). */
 function isReadBelow(reference: ChartReference, keyPath: string): boolean {
-    for (const read of reference.templatePaths) if (keyPath.startsWith(`${read}.`)) return true;
+    for (const read of reference.templatePaths) {
+        if (keyPath.startsWith(`${read}.`) && !hasDefault(reference.defaults, read)) return true;
+    }
     return false;
 }
 

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { type LoadedConfig, type RawConfig, type SecretKey, parseStackConfig } from "../../stacks/config";
+import { type LoadedConfig, type RawConfig, type SecretKey, mergeOverrides, parseStackConfig } from "../../stacks/config";
 import { PROJECT } from "./pulumi";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -20,7 +20,9 @@ export const TEST_SECRET_VALUES: Record<SecretKey, string> = {
 
 /** A stack file's config as Pulumi passes it: top-level keys without the project prefix, objects as JSON. */
 export function stackFileValues(stack: string): Record<string, string> {
-    const file = parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+    const stackFile = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(stackFile)) return {};
+    const file = parse(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> };
     const values: Record<string, string> = {};
     for (const [key, value] of Object.entries(file.config ?? {})) {
         if (!key.startsWith(`${PROJECT}:`)) continue;
@@ -33,7 +35,20 @@ export function testSecrets(keys: readonly SecretKey[] = Object.keys(TEST_SECRET
     return Object.fromEntries(keys.map((key) => [key, pulumi.secret(TEST_SECRET_VALUES[key])]));
 }
 
-/** Loads a committed stack, optionally with extra raw overrides (`{ loki: '{"retention":"1d"}' }`). */
+/**
+ * Loads a committed stack with `overrides` edited into its file, as a user would edit Pulumi.<stack>.yaml:
+ * maps merge key by key and null deletes (`{ objectStorage: '{"region":null}' }` removes one key).
+ */
 export function loadStack(stack: string, overrides: Record<string, string> = {}, secrets = testSecrets()): LoadedConfig {
-    return parseStackConfig({ project: PROJECT, stack, values: { ...stackFileValues(stack), ...overrides }, secrets });
+    const values = stackFileValues(stack);
+    for (const [key, text] of Object.entries(overrides)) {
+        const edited = key in values ? mergeOverrides(parseJson(values[key]), parseJson(text)) : parseJson(text);
+        if (edited === undefined) delete values[key];
+        else values[key] = typeof edited === "string" ? edited : JSON.stringify(edited);
+    }
+    return parseStackConfig({ project: PROJECT, stack, values, secrets });
+}
+
+function parseJson(text: string): unknown {
+    try { return JSON.parse(text); } catch { return text; }
 }

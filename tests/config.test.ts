@@ -1,0 +1,111 @@
+import "./helpers/pulumi";
+import * as assert from "assert";
+import { ConfigError, mergeOverrides } from "../stacks/config";
+import { PRESETS } from "../stacks/presets";
+import { STACK_NAMES, loadStack, testSecrets } from "./helpers/stacks";
+
+/** Runs the loader and returns its error message (the test fails when the config is accepted). */
+function rejection(stack: string, overrides: Record<string, unknown>, secrets = testSecrets()): string {
+    const raw = Object.fromEntries(Object.entries(overrides).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    try {
+        loadStack(stack, raw, secrets);
+    } catch (error) {
+        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+        return error.message;
+    }
+    assert.fail(`config was accepted: ${JSON.stringify(overrides)}`);
+}
+
+interface BadConfig {
+    what: string;
+    stack?: string;
+    overrides: Record<string, unknown>;
+    secrets?: ReturnType<typeof testSecrets>;
+    /** Fragments the one message must contain: the key, the value given, what is allowed. */
+    expect: string[];
+}
+
+const BAD_CONFIGS: BadConfig[] = [
+    { what: "wrong type", overrides: { grafana: { replicas: "two" } }, expect: ["observability:grafana.replicas", '"two"', "integer ≥ 1"] },
+    { what: "unknown top-level key", overrides: { lokii: { retention: "1d" } }, expect: ["observability:lokii", "unknown key", "allowed keys: preset, namespace"] },
+    { what: "unknown nested key", overrides: { loki: { retenion: "1d" } }, expect: ["observability:loki", '"retenion"', "allowed keys: mode, retention"] },
+    { what: "negative replicas", overrides: { grafana: { replicas: -1 } }, expect: ["observability:grafana.replicas", "-1", "integer ≥ 1"] },
+    { what: "zero replicas", overrides: { prometheus: { replicas: 0 } }, expect: ["observability:prometheus.replicas", "got 0", "integer ≥ 1"] },
+    { what: "malformed duration", overrides: { loki: { retention: "abc" } }, expect: ["observability:loki.retention", '"abc"', 'duration such as "30s"'] },
+    { what: "zero duration", overrides: { prometheus: { retention: "0d" } }, expect: ["observability:prometheus.retention", '"0d"', "longer than zero"] },
+    { what: "malformed size", overrides: { prometheus: { storageSize: "10 GB" } }, expect: ["observability:prometheus.storageSize", '"10 GB"', 'size such as "512Mi"'] },
+    { what: "zero size", overrides: { loki: { storageSize: "0Gi" } }, expect: ["observability:loki.storageSize", '"0Gi"', "above zero"] },
+    { what: "Kubernetes unit in a Prometheus size", overrides: { prometheus: { retentionSize: "40Gi" } }, expect: ["observability:prometheus.retentionSize", '"40Gi"', "Prometheus' format"] },
+    { what: "malformed CPU", overrides: { grafana: { resources: { requests: { cpu: "half" } } } }, expect: ["observability:grafana.resources.requests.cpu", '"half"', "CPU quantity"] },
+    { what: "requests above limits", overrides: { tempo: { resources: { requests: { memory: "4Gi" } } } }, expect: ["observability:tempo.resources.requests.memory", '"4Gi"', "at most the limit (1Gi)"] },
+    { what: "retention size not below the volume", overrides: { prometheus: { retentionSize: "6GB" } }, expect: ["observability:prometheus.retentionSize", '"6GB"', "storageSize 5Gi"] },
+    { what: "unknown storage provider", stack: "production", overrides: { objectStorage: { provider: "minio" } }, expect: ["observability:objectStorage.provider", '"minio"', "s3, gcs, azure"] },
+    { what: "production without object storage", stack: "production", overrides: { objectStorage: null }, expect: ["observability:objectStorage", "production needs scalable Loki and Tempo", "provider (s3, gcs or azure)"] },
+    { what: "s3 without region or endpoint", stack: "production", overrides: { objectStorage: { region: null } }, expect: ["observability:objectStorage.region", "AWS region"] },
+    { what: "both credential sources", stack: "production", overrides: { objectStorage: { credentials: { existingSecret: "s3-keys" } } }, expect: ["observability:objectStorage.credentials", "exactly one of existingSecret"] },
+    { what: "distributed Tempo without Kafka", stack: "production", overrides: { tempo: { kafka: null } }, expect: ["observability:tempo.kafka", "Kafka", "{address, topic, partitions}"] },
+    { what: "HA Grafana without a database", overrides: { grafana: { replicas: 2 } }, expect: ["observability:grafana.database", "2 replicas", "external PostgreSQL"] },
+    { what: "autoscaled Grafana without a database", overrides: { grafana: { autoscaling: { enabled: true, maxReplicas: 3 } } }, expect: ["observability:grafana.database", "autoscaling"] },
+    { what: "Slack enabled without its token", stack: "staging", overrides: {}, secrets: testSecrets(["smtpPassword"]), expect: ["observability:slackToken", "pulumi config set --secret slackToken"] },
+    { what: "PagerDuty enabled without its key", stack: "production", overrides: {}, secrets: testSecrets(["slackToken", "smtpPassword", "grafanaDatabasePassword"]), expect: ["observability:pagerdutyIntegrationKey", "pulumi config set --secret pagerdutyIntegrationKey"] },
+    { what: "database without its password", stack: "production", overrides: {}, secrets: testSecrets(["slackToken", "smtpPassword", "pagerdutyIntegrationKey"]), expect: ["observability:grafanaDatabasePassword", "pulumi config set --secret grafanaDatabasePassword"] },
+    { what: "email enabled without SMTP", overrides: { alerting: { email: { enabled: true } } }, expect: ["observability:grafana.smtp", "alerting.email.enabled"] },
+    { what: "bad hostname", overrides: { grafana: { host: "Grafana_Example" } }, expect: ["observability:grafana.host", '"Grafana_Example"', "DNS hostname"] },
+    { what: "bad namespace", overrides: { namespace: "Monitoring" }, expect: ["observability:namespace", '"Monitoring"', "Kubernetes name"] },
+    { what: "bad time zone", overrides: { alerting: { maintenanceWindow: { location: "Mars/Olympus" } } }, expect: ["observability:alerting.maintenanceWindow.location", '"Mars/Olympus"', "IANA time zone"] },
+    { what: "bad weekday", overrides: { alerting: { maintenanceWindow: { weekdays: ["funday"] } } }, expect: ["observability:alerting.maintenanceWindow.weekdays[0]", '"funday"', "monday, tuesday"] },
+    { what: "bad time of day", overrides: { alerting: { maintenanceWindow: { startTime: "2am" } } }, expect: ["observability:alerting.maintenanceWindow.startTime", '"2am"', '"HH:MM"'] },
+    { what: "window ending before it starts", overrides: { alerting: { maintenanceWindow: { startTime: "04:00", endTime: "02:00" } } }, expect: ["observability:alerting.maintenanceWindow.endTime", '"02:00"', "after startTime (04:00)"] },
+    {
+        what: "duplicate service names",
+        overrides: { services: [1, 2].map(() => ({ name: "checkout", namespace: "shop", team: "payments", availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300 })) },
+        expect: ["observability:services[1].name", '"checkout"', "unique service name"],
+    },
+    {
+        what: "SLO objective of 100%",
+        overrides: { services: [{ name: "checkout", namespace: "shop", team: "payments", availabilityObjective: 100, latencyObjective: 95, latencyThresholdMs: 300 }] },
+        expect: ["observability:services[0].availabilityObjective", "got 100", "between 0 and 100 (exclusive)"],
+    },
+    {
+        what: "SLO objective out of range",
+        overrides: { services: [{ name: "checkout", namespace: "shop", team: "payments", availabilityObjective: 99.9, latencyObjective: 150, latencyThresholdMs: 300 }] },
+        expect: ["observability:services[0].latencyObjective", "got 150", "between 0 and 100"],
+    },
+    { what: "a stack that is not a preset, with no preset set", stack: "qa", overrides: {}, expect: ["observability:preset", 'stack "qa"', "dev, staging, production"] },
+    { what: "unknown preset", overrides: { preset: "prod" }, expect: ["observability:preset", '"prod"', "dev, staging, production"] },
+];
+
+describe("stack configuration", () => {
+    it("loads every committed stack", () => {
+        for (const stack of STACK_NAMES) assert.strictEqual(loadStack(stack).config.preset, stack);
+    });
+
+    it("states only overrides in Pulumi.<stack>.yaml: presets fill in the rest", () => {
+        const staging = loadStack("staging").config;
+        assert.strictEqual(staging.grafana.host, "grafana.staging.example.com");
+        assert.deepStrictEqual(staging.prometheus.resources, PRESETS.staging.prometheus.resources);
+    });
+
+    it("merges objects key by key, replaces arrays and scalars, and removes a preset value with null", () => {
+        const base = { a: { b: 1, c: 2 }, list: [1, 2], keep: "x", drop: { y: 1 } };
+        assert.deepStrictEqual(mergeOverrides(base, { a: { c: 3 }, list: [9], drop: null }), { a: { b: 1, c: 3 }, list: [9], keep: "x" });
+    });
+
+    it("lets a stack of any name pick a preset", () => {
+        const smtp = { host: "smtp.example.com:587", fromAddress: "grafana@example.com", user: "grafana" };
+        const config = loadStack("qa", { preset: "staging", grafana: JSON.stringify({ smtp }) }).config;
+        assert.strictEqual(config.preset, "staging");
+        assert.strictEqual(config.prometheus.retention, PRESETS.staging.prometheus.retention);
+    });
+
+    it("has at least 20 distinct bad configs in its table", () => {
+        assert.ok(BAD_CONFIGS.length >= 20, `only ${BAD_CONFIGS.length}`);
+    });
+
+    for (const bad of BAD_CONFIGS) {
+        it(`rejects ${bad.what}`, () => {
+            const message = rejection(bad.stack ?? "dev", bad.overrides, bad.secrets);
+            for (const fragment of bad.expect) assert.ok(message.includes(fragment), `message lacks ${JSON.stringify(fragment)}:\n${message}`);
+        });
+    }
+});
