@@ -13,6 +13,8 @@ export interface RecordedResource {
     name: string;
     /** Inputs as the engine would receive them; secrets stay wrapped in SECRET_SIG objects. */
     inputs: Record<string, any>;
+    /** Reference (`urn::id`) of the explicit provider the resource uses, if any. */
+    provider?: string;
 }
 
 const recorded: RecordedResource[] = [];
@@ -44,7 +46,7 @@ function outputsFor(args: pulumi.runtime.MockResourceArgs): Record<string, unkno
 
 pulumi.runtime.setMocks({
     newResource(args) {
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...outputsFor(args) } };
     },
     call: (args) => args.inputs,

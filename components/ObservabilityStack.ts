@@ -1,0 +1,148 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackSecrets } from "../stacks/config";
+import type { StackConfig } from "../stacks/schema";
+import { Collector } from "./Collector";
+import { Grafana } from "./Grafana";
+import { GrafanaAlerting } from "./GrafanaAlerting";
+import { GrafanaAutomation } from "./GrafanaAutomation";
+import { GrafanaContent } from "./GrafanaContent";
+import { Loki } from "./Loki";
+import { Prometheus } from "./Prometheus";
+import { Tempo } from "./Tempo";
+
+export interface ObservabilityStackArgs {
+    /** The validated stack configuration (stacks/config.ts). */
+    config: StackConfig;
+    /** Secret config values, as Pulumi secrets. */
+    secrets: StackSecrets;
+}
+
+/** Local ports `kubectl port-forward` uses in dev, one per UI. */
+const LOCAL_PORTS = { grafana: 3000, prometheus: 9090, alertmanager: 9093, loki: 3100, tempo: 3200 } as const;
+
+/**
+ * The whole stack: a namespace, the five Helm releases wired to each other, then Grafana configured
+ * through its API (datasources, folders, dashboards, alerting).
+ */
+export class ObservabilityStack extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    public readonly grafanaUrl: pulumi.Output<string>;
+    public readonly prometheusUrl: pulumi.Output<string>;
+    public readonly lokiUrl: pulumi.Output<string>;
+    public readonly tempoUrl: pulumi.Output<string>;
+    public readonly alertmanagerUrl: pulumi.Output<string | undefined>;
+    /** Where applications send OTLP over gRPC (host:port of the collector). */
+    public readonly otlpGrpcEndpoint: pulumi.Output<string>;
+    /** Where applications send OTLP over HTTP (URL of the collector). */
+    public readonly otlpHttpEndpoint: pulumi.Output<string>;
+    public readonly grafanaAdminUser: pulumi.Output<string>;
+    public readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** `kubectl port-forward` commands to reach each UI from a laptop (useful in dev, which has no ingress). */
+    public readonly portForwardCommands: pulumi.Output<Record<string, string>>;
+    public readonly datasourceUids: pulumi.Output<Record<string, string>>;
+    public readonly folderUids: pulumi.Output<Record<string, string>>;
+    public readonly dashboardUrls: pulumi.Output<Record<string, string>>;
+    public readonly components: {
+        prometheus: Prometheus; loki: Loki; tempo: Tempo; collector: Collector; grafana: Grafana;
+        automation: GrafanaAutomation; content: GrafanaContent; alerting: GrafanaAlerting;
+    };
+
+    constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("observability:stack:ObservabilityStack", name, {}, opts);
+        const { config, secrets } = args;
+        const storageClass = config.cluster.storageClass;
+
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: config.namespace, labels: { "app.kubernetes.io/part-of": "observability" } },
+        }, { parent: this });
+        const namespaceName = namespace.metadata.name;
+        const inNamespace = { parent: this, dependsOn: [namespace] };
+
+        // kube-prometheus-stack brings the CRDs (ServiceMonitor, PrometheusRule) the other charts use.
+        const prometheus = new Prometheus(`${name}-prometheus`, {
+            namespace: namespaceName, settings: config.prometheus, cluster: config.cluster, ingress: config.ingress,
+        }, inNamespace);
+        const afterCrds = { parent: this, dependsOn: [namespace, prometheus.release] };
+
+        const loki = new Loki(`${name}-loki`, {
+            namespace: namespaceName, settings: config.loki, objectStorage: config.objectStorage, storageClass,
+        }, afterCrds);
+        const tempo = new Tempo(`${name}-tempo`, {
+            namespace: namespaceName, settings: config.tempo, objectStorage: config.objectStorage, storageClass,
+            prometheusRemoteWriteUrl: prometheus.remoteWriteUrl,
+        }, afterCrds);
+        const collector = new Collector(`${name}-collector`, {
+            namespace: namespaceName, settings: config.collector, lokiPushUrl: loki.pushUrl, tempoOtlpGrpcEndpoint: tempo.otlpGrpcEndpoint,
+        }, afterCrds);
+        const grafana = new Grafana(`${name}-grafana`, {
+            namespace: namespaceName, settings: config.grafana, ingress: config.ingress, storageClass,
+            databasePassword: secrets.grafanaDatabasePassword, smtpPassword: secrets.smtpPassword,
+        }, afterCrds);
+
+        const automation = new GrafanaAutomation(`${name}-grafana-automation`, {
+            apiUrl: grafana.apiUrl, adminUser: grafana.adminUser, adminPassword: grafana.adminPassword, grafanaRelease: grafana.release,
+        }, { parent: this });
+        const viaGrafanaApi = { parent: this, providers: [automation.provider] };
+        const content = new GrafanaContent(`${name}-grafana-content`, {
+            grafanaUrl: grafana.url,
+            prometheusUrl: prometheus.internalUrl,
+            lokiUrl: loki.internalUrl,
+            tempoUrl: tempo.internalUrl,
+            alertmanagerUrl: prometheus.alertmanagerUrl,
+            scrapeInterval: config.prometheus.scrapeInterval,
+            namespace: config.namespace,
+            services: config.services,
+        }, viaGrafanaApi);
+        const alerting = new GrafanaAlerting(`${name}-grafana-alerting`, {
+            settings: config.alerting,
+            services: config.services,
+            namespace: config.namespace,
+            slackToken: secrets.slackToken,
+            pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
+            alertsFolderUid: content.folderUids.alerts,
+            slosFolderUid: content.folderUids.slos,
+        }, { ...viaGrafanaApi, dependsOn: [prometheus.release] });
+
+        this.components = { prometheus, loki, tempo, collector, grafana, automation, content, alerting };
+        this.namespace = namespaceName;
+        this.grafanaUrl = grafana.url;
+        this.prometheusUrl = prometheus.url;
+        this.lokiUrl = loki.url;
+        this.tempoUrl = tempo.url;
+        this.alertmanagerUrl = prometheus.alertmanagerUrl;
+        this.otlpGrpcEndpoint = collector.otlpGrpcEndpoint;
+        this.otlpHttpEndpoint = collector.otlpHttpEndpoint;
+        this.grafanaAdminUser = grafana.adminUser;
+        this.grafanaAdminPassword = grafana.adminPassword;
+        this.portForwardCommands = pulumi.all({
+            grafana: grafana.internalUrl, prometheus: prometheus.internalUrl, alertmanager: prometheus.alertmanagerUrl,
+            loki: loki.internalUrl, tempo: tempo.internalUrl,
+        }).apply((urls) => portForwardCommands(urls));
+        this.datasourceUids = pulumi.output(content.datasourceUids);
+        this.folderUids = pulumi.output(content.folderUids);
+        this.dashboardUrls = content.dashboardUrls;
+
+        this.registerOutputs({
+            namespace: this.namespace, grafanaUrl: this.grafanaUrl, prometheusUrl: this.prometheusUrl, lokiUrl: this.lokiUrl,
+            tempoUrl: this.tempoUrl, alertmanagerUrl: this.alertmanagerUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint,
+            otlpHttpEndpoint: this.otlpHttpEndpoint, grafanaAdminUser: this.grafanaAdminUser, grafanaAdminPassword: this.grafanaAdminPassword,
+            portForwardCommands: this.portForwardCommands, datasourceUids: this.datasourceUids, folderUids: this.folderUids,
+            dashboardUrls: this.dashboardUrls,
+        });
+    }
+}
+
+/** `kubectl port-forward` for each in-cluster URL ("http://svc.ns.svc.cluster.local:port"). */
+export function portForwardCommands(urls: Record<keyof typeof LOCAL_PORTS, string | undefined>): Record<string, string> {
+    const commands: Record<string, string> = {};
+    for (const [ui, url] of Object.entries(urls)) {
+        if (!url) continue;
+        const { hostname, port, protocol } = new URL(url);
+        const [service, namespace] = hostname.split(".");
+        const remotePort = port || (protocol === "https:" ? "443" : "80");
+        const localPort = LOCAL_PORTS[ui as keyof typeof LOCAL_PORTS];
+        commands[ui] = `kubectl --namespace ${namespace} port-forward svc/${service} ${localPort}:${remotePort}`;
+    }
+    return commands;
+}

@@ -1,0 +1,22 @@
+// The program: read and validate the stack's config (nothing is registered if it is wrong), build the
+// stack, export what platform teams read.
+import { ObservabilityStack } from "./components/ObservabilityStack";
+import { loadStackConfig } from "./stacks/config";
+
+const { config, secrets } = loadStackConfig();
+const stack = new ObservabilityStack("observability", { config, secrets });
+
+export const namespace = stack.namespace;
+export const grafanaUrl = stack.grafanaUrl;
+export const prometheusUrl = stack.prometheusUrl;
+export const lokiUrl = stack.lokiUrl;
+export const tempoUrl = stack.tempoUrl;
+export const alertmanagerUrl = stack.alertmanagerUrl;
+export const otlpGrpcEndpoint = stack.otlpGrpcEndpoint;
+export const otlpHttpEndpoint = stack.otlpHttpEndpoint;
+export const grafanaAdminUser = stack.grafanaAdminUser;
+export const grafanaAdminPassword = stack.grafanaAdminPassword;
+export const portForwardCommands = config.preset === "dev" ? stack.portForwardCommands : undefined;
+export const datasourceUids = stack.datasourceUids;
+export const folderUids = stack.folderUids;
+export const dashboardUrls = stack.dashboardUrls;
