@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { PRESETS } from "./presets";
-import { PRESET_NAMES, type PresetName, type StackConfig, configSchema } from "./schema";
+import { LOKI_COMPONENTS, PRESET_NAMES, type PresetName, type StackConfig, TEMPO_COMPONENTS, configSchema } from "./schema";
 import { cpuCores, prometheusSizeBytes, quantityBytes } from "./units";
 
 /** Config keys that hold secrets: set with `pulumi config set --secret <key> <value>`. */
@@ -73,6 +73,12 @@ function describeIssue(project: string, issue: z.core.$ZodIssue): string {
     return `${key}: got ${show(given)}; ${message}`;
 }
 
+/** The SRE workbook's fast-burn rate (1h/5m windows), components/grafana/alerting/sloRules.ts pages at. */
+const FAST_BURN_RATE = 14.4;
+
+/** Loki components that run as one replica by design: the compactor must be unique per cluster. */
+const LOKI_SINGLETONS = new Set<string>(["compactor"]);
+
 /** Checks that need several keys at once; each names the key to change. */
 function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: PropertyKey[]; given: unknown; message: string }> {
     const problems: Array<{ path: PropertyKey[]; given: unknown; message: string }> = [];
@@ -94,6 +100,31 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     }
     if (tempo.mode === "distributed" && !tempo.kafka) {
         add(["tempo", "kafka"], undefined, "Tempo 3 in distributed mode writes spans through Kafka; expected {address, topic, partitions} of an existing Kafka (MSK, Confluent, Strimzi)");
+    }
+    if (loki.mode === "Distributed") {
+        for (const component of LOKI_COMPONENTS) {
+            const workload = loki.components[component];
+            const minimum = component === "ingester" ? 3 : LOKI_SINGLETONS.has(component) ? 1 : 2;
+            if (!workload) {
+                add(["loki", "components", component], undefined, "distributed Loki runs every component; expected {replicas, resources}");
+            } else if (workload.replicas < minimum) {
+                add(["loki", "components", component, "replicas"], workload.replicas, component === "ingester"
+                    ? "expected at least 3: every log stream is written to 3 ingesters (replication factor 3)"
+                    : "expected at least 2: one replica down must not stop the write or read path");
+            }
+        }
+    }
+    if (tempo.mode === "distributed") {
+        for (const component of TEMPO_COMPONENTS) {
+            const workload = tempo.components[component];
+            if (!workload) {
+                add(["tempo", "components", component], undefined, "distributed Tempo runs every component; expected {replicas, resources}");
+            } else if (component === "backendScheduler" && workload.replicas !== 1) {
+                add(["tempo", "components", component, "replicas"], workload.replicas, "expected 1: the chart runs exactly one backend scheduler, which owns the job list");
+            } else if ((component === "liveStore" || component === "blockBuilder") && tempo.kafka && workload.replicas !== tempo.kafka.partitions) {
+                add(["tempo", "components", component, "replicas"], workload.replicas, `expected tempo.kafka.partitions (${tempo.kafka.partitions}): one ${component} per Kafka partition`);
+            }
+        }
     }
     const haGrafana = grafana.replicas > 1 || grafana.autoscaling.enabled;
     if (haGrafana && !grafana.database) {
@@ -124,6 +155,15 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     if (window.startTime >= window.endTime) {
         add(["alerting", "maintenanceWindow", "endTime"], window.endTime, `expected a time after startTime (${window.startTime})`);
     }
+    // The fast-burn page fires when 14.4 × the error budget of requests fail; at or above 100% it never can.
+    const lowestObjective = Math.ceil((100 - 100 / FAST_BURN_RATE) * 100) / 100;
+    config.services.forEach((service, index) => {
+        for (const key of ["availabilityObjective", "latencyObjective"] as const) {
+            if (service[key] < lowestObjective) {
+                add(["services", index, key], service[key], `expected at least ${lowestObjective}: below it the ${FAST_BURN_RATE}× fast-burn alert would need more than 100% of requests to fail and could never page`);
+            }
+        }
+    });
     const seen = new Set<string>();
     config.services.forEach((service, index) => {
         if (seen.has(service.name)) add(["services", index, "name"], service.name, "expected a unique service name (rule and dashboard UIDs derive from it)");

@@ -20,8 +20,9 @@ const sharedAlerting: StackConfigInput["alerting"] = {
 const dev: StackConfigInput = {
     preset: "dev",
     namespace: "monitoring",
+    protectData: false,
     cluster: { managedControlPlane: false },
-    ingress: { className: "nginx" },
+    ingress: { className: "nginx", controllerNamespace: "ingress-nginx" },
     grafana: {
         replicas: 1,
         adminUser: "admin",
@@ -101,6 +102,9 @@ const staging: StackConfigInput = {
 const production: StackConfigInput = {
     ...staging,
     preset: "production",
+    // Losing the TSDB, the log and trace indexes or Grafana's database is not an acceptable side effect of
+    // a typo in a PR; lifting this is a deliberate, reviewed change (README, Operations).
+    protectData: true,
     cluster: { managedControlPlane: true },
     grafana: {
         ...staging.grafana,
@@ -152,7 +156,6 @@ const production: StackConfigInput = {
             metricsGenerator: { replicas: 2, resources: size("250m", "512Mi", "1", "2Gi") },
             backendScheduler: { replicas: 1, resources: size("100m", "128Mi", "500m", "512Mi") },
             backendWorker: { replicas: 2, resources: size("250m", "512Mi", "1", "2Gi") },
-            gateway: { replicas: 2, resources: size("100m", "64Mi", "500m", "256Mi") },
         },
         limits: { maxBytesPerTrace: 20_000_000, ingestionRateLimitBytes: 30_000_000, ingestionBurstSizeBytes: 60_000_000 },
     },

@@ -63,9 +63,10 @@ export type Workload = z.infer<typeof workload>;
 export const LOKI_COMPONENTS = [
     "distributor", "ingester", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "gateway",
 ] as const;
+/** Tempo 3's workloads. No gateway: Grafana and the collector reach the query-frontend and distributor directly. */
 export const TEMPO_COMPONENTS = [
     "distributor", "liveStore", "blockBuilder", "querier", "queryFrontend", "metricsGenerator",
-    "backendScheduler", "backendWorker", "gateway",
+    "backendScheduler", "backendWorker",
 ] as const;
 
 export const configSchema = section({
@@ -73,6 +74,11 @@ export const configSchema = section({
     preset: z.enum(PRESET_NAMES, { error: `expected one of: ${PRESET_NAMES.join(", ")}` }),
     /** Namespace the program creates and installs everything into. */
     namespace: k8sName,
+    /**
+     * Protect the releases that hold data (Prometheus, Loki, Tempo, Grafana) and their secrets: `pulumi
+     * destroy` and any replacing update stop with an error instead of deleting them.
+     */
+    protectData: bool,
     cluster: section({
         /** EKS/GKE/AKS hide the scheduler, controller manager and etcd: do not scrape or alert on them. */
         managedControlPlane: bool,
@@ -83,6 +89,8 @@ export const configSchema = section({
         className: k8sName,
         /** cert-manager ClusterIssuer that signs the TLS certificates of every configured host. */
         clusterIssuer: k8sName.optional(),
+        /** Namespace of the ingress controller's pods: the only namespace the NetworkPolicies let reach Grafana's UI. */
+        controllerNamespace: k8sName,
     }),
     /** Object storage shared by Loki and Tempo (required by their scalable modes). */
     objectStorage: section({
@@ -158,8 +166,14 @@ export const configSchema = section({
     tempo: section({
         mode: z.enum(["monolithic", "distributed"], { error: "expected monolithic or distributed" }),
         retention: duration,
+        /** Persistent volume of the single binary (monolithic); distributed Tempo keeps traces in object storage. */
         storageSize: bytes,
+        /** The single binary's resources (monolithic). */
         resources,
+        /**
+         * Per-component replicas and resources (distributed; all of them required). Live-stores and block-builders
+         * run one replica per Kafka partition, whatever their `replicas` say; there is exactly one backendScheduler.
+         */
         components: z.partialRecord(z.enum(TEMPO_COMPONENTS, { error: `expected one of: ${TEMPO_COMPONENTS.join(", ")}` }), workload),
         /** Existing Kafka that Tempo 3's distributors write to (distributed mode). */
         kafka: section({
