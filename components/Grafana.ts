@@ -143,6 +143,9 @@ export function grafanaValues(namespace: string, args: GrafanaArgs): Record<stri
         persistence: {
             enabled: settings.persistence.enabled,
             size: settings.persistence.size,
+            // Helm leaves the claim behind on uninstall: dashboards saved in the UI, plugins and (without
+            // an external database) Grafana's SQLite survive a reinstall.
+            annotations: { "helm.sh/resource-policy": "keep" },
             ...(storageClass ? { storageClassName: storageClass } : {}),
         },
         // The chown init container runs only with persistence; it gets the smallest sensible budget.

@@ -1,4 +1,4 @@
-import { SECRET_SIG, type RecordedResource, captureResources, unwrapSecrets, valueOf } from "./helpers/pulumi";
+import { SECRET_SIG, type RecordedResource, captureResources, isSecret, unwrapSecrets, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
 import { Grafana, type GrafanaArgs } from "../components/Grafana";
@@ -93,6 +93,8 @@ describe("Grafana", () => {
         assert.strictEqual(await valueOf(grafana.url), "http://grafana.monitoring.svc.cluster.local");
         assert.strictEqual(await valueOf(grafana.apiUrl), "http://localhost:3000");
         assert.strictEqual(values.persistence.enabled, true);
+        // An uninstall must not take the SQLite database (dev keeps its state there) with it.
+        assert.strictEqual(values.persistence.annotations["helm.sh/resource-policy"], "keep");
     });
 
     it("staging: ingress with the host, TLS and the cert-manager issuer; secure cookies; external URL", async () => {
@@ -148,7 +150,7 @@ describe("Grafana", () => {
 
     it("exports the admin password only as a secret", async () => {
         const password = built.dev.grafana.adminPassword;
-        assert.strictEqual(await password.isSecret, true);
+        assert.strictEqual(await isSecret(password), true);
     });
 
     it("uses the configured storage class for its volume", async () => {

@@ -69,6 +69,11 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 /** Waits until resource registration has gone quiet, so every child of a component is recorded. */
+/** Whether Pulumi marks the output secret (encrypted in state, masked in logs and `pulumi stack output`). */
+export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
+    return pulumi.isSecret(output);
+}
+
 export async function settle(): Promise<void> {
     let quietRounds = 0;
     let last = -1;
