@@ -1,0 +1,98 @@
+// Every alert rule the program provisions, as data: the guide's service-health rules, the stack's own
+// health (stackRules.ts) and per-service SLO burn rates (sloRules.ts). ruleGroups.ts renders the same
+// definitions into Grafana rule groups and into a Prometheus rules file that `promtool test rules` runs.
+//
+// Each rule travels with the synthetic series that make it fire and stay silent (`RuleCase`): a rule
+// cannot be added without them, and tests/promtool-rules.test.ts runs every one through promtool.
+import type { StackConfig } from "../../../stacks/schema";
+import { durationSeconds } from "../../../stacks/units";
+import { sloRuleGroups } from "./sloRules";
+import { serviceHealthRules } from "./serviceRules";
+import { stackHealthRules } from "./stackRules";
+
+export type Severity = "critical" | "warning";
+
+export interface AlertRuleDefinition {
+    /** Fixed UID (letters, digits, "-", "_"; at most 40 characters): silences and links refer to it. */
+    uid: string;
+    /** The rule's name; it becomes the `alertname` label. */
+    title: string;
+    /** PromQL for the Prometheus datasource; one series per alert instance. */
+    expr: string;
+    /** How each series of `expr` is compared with `threshold`. */
+    comparison: "gt" | "lt";
+    threshold: number;
+    /** How long the comparison must hold before the alert fires, e.g. "5m". */
+    for: string;
+    severity: Severity;
+    /** Team the alert routes to: the service's team, "platform" for the stack itself. */
+    team: string;
+    /** Annotations may use `{{ $labels.<name> }}` only: Grafana and Prometheus expand that the same way. */
+    summary: string;
+    description: string;
+    runbookUrl: string;
+    /** State when `expr` returns nothing; "OK" where no series simply means nothing to report. */
+    noDataState: "NoData" | "Alerting" | "OK";
+    execErrState: "Error" | "Alerting" | "OK";
+}
+
+export interface RuleGroupDefinition {
+    name: string;
+    folder: "alerts" | "slos";
+    /** Evaluation interval, e.g. "1m". */
+    interval: string;
+    rules: AlertRuleDefinition[];
+}
+
+export interface AlertRuleInput {
+    /** The stack's namespace: stack-health rules select its components by it. */
+    namespace: string;
+    /** Services with SLOs: burn-rate alerts each. */
+    services: StackConfig["services"];
+    /** Managed control planes (EKS/GKE/AKS) are not scraped, so their components cannot be alerted on. */
+    managedControlPlane: boolean;
+}
+
+/** One input series of a promtool test: a series selector and one sample a minute in promtool's notation. */
+export interface SyntheticSeries { series: string; values: string }
+
+/** At `at` (time after the series start), exactly these alerts fire; an empty list means silence. */
+export interface AlertCheck {
+    at: string;
+    /** Each firing alert's labels from its series (the rule's severity, team and alertname come on top). */
+    firing: Array<Record<string, string>>;
+}
+
+/** Series that drive a rule's metrics, and what the rule must do with them over time. */
+export interface RuleCase { name: string; series: SyntheticSeries[]; checks: AlertCheck[] }
+
+/** A rule with the cases that prove it: at least one check where it fires and one where it stays silent. */
+export interface TestedRule { rule: AlertRuleDefinition; cases: RuleCase[] }
+
+export interface TestedRuleGroup extends Omit<RuleGroupDefinition, "rules"> { rules: TestedRule[] }
+
+/** Every rule group with the cases of each rule. */
+export function testedRuleGroups(input: AlertRuleInput): TestedRuleGroup[] {
+    const groups: TestedRuleGroup[] = [
+        { name: "Service Health", folder: "alerts", interval: "1m", rules: serviceHealthRules(input) },
+        { name: "Observability Stack", folder: "alerts", interval: "1m", rules: stackHealthRules(input) },
+        ...sloRuleGroups(input.services),
+    ];
+    for (const group of groups) {
+        for (const { rule } of group.rules) {
+            if (durationSeconds(rule.for) % durationSeconds(group.interval) !== 0) {
+                throw new Error(`${rule.uid}: "for" ${rule.for} is not a whole number of ${group.name}'s ${group.interval} evaluations`);
+            }
+        }
+    }
+    return groups.filter((group) => group.rules.length > 0);
+}
+
+export function alertRuleGroups(input: AlertRuleInput): RuleGroupDefinition[] {
+    return testedRuleGroups(input).map(({ rules, ...group }) => ({ ...group, rules: rules.map((tested) => tested.rule) }));
+}
+
+/** The cases of every rule, by rule UID. */
+export function alertRuleCases(input: AlertRuleInput): Record<string, RuleCase[]> {
+    return Object.fromEntries(testedRuleGroups(input).flatMap((group) => group.rules.map(({ rule, cases }) => [rule.uid, cases])));
+}

@@ -1,0 +1,79 @@
+// Which dashboards exist, where they live, and the one function that turns a definition into a
+// `grafana.oss.Dashboard`. Definitions are typed foundation-SDK builders; nobody writes dashboard JSON.
+import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import * as pulumi from "@pulumi/pulumi";
+import * as grafana from "@pulumiverse/grafana";
+import type { StackConfig } from "../../../stacks/schema";
+import type { FolderKey } from "../folders";
+import { DASHBOARD_UIDS, sloDashboardUid } from "../uids";
+import { kubernetesDashboard } from "./kubernetes";
+import { serviceOverviewDashboard } from "./serviceOverview";
+import { sloDashboard } from "./slo";
+import { stackHealthDashboard } from "./stackHealth";
+
+export interface DashboardDefinition {
+    /** Key of the dashboard in the `dashboardUrls` output. */
+    key: string;
+    /** Fixed UID: links and bookmarks keep working across deployments. */
+    uid: string;
+    folder: FolderKey;
+    build: () => dashboard.DashboardBuilder;
+}
+
+export interface DashboardInputs {
+    /** The stack's namespace: the stack-health panels select its components by it. */
+    namespace: string;
+    /** Services with SLOs: one SLO dashboard each. */
+    services: StackConfig["services"];
+}
+
+export function dashboardDefinitions(inputs: DashboardInputs): DashboardDefinition[] {
+    return [
+        { key: "serviceOverview", uid: DASHBOARD_UIDS.serviceOverview, folder: "services", build: serviceOverviewDashboard },
+        { key: "stackHealth", uid: DASHBOARD_UIDS.stackHealth, folder: "stack", build: () => stackHealthDashboard(inputs.namespace) },
+        { key: "kubernetes", uid: DASHBOARD_UIDS.kubernetes, folder: "kubernetes", build: kubernetesDashboard },
+        ...inputs.services.map((service): DashboardDefinition => ({
+            key: `slo/${service.namespace}/${service.name}`,
+            uid: sloDashboardUid(service),
+            folder: "slos",
+            build: () => sloDashboard(service),
+        })),
+    ];
+}
+
+const REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/**
+ * The dashboard model as Grafana stores it: fixed UID, an annotation list, panel ids in layout order and
+ * query refIds per panel, so the same definition always renders to the same text (no spurious diffs).
+ */
+export function renderDashboardJson(definition: DashboardDefinition): string {
+    const model = definition.build().uid(definition.uid).build();
+    // Grafana expects `annotations.list` and adds its built-in annotation query to it on load.
+    model.annotations = { ...model.annotations, list: model.annotations?.list ?? [] };
+    let nextId = 1;
+    const number = (panel: dashboard.Panel | dashboard.RowPanel) => {
+        panel.id = nextId++;
+        if ("targets" in panel && panel.targets) {
+            panel.targets.forEach((target, index) => { (target as { refId?: string }).refId ??= REF_IDS[index]; });
+        }
+        if (panel.type === "row") (panel as dashboard.RowPanel).panels.forEach(number);
+    };
+    (model.panels ?? []).forEach(number);
+    return JSON.stringify(model);
+}
+
+/** Creates every dashboard in its folder, overwriting whatever a person saved over it in the UI. */
+export function createDashboards(
+    name: string,
+    definitions: readonly DashboardDefinition[],
+    folderUids: Record<FolderKey, pulumi.Input<string>>,
+    opts: pulumi.CustomResourceOptions,
+): Map<DashboardDefinition, grafana.oss.Dashboard> {
+    return new Map(definitions.map((definition) => [definition, new grafana.oss.Dashboard(`${name}-dashboard-${definition.uid}`, {
+        configJson: renderDashboardJson(definition),
+        folder: folderUids[definition.folder],
+        overwrite: true,
+        message: "Managed by Pulumi (observability-as-code)",
+    }, opts)]));
+}

@@ -1,0 +1,59 @@
+// "Service overview" (the reference guide's Dashboard as Code): RED metrics, latency with exemplars,
+// the service's logs and its failing or slow traces, for one namespace/service picked from variables.
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import * as units from "@grafana/grafana-foundation-sdk/units";
+import { LOG_LABELS } from "../datasources";
+import {
+    WIDTH, labelValuesVariable, logsPanel, promQuery, row, statPanel, timeSeries, tracesPanel,
+} from "./panels";
+
+/** The HTTP server metrics every service exposes (Prometheus client conventions). */
+export const HTTP_METRICS = {
+    requests: "http_requests_total",
+    durationBucket: "http_request_duration_seconds_bucket",
+    /** Labels: the service's namespace and name, and the HTTP status code. */
+    labels: { namespace: "namespace", service: "service", status: "status" },
+} as const;
+
+const { labels } = HTTP_METRICS;
+const selected = `${labels.namespace}="$namespace", ${labels.service}="$service"`;
+const requestRate = (extra = "") => `sum(rate(${HTTP_METRICS.requests}{${selected}${extra}}[$__rate_interval]))`;
+const latency = (quantile: number) =>
+    `histogram_quantile(${quantile}, sum by (le) (rate(${HTTP_METRICS.durationBucket}{${selected}}[$__rate_interval])))`;
+
+/** Above this share of 5xx responses the error rate turns yellow, then red (percent). */
+const ERROR_RATE_STEPS = { warning: 1, critical: 5 } as const;
+/** Latency colours (seconds), as in the reference guide. */
+const LATENCY_STEPS = { warning: 0.5, critical: 1 } as const;
+/** A trace worth a look: it failed, or it took longer than this. */
+const SLOW_TRACE = "500ms";
+
+export function serviceOverviewDashboard(): dashboard.DashboardBuilder {
+    return new dashboard.DashboardBuilder("Service Overview")
+        .tags(["service", "overview"])
+        .timezone("browser")
+        .refresh("30s")
+        .time({ from: "now-1h", to: "now" })
+        .withVariable(labelValuesVariable("namespace", labels.namespace, HTTP_METRICS.requests, "Namespace"))
+        .withVariable(labelValuesVariable("service", labels.service, `${HTTP_METRICS.requests}{${labels.namespace}="$namespace"}`, "Service"))
+        .withRow(row("Requests"))
+        .withPanel(statPanel("Error rate", units.Percent,
+            promQuery(`100 * ${requestRate(`, ${labels.status}=~"5.."`)} / ${requestRate()}`),
+            { steps: [[null, "green"], [ERROR_RATE_STEPS.warning, "yellow"], [ERROR_RATE_STEPS.critical, "red"]], decimals: 2,
+                width: WIDTH.third, description: "Share of requests answered with a 5xx status." }))
+        .withPanel(statPanel("P95 latency", units.Seconds, promQuery(latency(0.95)),
+            { steps: [[null, "green"], [LATENCY_STEPS.warning, "yellow"], [LATENCY_STEPS.critical, "red"]], width: WIDTH.third }))
+        .withPanel(statPanel("P99 latency", units.Seconds, promQuery(latency(0.99)),
+            { steps: [[null, "green"], [LATENCY_STEPS.warning, "yellow"], [LATENCY_STEPS.critical, "red"]], width: WIDTH.third }))
+        .withPanel(timeSeries("Request rate by status", units.RequestsPerSecond, [
+            promQuery(`sum by (${labels.status}) (rate(${HTTP_METRICS.requests}{${selected}}[$__rate_interval]))`, { legend: `{{${labels.status}}}` }),
+        ], { stacked: true }))
+        .withPanel(timeSeries("Latency (P95, P99)", units.Seconds, [
+            promQuery(latency(0.95), { legend: "P95", exemplar: true }),
+            promQuery(latency(0.99), { legend: "P99", exemplar: true }),
+        ], { min: 0, description: "Exemplar dots link to the trace of that request in Tempo." }))
+        .withRow(row("Logs and traces"))
+        .withPanel(logsPanel("Logs", `{${LOG_LABELS.namespace}="$namespace", ${LOG_LABELS.service}="$service"}`))
+        .withPanel(tracesPanel(`Traces that failed or took longer than ${SLOW_TRACE}`,
+            `{resource.service.name="$service" && (status = error || duration > ${SLOW_TRACE})}`));
+}

@@ -1,0 +1,196 @@
+// Every datasource Grafana gets, and every link between them, in one place: read it like a provisioning
+// file. Key names follow Grafana 13's own settings types (cited per interface): Grafana ignores a
+// misspelt jsonData key without a word, so tests pin each link to the datasource it must reach.
+import * as pulumi from "@pulumi/pulumi";
+import * as grafana from "@pulumiverse/grafana";
+import { DATASOURCE_UIDS } from "./uids";
+
+export type DatasourceKey = keyof typeof DATASOURCE_UIDS;
+
+/** Where an exemplar's trace id links: `ExemplarTraceIdDestination`, packages/grafana-prometheus/src/types.ts. */
+interface ExemplarTraceIdDestination { name: string; datasourceUid: string; urlDisplayLabel?: string }
+
+/** `PromOptions`, packages/grafana-prometheus/src/types.ts. */
+interface PrometheusJsonData {
+    httpMethod: "POST" | "GET";
+    /** The scrape interval: the smallest step Grafana asks for, and the base of `$__rate_interval`. */
+    timeInterval: string;
+    prometheusType: "Prometheus";
+    exemplarTraceIdDestinations: ExemplarTraceIdDestination[];
+}
+
+/** `DerivedFieldConfig`, public/app/plugins/datasource/loki/types.ts. */
+interface DerivedField {
+    name: string;
+    /** A regex over the log line (`regex`), or over label and structured-metadata names (`label`). */
+    matcherType: "regex" | "label";
+    matcherRegex: string;
+    /** With `datasourceUid`, the query run in that datasource: here the matched trace id. */
+    url: string;
+    datasourceUid: string;
+    urlDisplayLabel?: string;
+}
+
+/** `LokiOptions`, public/app/plugins/datasource/loki/types.ts (`maxLines` is a string there). */
+interface LokiJsonData { maxLines: string; derivedFields: DerivedField[] }
+
+interface TagMapping { key: string; value?: string }
+
+/**
+ * `TempoJsonData` (public/app/plugins/datasource/tempo/types.ts) with the trace links of
+ * `@grafana/o11y-ds-frontend` (TraceToLogsOptionsV2, TraceToMetricsOptions). Grafana 13 dropped the
+ * old `lokiSearch` setting with the Loki search tab, so it is deliberately absent.
+ */
+interface TempoJsonData {
+    tracesToLogsV2: {
+        datasourceUid: string;
+        tags: TagMapping[];
+        spanStartTimeShift: string;
+        spanEndTimeShift: string;
+        filterByTraceID: boolean;
+        filterBySpanID: boolean;
+        customQuery: boolean;
+    };
+    tracesToMetrics: {
+        datasourceUid: string;
+        tags: TagMapping[];
+        spanStartTimeShift: string;
+        spanEndTimeShift: string;
+        /** `$__tags` expands to the mapped span attributes as label matchers. */
+        queries: Array<{ name: string; query: string }>;
+    };
+    serviceMap: { datasourceUid: string };
+    nodeGraph: { enabled: boolean };
+    search: { hide: boolean };
+}
+
+/** `AlertManagerDataSourceJsonData`, public/app/plugins/datasource/alertmanager/types.ts. */
+interface AlertmanagerJsonData {
+    implementation: "prometheus" | "mimir" | "cortex";
+    /** Grafana-managed alerts go to Grafana's own Alertmanager; this one only shows Prometheus' alerts. */
+    handleGrafanaManagedAlerts: boolean;
+}
+
+export interface DatasourceDefinition {
+    key: DatasourceKey;
+    name: string;
+    type: "prometheus" | "loki" | "tempo" | "alertmanager";
+    url: pulumi.Input<string>;
+    isDefault: boolean;
+    jsonData: PrometheusJsonData | LokiJsonData | TempoJsonData | AlertmanagerJsonData;
+}
+
+export interface DatasourceInputs {
+    prometheusUrl: pulumi.Input<string>;
+    lokiUrl: pulumi.Input<string>;
+    tempoUrl: pulumi.Input<string>;
+    /** Set exactly when the stack runs Alertmanager. */
+    alertmanagerUrl?: pulumi.Input<string | undefined>;
+    alertmanagerEnabled: boolean;
+    /** Prometheus' scrape interval, e.g. "30s". */
+    scrapeInterval: string;
+}
+
+/** Span-metrics series of Tempo's metrics-generator (service, span_name, span_kind, status_code labels). */
+export const SPAN_METRICS = {
+    calls: "traces_spanmetrics_calls_total",
+    latencyBucket: "traces_spanmetrics_latency_bucket",
+} as const;
+
+/** Loki labels the collector puts on application logs; trace links and log panels select by them. */
+export const LOG_LABELS = { namespace: "namespace", service: "app" } as const;
+
+/** OpenTelemetry resource attributes, mapped to the labels the logs and span metrics carry. */
+const TRACE_TO_LOG_TAGS: TagMapping[] = [
+    { key: "service.name", value: LOG_LABELS.service },
+    { key: "k8s.namespace.name", value: LOG_LABELS.namespace },
+];
+const TRACE_TO_METRIC_TAGS: TagMapping[] = [{ key: "service.name", value: "service" }];
+
+/** Trace ids as logfmt (`trace_id=...`) or JSON (`"traceID":"..."`) fields of a log line. */
+const TRACE_ID_IN_LINE = "(?:trace_id|traceID|traceId)[\"']?\\s*[=:]\\s*[\"']?([0-9a-fA-F]{16,32})";
+
+export function datasourceDefinitions(inputs: DatasourceInputs): DatasourceDefinition[] {
+    const { prometheus, loki, tempo } = DATASOURCE_UIDS;
+    const definitions: DatasourceDefinition[] = [
+        {
+            key: "prometheus", name: "Prometheus", type: "prometheus", url: inputs.prometheusUrl, isDefault: true,
+            jsonData: {
+                httpMethod: "POST",
+                timeInterval: inputs.scrapeInterval,
+                prometheusType: "Prometheus",
+                exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: tempo, urlDisplayLabel: "View trace" }],
+            } satisfies PrometheusJsonData,
+        },
+        {
+            key: "loki", name: "Loki", type: "loki", url: inputs.lokiUrl, isDefault: false,
+            jsonData: {
+                maxLines: "1000",
+                derivedFields: [
+                    { name: "TraceID", matcherType: "regex", matcherRegex: TRACE_ID_IN_LINE, url: "${__value.raw}", datasourceUid: tempo, urlDisplayLabel: "View trace" },
+                    // Logs sent over OTLP carry the trace id as structured metadata, not in the line.
+                    { name: "trace_id", matcherType: "label", matcherRegex: "^trace_id$", url: "${__value.raw}", datasourceUid: tempo, urlDisplayLabel: "View trace" },
+                ],
+            } satisfies LokiJsonData,
+        },
+        {
+            key: "tempo", name: "Tempo", type: "tempo", url: inputs.tempoUrl, isDefault: false,
+            jsonData: {
+                tracesToLogsV2: {
+                    datasourceUid: loki,
+                    tags: TRACE_TO_LOG_TAGS,
+                    spanStartTimeShift: "-5m",
+                    spanEndTimeShift: "5m",
+                    filterByTraceID: true,
+                    filterBySpanID: false,
+                    customQuery: false,
+                },
+                tracesToMetrics: {
+                    datasourceUid: prometheus,
+                    tags: TRACE_TO_METRIC_TAGS,
+                    spanStartTimeShift: "-5m",
+                    spanEndTimeShift: "5m",
+                    // `$__tags` goes last: PromQL accepts the trailing comma when it expands to nothing.
+                    queries: [
+                        { name: "Request rate", query: `sum(rate(${SPAN_METRICS.calls}{$__tags}[5m]))` },
+                        { name: "Error rate", query: `sum(rate(${SPAN_METRICS.calls}{status_code="STATUS_CODE_ERROR", $__tags}[5m]))` },
+                        { name: "P95 latency", query: `histogram_quantile(0.95, sum by (le) (rate(${SPAN_METRICS.latencyBucket}{$__tags}[5m])))` },
+                    ],
+                },
+                serviceMap: { datasourceUid: prometheus },
+                nodeGraph: { enabled: true },
+                search: { hide: false },
+            } satisfies TempoJsonData,
+        },
+    ];
+    if (inputs.alertmanagerEnabled) {
+        definitions.push({
+            key: "alertmanager", name: "Alertmanager", type: "alertmanager", isDefault: false,
+            url: pulumi.output(inputs.alertmanagerUrl).apply((url) => {
+                if (!url) throw new Error("Alertmanager is enabled but its URL is empty");
+                return url;
+            }),
+            jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false } satisfies AlertmanagerJsonData,
+        });
+    }
+    return definitions;
+}
+
+/** Creates one `grafana.oss.DataSource` per definition, at its fixed UID. */
+export function createDatasources(
+    name: string, definitions: readonly DatasourceDefinition[], opts: pulumi.CustomResourceOptions,
+): Partial<Record<DatasourceKey, grafana.oss.DataSource>> {
+    const created: Partial<Record<DatasourceKey, grafana.oss.DataSource>> = {};
+    for (const definition of definitions) {
+        created[definition.key] = new grafana.oss.DataSource(`${name}-datasource-${definition.key}`, {
+            name: definition.name,
+            type: definition.type,
+            uid: DATASOURCE_UIDS[definition.key],
+            url: definition.url,
+            accessMode: "proxy",
+            isDefault: definition.isDefault,
+            jsonDataEncoded: JSON.stringify(definition.jsonData),
+        }, opts);
+    }
+    return created;
+}

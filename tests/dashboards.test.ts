@@ -1,0 +1,216 @@
+import "./helpers/pulumi";
+import * as assert from "assert";
+import { dashboardDefinitions, renderDashboardJson } from "../components/grafana/dashboards";
+import { errorBudget } from "../components/grafana/dashboards/slo";
+import { LOG_LABELS } from "../components/grafana/datasources";
+import { errorRatioRecord, slowRatioRecord } from "../components/grafana/slo";
+import { DASHBOARD_UIDS, sloDashboardUid } from "../components/grafana/uids";
+import { type DashboardQuery, allPanels, dashboardQueries, queryProblems, targetsWithDatasource } from "./helpers/dashboardQueries";
+import { type BuiltContent, buildContent } from "./helpers/grafanaContent";
+import { STACK_NAMES } from "./helpers/stacks";
+
+/** Every `datasource` object anywhere in a dashboard model (panels, targets, variables, annotations). */
+function datasourceRefs(value: unknown, found: Array<{ type?: string; uid?: string }> = []): Array<{ type?: string; uid?: string }> {
+    if (Array.isArray(value)) value.forEach((item) => datasourceRefs(item, found));
+    else if (value && typeof value === "object") {
+        for (const [key, child] of Object.entries(value)) {
+            if (key === "datasource" && child && typeof child === "object") found.push(child as { type?: string; uid?: string });
+            else datasourceRefs(child, found);
+        }
+    }
+    return found;
+}
+
+const byUid = (built: BuiltContent, uid: string) => {
+    const found = built.dashboards.find((d) => d.uid === uid);
+    assert.ok(found, `no dashboard ${uid}`);
+    return found;
+};
+
+describe("dashboards", () => {
+    const built: Record<string, BuiltContent> = {};
+    before(async () => {
+        for (const stack of STACK_NAMES) built[stack] = await buildContent(stack);
+    });
+
+    for (const stack of STACK_NAMES) {
+        describe(stack, () => {
+            it("creates service overview, stack health, Kubernetes and one SLO dashboard per configured service, UIDs unique", () => {
+                const { dashboards, config } = built[stack];
+                assert.strictEqual(dashboards.length, 3 + config.services.length);
+                assert.strictEqual(new Set(dashboards.map((d) => d.uid)).size, dashboards.length);
+                for (const d of dashboards) {
+                    assert.ok(d.uid.length <= 40, `${d.uid} is longer than Grafana allows`);
+                    assert.ok(Array.isArray(d.model.annotations?.list), `${d.uid} has no annotations.list, which Grafana's loader expects`);
+                }
+            });
+
+            it("refers only to datasources this stack creates, by UID and with their type", () => {
+                const { dashboards, datasources } = built[stack];
+                for (const d of dashboards) {
+                    const refs = datasourceRefs(d.model);
+                    assert.ok(refs.length > 0, `${d.uid} names no datasource`);
+                    for (const ref of refs) {
+                        const target = datasources.find((ds) => ds.uid === ref.uid);
+                        assert.ok(target, `${d.uid} refers to datasource ${JSON.stringify(ref)}, which this stack does not create`);
+                        assert.strictEqual(ref.type, target.type, `${d.uid}: ${ref.uid} is a ${target.type} datasource`);
+                    }
+                }
+            });
+
+            it("gives every query a datasource, a refId unique in its panel, and every panel a unique id", () => {
+                for (const d of built[stack].dashboards) {
+                    for (const { panel, datasource } of targetsWithDatasource(d.model)) assert.ok(datasource?.uid, `${d.uid} / ${panel.title}`);
+                    for (const panel of allPanels(d.model)) {
+                        const refIds = (panel.targets ?? []).map((t: any) => t.refId);
+                        assert.ok(refIds.every(Boolean) && new Set(refIds).size === refIds.length, `${d.uid} / ${panel.title}: ${refIds}`);
+                    }
+                    const ids = allPanels(d.model).map((p) => p.id);
+                    assert.ok(ids.every((id) => Number.isInteger(id) && id > 0) && new Set(ids).size === ids.length, `${d.uid}: ${ids}`);
+                }
+            });
+
+            it("puts each dashboard in its folder", () => {
+                const { dashboards, folders, config } = built[stack];
+                const folderTitle = (uid: string) => folders.find((f) => f.uid === uid)?.title;
+                assert.strictEqual(folderTitle(byUid(built[stack], DASHBOARD_UIDS.serviceOverview).folder), "Services");
+                assert.strictEqual(folderTitle(byUid(built[stack], DASHBOARD_UIDS.stackHealth).folder), "Observability Stack");
+                assert.strictEqual(folderTitle(byUid(built[stack], DASHBOARD_UIDS.kubernetes).folder), "Kubernetes");
+                for (const service of config.services) assert.strictEqual(folderTitle(byUid(built[stack], sloDashboardUid(service)).folder), "SLOs");
+                for (const d of dashboards) assert.ok(folderTitle(d.folder), `${d.uid} is in folder ${d.folder}, which is not created`);
+            });
+
+            it("writes only queries that parse with Grafana's grammars, and PromQL that promtool accepts", () => {
+                const queries = built[stack].dashboards.flatMap((d) => dashboardQueries(d.model));
+                for (const language of ["promql", "logql", "traceql"] as const) {
+                    assert.ok(queries.some((q) => q.language === language), `no ${language} query was checked`);
+                }
+                assert.deepStrictEqual(queryProblems(queries), []);
+            });
+        });
+    }
+
+    it("keeps each dashboard's UID fixed across stacks", () => {
+        for (const uid of Object.values(DASHBOARD_UIDS)) {
+            for (const stack of STACK_NAMES) byUid(built[stack], uid);
+        }
+        const checkout = built.production.config.services.find((s) => s.name === "checkout")!;
+        assert.strictEqual(sloDashboardUid(checkout), sloDashboardUid({ ...checkout }));
+        assert.ok(byUid(built.staging, sloDashboardUid(checkout)) && byUid(built.production, sloDashboardUid(checkout)));
+    });
+
+    it("renders the same JSON every time (no diff without a change)", async () => {
+        const again = await buildContent("production");
+        const text = (b: BuiltContent) => Object.fromEntries(b.dashboards.map((d) => [d.uid, d.configJson]));
+        assert.deepStrictEqual(text(again), text(built.production));
+        for (const definition of dashboardDefinitions({ namespace: "monitoring", services: built.production.config.services })) {
+            assert.strictEqual(renderDashboardJson(definition), renderDashboardJson(definition));
+        }
+    });
+
+    describe("the query checker", () => {
+        const broken: Record<DashboardQuery["language"], string> = {
+            promql: "sum(rate(http_requests_total[5m])",
+            logql: '{namespace="shop"',
+            traceql: "{ resource.service.name = }",
+        };
+        for (const [language, text] of Object.entries(broken) as Array<[DashboardQuery["language"], string]>) {
+            it(`fails a dashboard with a broken ${language} query`, () => {
+                const model = structuredClone(byUid(built.production, DASHBOARD_UIDS.serviceOverview).model);
+                const queries = dashboardQueries(model);
+                const index = queries.findIndex((q) => q.language === language);
+                assert.ok(index >= 0);
+                queries[index] = { ...queries[index], text };
+                assert.ok(queryProblems(queries).some((p) => p.includes(JSON.stringify(text))), `the checker let ${text} through`);
+            });
+        }
+
+        it("fails PromQL that parses in the editor but that Prometheus refuses", () => {
+            // Valid grammar, but Prometheus only accepts rate() over a range vector.
+            const problems = queryProblems([{ where: "test", language: "promql", text: "rate(http_requests_total)" }]);
+            assert.ok(problems.some((p) => p.startsWith("promtool rejected")), problems.join("\n"));
+        });
+
+        it("refuses queries it cannot classify rather than skipping them", () => {
+            const model = { uid: "x", panels: [{ title: "p", datasource: { type: "graphite", uid: "g" }, targets: [{ target: "a.b" }] }] };
+            assert.throws(() => dashboardQueries(model), /no known datasource type/);
+        });
+    });
+
+    describe("service overview", () => {
+        const model = () => byUid(built.dev, DASHBOARD_UIDS.serviceOverview).model;
+
+        it("has namespace and service variables queried from Prometheus, the service filtered by namespace", () => {
+            const variables = model().templating.list;
+            assert.deepStrictEqual(variables.map((v: any) => [v.name, v.type, v.datasource.type]), [
+                ["namespace", "query", "prometheus"], ["service", "query", "prometheus"],
+            ]);
+            assert.match(variables[1].query, /\$namespace/);
+        });
+
+        it("shows request rate by status, error rate with 1%/5% thresholds, P95 and P99, all for the selected service", () => {
+            const panels = allPanels(model());
+            const titled = (pattern: RegExp) => panels.filter((p) => pattern.test(p.title));
+            const errorRate = titled(/^Error rate$/)[0];
+            assert.deepStrictEqual(errorRate.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value), [null, 1, 5]);
+            assert.strictEqual(errorRate.fieldConfig.defaults.unit, "percent");
+            assert.match(titled(/Request rate by status/)[0].targets[0].expr, /by \(status\)/);
+            const quantiles = panels.flatMap((p) => (p.targets ?? []).map((t: any) => t.expr)).join("\n");
+            assert.match(quantiles, /histogram_quantile\(0\.95/);
+            assert.match(quantiles, /histogram_quantile\(0\.99/);
+            for (const { target, datasource } of targetsWithDatasource(model())) {
+                if (datasource?.type === "prometheus") assert.match(target.expr, /\$service/);
+            }
+        });
+
+        it("requests exemplars on the latency graph, so points link to traces", () => {
+            const latency = allPanels(model()).find((p) => p.type === "timeseries" && /Latency/.test(p.title));
+            assert.ok(latency && latency.targets.length >= 2);
+            for (const target of latency.targets) assert.strictEqual(target.exemplar, true);
+        });
+
+        it("shows the logs of the selected namespace and service by the labels the collector sets", () => {
+            const logs = allPanels(model()).find((p) => p.type === "logs");
+            assert.strictEqual(logs.datasource.type, "loki");
+            assert.match(logs.targets[0].expr, new RegExp(`${LOG_LABELS.namespace}="\\$namespace"`));
+            assert.match(logs.targets[0].expr, new RegExp(`${LOG_LABELS.service}="\\$service"`));
+        });
+    });
+
+    describe("SLO dashboards", () => {
+        it("production: one per service, reading that service's SLI recording rules", () => {
+            const { config } = built.production;
+            assert.ok(config.services.length >= 2);
+            for (const service of config.services) {
+                const d = byUid(built.production, sloDashboardUid(service));
+                const promql = dashboardQueries(d.model).map((q) => q.text).join("\n");
+                const selector = `{namespace="${service.namespace}", service="${service.name}"}`;
+                assert.ok(promql.includes(`${errorRatioRecord("5m")}${selector}`), `${d.uid} does not read its error ratio`);
+                assert.ok(promql.includes(`${slowRatioRecord("1h")}${selector}`), `${d.uid} does not read its slow ratio`);
+                assert.ok(promql.includes(` / ${errorBudget(service.availabilityObjective)}`));
+                assert.ok(promql.includes(` / ${errorBudget(service.latencyObjective)}`));
+                assert.match(JSON.stringify(d.model), new RegExp(`${service.availabilityObjective}%`));
+            }
+        });
+
+        it("dev configures no service, so has no SLO dashboard", () => {
+            assert.ok(built.dev.dashboards.every((d) => !d.uid.startsWith("slo-")));
+        });
+
+        it("turns objectives into budgets without float noise", () => {
+            assert.strictEqual(errorBudget(99.9), "0.001");
+            assert.strictEqual(errorBudget(99.5), "0.005");
+            assert.strictEqual(errorBudget(95), "0.05");
+        });
+
+        it("keeps UIDs within 40 characters and distinct for long names", () => {
+            const long = (name: string) => ({
+                name, namespace: "a-rather-long-namespace-name", team: "t", availabilityObjective: 99, latencyObjective: 90, latencyThresholdMs: 100,
+            });
+            const services = [long("payment-authorisation-gateway"), long("payment-authorisation-gateway-v2")];
+            const uids = services.map(sloDashboardUid);
+            assert.ok(uids.every((uid) => uid.length <= 40), uids.join());
+            assert.notStrictEqual(uids[0], uids[1]);
+        });
+    });
+});
