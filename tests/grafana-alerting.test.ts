@@ -1,0 +1,196 @@
+import { type RecordedResource, SECRET_SIG, captureResources, unwrapSecrets, valueOf } from "./helpers/pulumi";
+import * as assert from "assert";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as grafana from "@pulumiverse/grafana";
+import { stringify } from "yaml";
+import { GrafanaAlerting } from "../components/GrafanaAlerting";
+import { alertRuleGroups } from "../components/grafana/alerting/rules";
+import { sloRecordingRuleGroups } from "../components/grafana/alerting/sloRecording";
+import type { StackConfig } from "../stacks/schema";
+import { TYPES, ofType, onlyOne } from "./helpers/alertRouting";
+import { runPromtool } from "./helpers/promtool";
+import { STACK_NAMES, TEST_SECRET_VALUES, loadStack } from "./helpers/stacks";
+
+const FOLDERS = { alerts: "alerts-folder-under-test", slos: "slos-folder-under-test" } as const;
+const GRAFANA_PROVIDER = "pulumi:providers:grafana";
+
+interface Built {
+    config: StackConfig;
+    alerting: GrafanaAlerting;
+    resources: RecordedResource[];
+    /** Resources constructed in the component, in order, with their options. */
+    constructed: Array<{ resource: pulumi.Resource; opts: pulumi.ResourceOptions }>;
+    /** How many resources had been constructed when the component registered its outputs, and with what. */
+    registered: Array<{ after: number; outputs: Record<string, unknown> }>;
+    providerRef: string;
+}
+
+let builds = 0;
+
+async function build(stack: string, overrides: Record<string, string> = {}): Promise<Built> {
+    const { config, secrets } = loadStack(stack, overrides);
+    const name = `alerting-${stack}-${++builds}`;
+    const constructed: Built["constructed"] = [];
+    const registered: Built["registered"] = [];
+    const record: pulumi.ResourceTransformation = ({ resource, opts }) => { constructed.push({ resource, opts }); return undefined; };
+    const original = pulumi.ComponentResource.prototype["registerOutputs"];
+    let alerting: GrafanaAlerting | undefined;
+    let provider: grafana.Provider | undefined;
+    pulumi.ComponentResource.prototype["registerOutputs"] = function (this: pulumi.ComponentResource, outputs?: pulumi.Inputs) {
+        if (this instanceof GrafanaAlerting) registered.push({ after: constructed.length, outputs: { ...(outputs as Record<string, unknown>) } });
+        return original.call(this, outputs);
+    };
+    let resources: RecordedResource[];
+    try {
+        resources = await captureResources(() => {
+            provider = new grafana.Provider(`${name}-provider`, { url: "http://grafana.test:3000", auth: "test-token" });
+            alerting = new GrafanaAlerting(name, {
+                settings: config.alerting, services: config.services, namespace: config.namespace,
+                managedControlPlane: config.cluster.managedControlPlane,
+                slackToken: secrets.slackToken, pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
+                alertsFolderUid: FOLDERS.alerts, slosFolderUid: FOLDERS.slos,
+            }, { providers: [provider], transformations: [record] });
+        });
+    } finally {
+        pulumi.ComponentResource.prototype["registerOutputs"] = original;
+    }
+    const providerRef = `${await valueOf(provider!.urn)}::${await valueOf(provider!.id)}`;
+    return { config, alerting: alerting!, resources: resources!, constructed, registered, providerRef };
+}
+
+const recordingRules = (built: Built) => ofType(built.resources, TYPES.prometheusRule);
+
+describe("GrafanaAlerting", () => {
+    const built: Record<string, Built> = {};
+    before(async () => {
+        for (const stack of STACK_NAMES) built[stack] = await build(stack);
+    });
+
+    it("stacks with services get one PrometheusRule with every service's SLO recording rules; dev, without services, gets none", () => {
+        assert.deepStrictEqual(built.dev.config.services, []);
+        assert.strictEqual(recordingRules(built.dev).length, 0);
+        for (const stack of ["staging", "production"]) {
+            const { config } = built[stack];
+            assert.ok(config.services.length > 0, `${stack} has no services`);
+            const rule = onlyOne(built[stack].resources, TYPES.prometheusRule).inputs;
+            assert.strictEqual(rule.apiVersion, "monitoring.coreos.com/v1");
+            assert.strictEqual(rule.kind, "PrometheusRule");
+            assert.strictEqual(rule.metadata.namespace, config.namespace);
+            const expected = sloRecordingRuleGroups(config.services);
+            assert.deepStrictEqual(rule.spec.groups.map((g: any) => g.name), expected.map((g) => g.name));
+            for (const [index, group] of expected.entries()) {
+                assert.deepStrictEqual(rule.spec.groups[index].rules, group.rules.map((r) => ({ record: r.record, expr: r.expr, labels: r.labels })));
+            }
+            for (const service of config.services) {
+                assert.ok(rule.spec.groups.some((g: any) => g.rules.every((r: any) => r.labels.service === service.name && r.labels.namespace === service.namespace)),
+                    `no recording group for ${service.namespace}/${service.name}`);
+            }
+        }
+    });
+
+    it("drops the PrometheusRule when a stack's services are removed", async () => {
+        const withoutServices = await build("production", { services: "[]" });
+        assert.strictEqual(recordingRules(withoutServices).length, 0);
+        assert.strictEqual(await valueOf(withoutServices.alerting.recordingRuleName), undefined);
+        assert.ok(ofType(withoutServices.resources, TYPES.ruleGroup).every((g) => g.inputs.folderUid !== FOLDERS.slos));
+    });
+
+    it("writes recording rules Prometheus accepts (promtool check rules)", () => {
+        const { spec } = onlyOne(built.production.resources, TYPES.prometheusRule).inputs;
+        const checked = runPromtool(["check", "rules", "rules.yml"], { "rules.yml": stringify(spec) });
+        assert.ok(checked.ok, checked.output);
+    });
+
+    it("records every SLO series the burn-rate alerts read", () => {
+        const { config, resources } = built.production;
+        const recorded = new Set(onlyOne(resources, TYPES.prometheusRule).inputs.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.record)));
+        const read = alertRuleGroups({ namespace: config.namespace, services: config.services, managedControlPlane: true })
+            .flatMap((group) => group.rules.flatMap((rule) => rule.expr.match(/\bslo:[A-Za-z0-9_:]+/g) ?? []));
+        assert.ok(read.length > 0, "no alert reads an SLO series");
+        for (const series of new Set(read)) assert.ok(recorded.has(series), `${series} is read by an alert but never recorded`);
+    });
+
+    it("labels the PrometheusRule as part of the stack (the operator selects every rule in the cluster)", () => {
+        const { metadata } = onlyOne(built.staging.resources, TYPES.prometheusRule).inputs;
+        assert.strictEqual(metadata.labels["app.kubernetes.io/part-of"], "observability");
+        assert.match(metadata.name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    });
+
+    it("creates every alert rule group in its folder: platform alerts in Alerts, SLO burn rates in SLOs", () => {
+        for (const stack of STACK_NAMES) {
+            const { config, resources } = built[stack];
+            const groups = alertRuleGroups({ namespace: config.namespace, services: config.services, managedControlPlane: config.cluster.managedControlPlane });
+            const created = ofType(resources, TYPES.ruleGroup).map((r) => unwrapSecrets(r.inputs) as any);
+            assert.deepStrictEqual(created.map((g) => g.name).sort(), groups.map((g) => g.name).sort(), stack);
+            for (const group of groups) {
+                const found = created.find((g) => g.name === group.name);
+                assert.strictEqual(found.folderUid, FOLDERS[group.folder], `${stack}: ${group.name}`);
+            }
+            const sloGroups = created.filter((g) => g.folderUid === FOLDERS.slos).length;
+            assert.strictEqual(sloGroups > 0, config.services.length > 0, `${stack}: SLO groups ${sloGroups} for ${config.services.length} services`);
+        }
+    });
+
+    it("creates the rule groups after the notification policy and the recording rules they read", () => {
+        const { constructed } = built.production;
+        const policy = constructed.find(({ resource }) => resource instanceof grafana.alerting.NotificationPolicy)!.resource;
+        const recordingRule = constructed.find(({ resource }) => resource instanceof k8s.apiextensions.CustomResource)!.resource;
+        const groups = constructed.filter(({ resource }) => resource instanceof grafana.alerting.RuleGroup);
+        assert.ok(groups.length > 0);
+        for (const { opts } of groups) {
+            const dependsOn = ([] as unknown[]).concat(opts.dependsOn ?? []);
+            assert.ok(dependsOn.includes(policy), "a rule group does not wait for the notification policy");
+            assert.ok(dependsOn.includes(recordingRule), "a rule group does not wait for the recording rules");
+        }
+    });
+
+    it("passes disableProvenance to every Grafana alerting object", async () => {
+        const editable = await build("production", { alerting: '{"disableProvenance":true}' });
+        const objects = editable.resources.filter((r) => r.type.startsWith("grafana:alerting/"));
+        assert.ok(objects.length >= 6);
+        for (const object of objects) assert.strictEqual(object.inputs.disableProvenance, true, `${object.type} ${object.name}`);
+    });
+
+    it("sends Grafana objects through the given Grafana provider and the PrometheusRule through Kubernetes'", () => {
+        const { resources, providerRef } = built.production;
+        const grafanaObjects = resources.filter((r) => r.type.startsWith("grafana:"));
+        for (const object of grafanaObjects) assert.strictEqual(object.provider, providerRef, `${object.type} ${object.name}`);
+        const rule = onlyOne(resources, TYPES.prometheusRule);
+        assert.ok(!rule.provider || !rule.provider.includes(GRAFANA_PROVIDER), rule.provider);
+    });
+
+    it("shows no secret in plain text in any input", () => {
+        const visible = (value: unknown) => JSON.stringify(value, (_key, v) => (v && typeof v === "object" && SECRET_SIG in v ? "[secret]" : v));
+        for (const resource of built.production.resources) {
+            const shown = visible(resource.inputs);
+            for (const secret of [TEST_SECRET_VALUES.slackToken, TEST_SECRET_VALUES.pagerdutyIntegrationKey]) {
+                assert.ok(!shown.includes(secret), `${resource.type} ${resource.name} shows a secret in plain text`);
+            }
+        }
+    });
+
+    it("exports the contact point names, the policy id and the rule group names it created", async () => {
+        for (const stack of STACK_NAMES) {
+            const { alerting, resources } = built[stack];
+            assert.deepStrictEqual([...await valueOf(alerting.contactPointNames)].sort(),
+                ofType(resources, TYPES.contactPoint).map((p) => p.inputs.name).sort());
+            assert.strictEqual(await valueOf(alerting.notificationPolicyId), `${onlyOne(resources, TYPES.notificationPolicy).name}-id`);
+            assert.deepStrictEqual([...await valueOf(alerting.ruleGroupNames)].sort(),
+                ofType(resources, TYPES.ruleGroup).map((g) => g.inputs.name).sort());
+        }
+    });
+
+    it("registers its outputs first thing after creating every child", () => {
+        for (const stack of STACK_NAMES) {
+            const { registered, constructed, alerting } = built[stack];
+            // Pulumi calls registerOutputs() itself once the component initialised; only the first call counts.
+            assert.ok(registered.length >= 1, stack);
+            assert.strictEqual(registered[0].after, constructed.length, `${stack}: children created after registerOutputs`);
+            const outputs = registered[0].outputs;
+            assert.strictEqual(outputs.contactPointNames, alerting.contactPointNames);
+            assert.strictEqual(outputs.notificationPolicyId, alerting.notificationPolicyId);
+            assert.strictEqual(outputs.ruleGroupNames, alerting.ruleGroupNames);
+        }
+    });
+});
