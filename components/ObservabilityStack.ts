@@ -8,6 +8,7 @@ import { GrafanaAlerting } from "./GrafanaAlerting";
 import { GrafanaAutomation } from "./GrafanaAutomation";
 import { GrafanaContent } from "./GrafanaContent";
 import { Loki } from "./Loki";
+import { NetworkPolicies } from "./NetworkPolicies";
 import { Prometheus } from "./Prometheus";
 import { Tempo } from "./Tempo";
 
@@ -45,7 +46,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     public readonly dashboardUrls: pulumi.Output<Record<string, string>>;
     public readonly components: {
         prometheus: Prometheus; loki: Loki; tempo: Tempo; collector: Collector; grafana: Grafana;
-        automation: GrafanaAutomation; content: GrafanaContent; alerting: GrafanaAlerting;
+        automation: GrafanaAutomation; content: GrafanaContent; alerting: GrafanaAlerting; networkPolicies: NetworkPolicies;
     };
 
     constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -54,31 +55,46 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const storageClass = config.cluster.storageClass;
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: config.namespace, labels: { "app.kubernetes.io/part-of": "observability" } },
+            metadata: { name: config.namespace, labels: namespaceLabels("baseline") },
+        }, { parent: this, protect: config.protectData }); // deleting a namespace deletes its volumes
+        const nodeExporterNamespace = new k8s.core.v1.Namespace(`${name}-node-exporter-namespace`, {
+            metadata: { name: nodeExporterNamespaceName(config.namespace), labels: namespaceLabels("privileged") },
         }, { parent: this });
         const namespaceName = namespace.metadata.name;
-        const inNamespace = { parent: this, dependsOn: [namespace] };
+        // Children of a protected component inherit `protect`: the releases, their Secrets, the password.
+        const holdsData = { protect: config.protectData };
+        const inNamespace = { parent: this, dependsOn: [namespace, nodeExporterNamespace], ...holdsData };
 
         // kube-prometheus-stack brings the CRDs (ServiceMonitor, PrometheusRule) the other charts use.
         const prometheus = new Prometheus(`${name}-prometheus`, {
             namespace: namespaceName, settings: config.prometheus, cluster: config.cluster, ingress: config.ingress,
+            nodeExporterNamespace: nodeExporterNamespace.metadata.name,
         }, inNamespace);
         const afterCrds = { parent: this, dependsOn: [namespace, prometheus.release] };
 
         const loki = new Loki(`${name}-loki`, {
             namespace: namespaceName, settings: config.loki, objectStorage: config.objectStorage, storageClass,
-        }, afterCrds);
+        }, { ...afterCrds, ...holdsData });
         const tempo = new Tempo(`${name}-tempo`, {
             namespace: namespaceName, settings: config.tempo, objectStorage: config.objectStorage, storageClass,
-            prometheusRemoteWriteUrl: prometheus.remoteWriteUrl,
-        }, afterCrds);
+            prometheusRemoteWriteUrls: prometheus.remoteWriteUrls,
+        }, { ...afterCrds, ...holdsData });
         const collector = new Collector(`${name}-collector`, {
             namespace: namespaceName, settings: config.collector, lokiPushUrl: loki.pushUrl, tempoOtlpGrpcEndpoint: tempo.otlpGrpcEndpoint,
         }, afterCrds);
         const grafana = new Grafana(`${name}-grafana`, {
             namespace: namespaceName, settings: config.grafana, ingress: config.ingress, storageClass,
             databasePassword: secrets.grafanaDatabasePassword, smtpPassword: secrets.smtpPassword,
-        }, afterCrds);
+        }, { ...afterCrds, ...holdsData });
+
+        // Default-deny ingress, then only the flows the stack needs (components/NetworkPolicies.ts).
+        const networkPolicies = new NetworkPolicies(`${name}-network-policies`, {
+            namespace: namespaceName,
+            ingressControllerNamespace: config.ingress.controllerNamespace,
+            applicationNamespaces: config.collector.applicationNamespaces,
+            alertmanagerEnabled: config.prometheus.alertmanager.enabled,
+            prometheusIngressEnabled: Boolean(config.prometheus.host),
+        }, { parent: this, dependsOn: [namespace] });
 
         const automation = new GrafanaAutomation(`${name}-grafana-automation`, {
             apiUrl: grafana.apiUrl, adminUser: grafana.adminUser, adminPassword: grafana.adminPassword, grafanaRelease: grafana.release,
@@ -90,6 +106,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             lokiUrl: loki.internalUrl,
             tempoUrl: tempo.internalUrl,
             alertmanagerUrl: prometheus.alertmanagerUrl,
+            alertmanagerEnabled: config.prometheus.alertmanager.enabled,
             scrapeInterval: config.prometheus.scrapeInterval,
             namespace: config.namespace,
             services: config.services,
@@ -98,13 +115,14 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             settings: config.alerting,
             services: config.services,
             namespace: config.namespace,
+            managedControlPlane: config.cluster.managedControlPlane,
             slackToken: secrets.slackToken,
             pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
             alertsFolderUid: content.folderUids.alerts,
             slosFolderUid: content.folderUids.slos,
         }, { ...viaGrafanaApi, dependsOn: [prometheus.release] });
 
-        this.components = { prometheus, loki, tempo, collector, grafana, automation, content, alerting };
+        this.components = { prometheus, loki, tempo, collector, grafana, automation, content, alerting, networkPolicies };
         this.namespace = namespaceName;
         this.grafanaUrl = grafana.url;
         this.prometheusUrl = prometheus.url;
@@ -120,7 +138,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             loki: loki.internalUrl, tempo: tempo.internalUrl,
         }).apply((urls) => portForwardCommands(urls));
         this.datasourceUids = pulumi.output(content.datasourceUids);
-        this.folderUids = pulumi.output(content.folderUids);
+        this.folderUids = pulumi.all(content.folderUids).apply((uids): Record<string, string> => ({ ...uids }));
         this.dashboardUrls = content.dashboardUrls;
 
         this.registerOutputs({
@@ -131,6 +149,24 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             dashboardUrls: this.dashboardUrls,
         });
     }
+}
+
+/** node-exporter's namespace: host access needs the "privileged" Pod Security level, nothing else does. */
+export function nodeExporterNamespaceName(namespace: string): string {
+    return `${namespace}-node-exporter`;
+}
+
+/**
+ * Pod Security Admission: `enforce` refuses pods above the level; `warn` and `audit` report what
+ * "restricted" would refuse, so tightening later is a measured step.
+ */
+function namespaceLabels(enforce: "baseline" | "privileged"): Record<string, string> {
+    return {
+        "app.kubernetes.io/part-of": "observability",
+        "pod-security.kubernetes.io/enforce": enforce,
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+    };
 }
 
 /** `kubectl port-forward` for each in-cluster URL ("http://svc.ns.svc.cluster.local:port"). */

@@ -1,4 +1,4 @@
-import { type RecordedResource, captureResources, valueOf } from "./helpers/pulumi";
+import { type RecordedResource, captureResources, isSecret, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
@@ -39,7 +39,10 @@ describe("the program (index.ts, dev stack)", () => {
 
     it("creates its namespace and installs every release into it", () => {
         const namespaces = resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
-        assert.deepStrictEqual(namespaces.map((n) => n.inputs.metadata.name), ["monitoring"]);
+        // node-exporter needs host access ("privileged" Pod Security); everything else runs under "baseline".
+        assert.deepStrictEqual(namespaces.map((n) => n.inputs.metadata.name).sort(), ["monitoring", "monitoring-node-exporter"]);
+        const enforced = Object.fromEntries(namespaces.map((n) => [n.inputs.metadata.name, n.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]]));
+        assert.deepStrictEqual(enforced, { "monitoring": "baseline", "monitoring-node-exporter": "privileged" });
         for (const release of resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")) {
             assert.strictEqual(release.inputs.namespace, "monitoring", release.name);
         }
@@ -59,7 +62,7 @@ describe("the program (index.ts, dev stack)", () => {
     });
 
     it("exports the admin password as a secret", async () => {
-        assert.strictEqual(await program.grafanaAdminPassword.isSecret, true);
+        assert.strictEqual(await isSecret(program.grafanaAdminPassword), true);
         assert.ok((await valueOf(program.grafanaAdminPassword)).length >= 24);
     });
 
