@@ -68,12 +68,12 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => { resolve(value); return value; }));
 }
 
-/** Waits until resource registration has gone quiet, so every child of a component is recorded. */
 /** Whether Pulumi marks the output secret (encrypted in state, masked in logs and `pulumi stack output`). */
 export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
     return pulumi.isSecret(output);
 }
 
+/** Waits until resource registration has gone quiet, so every child of a component is recorded. */
 export async function settle(): Promise<void> {
     let quietRounds = 0;
     let last = -1;
