@@ -6,7 +6,19 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 
-export const SHARED_CHARTS_DIR = process.env.SHARED_CHARTS_DIR ?? path.resolve(__dirname, "..", "..", "..", "shared", "charts");
+/**
+ * The upstream chart snapshot: $SHARED_CHARTS_DIR, else `shared/charts` beside the checkout or beside any
+ * folder above it (CI clones the repository next to `shared/`), else the workplace's /work/shared/charts.
+ */
+export const SHARED_CHARTS_DIR = process.env.SHARED_CHARTS_DIR ?? findSharedCharts();
+
+function findSharedCharts(): string {
+    for (let directory = path.resolve(__dirname, "..", ".."); ; directory = path.dirname(directory)) {
+        const candidate = path.join(path.dirname(directory), "shared", "charts");
+        if (fs.existsSync(candidate)) return candidate;
+        if (path.dirname(directory) === directory) return "/work/shared/charts";
+    }
+}
 
 export interface ChartReference {
     defaults: unknown;
