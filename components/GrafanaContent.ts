@@ -18,6 +18,8 @@ export interface GrafanaContentArgs {
     alertmanagerUrl?: pulumi.Input<string | undefined>;
     /** Whether the stack runs Alertmanager (`prometheus.alertmanager.enabled`): adds its datasource. */
     alertmanagerEnabled: boolean;
+    /** Loki tenant Grafana reads when Loki is multi-tenant (`loki.multiTenant`). */
+    lokiTenantId?: string;
     /** Prometheus' scrape interval: the Prometheus datasource's minimum step. */
     scrapeInterval: string;
     /** The stack's namespace (the stack-health dashboard selects its components by it). */
@@ -49,6 +51,7 @@ export class GrafanaContent extends pulumi.ComponentResource {
             alertmanagerUrl: args.alertmanagerUrl,
             alertmanagerEnabled: args.alertmanagerEnabled,
             scrapeInterval: args.scrapeInterval,
+            lokiTenantId: args.lokiTenantId,
         }), child);
         const folders = createFolders(name, child);
         this.folderUids = Object.fromEntries(Object.entries(folders).map(([key, folder]) => [key, folder.uid])) as Record<FolderKey, pulumi.Output<string>>;

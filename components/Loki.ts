@@ -25,6 +25,11 @@ export const LOKI_RELEASE = "loki";
 export const LOKI_FULLNAME = "loki";
 /** Port of every Loki Service (templates/_service.tpl); the gateway's Service listens on `gateway.service.port`. */
 export const LOKI_HTTP_PORT = 3100;
+/**
+ * With `loki.multiTenant`, the tenant (X-Scope-OrgID) the stack's own collector writes to and Grafana
+ * reads from; other teams may push under tenants of their own.
+ */
+export const LOKI_STACK_TENANT = "observability";
 export const LOKI_GATEWAY_PORT = 80;
 export const LOKI_PUSH_PATH = "/loki/api/v1/push";
 /**

@@ -7,7 +7,7 @@ import { Grafana } from "./Grafana";
 import { GrafanaAlerting } from "./GrafanaAlerting";
 import { GrafanaAutomation } from "./GrafanaAutomation";
 import { GrafanaContent } from "./GrafanaContent";
-import { Loki } from "./Loki";
+import { LOKI_STACK_TENANT, Loki } from "./Loki";
 import { NetworkPolicies } from "./NetworkPolicies";
 import { Prometheus } from "./Prometheus";
 import { Tempo } from "./Tempo";
@@ -71,6 +71,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             nodeExporterNamespace: nodeExporterNamespace.metadata.name,
         }, inNamespace);
         const afterCrds = { parent: this, dependsOn: [namespace, prometheus.release] };
+        const lokiTenant = config.loki.multiTenant ? LOKI_STACK_TENANT : undefined;
 
         const loki = new Loki(`${name}-loki`, {
             namespace: namespaceName, settings: config.loki, objectStorage: config.objectStorage, storageClass,
@@ -81,6 +82,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         }, { ...afterCrds, ...holdsData });
         const collector = new Collector(`${name}-collector`, {
             namespace: namespaceName, settings: config.collector, lokiPushUrl: loki.pushUrl, tempoOtlpGrpcEndpoint: tempo.otlpGrpcEndpoint,
+            lokiTenantId: lokiTenant,
         }, afterCrds);
         const grafana = new Grafana(`${name}-grafana`, {
             namespace: namespaceName, settings: config.grafana, ingress: config.ingress, storageClass,
@@ -108,6 +110,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             alertmanagerUrl: prometheus.alertmanagerUrl,
             alertmanagerEnabled: config.prometheus.alertmanager.enabled,
             scrapeInterval: config.prometheus.scrapeInterval,
+            lokiTenantId: lokiTenant,
             namespace: config.namespace,
             services: config.services,
         }, viaGrafanaApi);

@@ -77,6 +77,8 @@ export interface DatasourceDefinition {
     type: "prometheus" | "loki" | "tempo" | "alertmanager";
     url: pulumi.Input<string>;
     isDefault: boolean;
+    /** Headers Grafana adds to every request to the datasource (stored encrypted by Grafana). */
+    httpHeaders?: Record<string, string>;
     jsonData: PrometheusJsonData | LokiJsonData | TempoJsonData | AlertmanagerJsonData;
 }
 
@@ -89,6 +91,8 @@ export interface DatasourceInputs {
     alertmanagerEnabled: boolean;
     /** Prometheus' scrape interval, e.g. "30s". */
     scrapeInterval: string;
+    /** Loki tenant to read (sent as X-Scope-OrgID) when Loki is multi-tenant. */
+    lokiTenantId?: string;
 }
 
 /** Span-metrics series of Tempo's metrics-generator (service, span_name, span_kind, status_code labels). */
@@ -124,6 +128,7 @@ export function datasourceDefinitions(inputs: DatasourceInputs): DatasourceDefin
         },
         {
             key: "loki", name: "Loki", type: "loki", url: inputs.lokiUrl, isDefault: false,
+            ...(inputs.lokiTenantId ? { httpHeaders: { "X-Scope-OrgID": inputs.lokiTenantId } } : {}),
             jsonData: {
                 maxLines: "1000",
                 derivedFields: [
@@ -190,6 +195,7 @@ export function createDatasources(
             accessMode: "proxy",
             isDefault: definition.isDefault,
             jsonDataEncoded: JSON.stringify(definition.jsonData),
+            ...(definition.httpHeaders ? { httpHeaders: definition.httpHeaders } : {}),
         }, opts);
     }
     return created;
