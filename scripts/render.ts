@@ -1,0 +1,110 @@
+// Offline render: evaluates the program for one stack under Pulumi mocks (no cluster, no credentials,
+// no network) and writes the desired state for review. Secrets are redacted.
+//   npm run render -- --stack production [--out render/production]
+// Secret config values are encrypted in the stack file and not readable offline: every secret key gets
+// a placeholder, unless RENDER_SECRETS (a JSON map) supplies values; either way none is ever written.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { prometheusRuleFile } from "../components/grafana/alerting/ruleGroups";
+import { alertRuleGroups } from "../components/grafana/alerting/rules";
+import { SECRET_KEYS, loadStackConfig } from "../stacks/config";
+import { type RecordedInputs, renderFiles } from "./lib/renderFiles";
+
+const PROJECT = "observability";
+const REPO_ROOT = path.resolve(__dirname, "..");
+/** Pulumi's marker around a secret in serialized resource inputs. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const REDACTED = "[secret]";
+
+function argument(name: string): string | undefined {
+    const index = process.argv.indexOf(`--${name}`);
+    return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+/** The stack file's config as Pulumi hands it over (objects as JSON); `secure:` values are unreadable here. */
+function stackConfig(stack: string): Record<string, string> {
+    const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file)}`);
+    const config = (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+    const values: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        if (value && typeof value === "object" && "secure" in value) continue;
+        values[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return values;
+}
+
+/**
+ * Unwraps secret inputs, masking in them every secret value the evaluation knows (config secrets, the
+ * generated password, the token): the structure around a secret stays reviewable, the secret does not.
+ */
+function redact(value: unknown, secrets: readonly string[], insideSecret = false): unknown {
+    if (typeof value === "string") {
+        return insideSecret ? secrets.reduce((text, secret) => text.split(secret).join(REDACTED), value) : value;
+    }
+    if (Array.isArray(value)) return value.map((item) => redact(item, secrets, insideSecret));
+    if (value && typeof value === "object") {
+        const object = value as Record<string, unknown>;
+        if (SECRET_SIG in object) return redact(object.value, secrets, true);
+        return Object.fromEntries(Object.entries(object).map(([key, child]) => [key, redact(child, secrets, insideSecret)]));
+    }
+    return value;
+}
+
+async function main(): Promise<void> {
+    const stack = argument("stack");
+    if (!stack) throw new Error("usage: npm run render -- --stack <dev|staging|production|...> [--out <dir>]");
+    const out = path.resolve(argument("out") ?? path.join("render", stack));
+    const secretValues = JSON.parse(process.env.RENDER_SECRETS ?? "{}") as Record<string, string>;
+
+    const secrets = Object.fromEntries(SECRET_KEYS.map((key) => [`${PROJECT}:${key}`, secretValues[key] || `placeholder-${key}`]));
+    const generatedPassword = "generated-password-placeholder";
+    const generatedToken = "glsa_generated_token_placeholder";
+    const known = [...Object.values(secrets), generatedPassword, generatedToken];
+    pulumi.runtime.setAllConfig({ ...stackConfig(stack), ...secrets }, Object.keys(secrets));
+    const recorded: RecordedInputs[] = [];
+    pulumi.runtime.setMocks({
+        newResource(args) {
+            recorded.push({ type: args.type, name: args.name, inputs: redact(args.inputs, known) as Record<string, any> });
+            const state: Record<string, unknown> = { ...args.inputs };
+            if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedPassword;
+            if (args.type === "grafana:oss/serviceAccountToken:ServiceAccountToken") state.key = generatedToken;
+            return { id: `${args.name}-id`, state };
+        },
+        call: (args) => args.inputs,
+    }, PROJECT, stack, false);
+
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("../index");
+    await settled(() => recorded.length);
+
+    const { config } = loadStackConfig();
+    const prometheusRules = prometheusRuleFile(alertRuleGroups({
+        namespace: config.namespace, services: config.services, managedControlPlane: config.cluster.managedControlPlane,
+    })) as { groups: unknown[] };
+    const files = renderFiles(recorded, prometheusRules);
+    const leaked = known.filter((secret) => Object.values(files).some((text) => text.includes(secret)));
+    if (leaked.length > 0) throw new Error(`refusing to write: ${leaked.length} secret value(s) would appear in the render`);
+    fs.rmSync(out, { recursive: true, force: true });
+    for (const [file, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
+        fs.writeFileSync(path.join(out, file), text);
+    }
+    process.stdout.write(`${files["SUMMARY.md"]}\nwrote ${Object.keys(files).length} files to ${path.relative(process.cwd(), out) || "."}\n`);
+}
+
+/** Resolves once no resource has been registered for a while (outputs resolve asynchronously). */
+async function settled(count: () => number): Promise<void> {
+    let last = -1;
+    while (count() !== last) {
+        last = count();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+}
+
+main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+});

@@ -1,0 +1,101 @@
+import "./helpers/pulumi";
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { CHARTS } from "../components/charts";
+import { runPromtool } from "./helpers/promtool";
+import { REPO_ROOT, STACK_NAMES, TEST_SECRET_VALUES } from "./helpers/stacks";
+
+interface Rendered { files: Map<string, string>; stdout: string; status: number | null; stderr: string }
+
+/** Runs `npm run render` for a stack in its own process, with distinctive secrets set in config. */
+function render(stack: string, secrets: Record<string, string> = TEST_SECRET_VALUES): Rendered {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), `render-${stack}-`));
+    const run = spawnSync(process.execPath, ["-r", "ts-node/register", path.join("scripts", "render.ts"), "--stack", stack, "--out", out], {
+        cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000,
+        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", RENDER_SECRETS: JSON.stringify(secrets) },
+    });
+    const files = new Map<string, string>();
+    const walk = (directory: string) => {
+        for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
+            const full = path.join(directory, entry.name);
+            if (entry.isDirectory()) walk(full);
+            else files.set(path.relative(out, full), fs.readFileSync(full, "utf8"));
+        }
+    };
+    if (fs.existsSync(out)) walk(out);
+    fs.rmSync(out, { recursive: true, force: true });
+    return { files, stdout: run.stdout, stderr: run.stderr, status: run.status };
+}
+
+describe("offline render (npm run render)", function () {
+    this.timeout(300_000);
+    const rendered: Record<string, Rendered> = {};
+    before(() => {
+        for (const stack of STACK_NAMES) rendered[stack] = render(stack);
+    });
+
+    for (const stack of STACK_NAMES) {
+        describe(stack, () => {
+            it("succeeds without a cluster, credentials or network", () => {
+                assert.strictEqual(rendered[stack].status, 0, rendered[stack].stderr);
+            });
+
+            it("never writes a secret set in config, nor prints one", () => {
+                const { files, stdout } = rendered[stack];
+                for (const [file, text] of files) {
+                    for (const [key, secret] of Object.entries(TEST_SECRET_VALUES)) assert.ok(!text.includes(secret), `${key} in ${file}`);
+                }
+                for (const secret of Object.values(TEST_SECRET_VALUES)) assert.ok(!stdout.includes(secret));
+            });
+
+            it("writes each release's values with its pinned chart and version", () => {
+                const helmFiles = [...rendered[stack].files.keys()].filter((f) => f.startsWith("helm/"));
+                assert.deepStrictEqual(helmFiles.sort(), ["helm/alloy.values.yaml", "helm/grafana.values.yaml", "helm/loki.values.yaml",
+                    "helm/prometheus.values.yaml", "helm/tempo.values.yaml"]);
+                const summary = rendered[stack].files.get("SUMMARY.md")!;
+                for (const file of helmFiles) {
+                    const text = rendered[stack].files.get(file)!;
+                    const [, chart, version] = /chart (\S+) (\S+) from/.exec(text)!;
+                    assert.ok(Object.values(CHARTS).some((pin) => pin.chart === chart && pin.version === version), `${file}: ${chart} ${version}`);
+                    assert.ok(summary.includes(`| ${chart} | ${version} |`));
+                    assert.strictEqual(typeof parse(text), "object");
+                }
+            });
+
+            it("writes every dashboard as JSON under its UID", () => {
+                const dashboards = [...rendered[stack].files].filter(([file]) => file.startsWith("dashboards/"));
+                assert.ok(dashboards.length >= 3);
+                for (const [file, text] of dashboards) assert.strictEqual(`dashboards/${JSON.parse(text).uid}.json`, file);
+            });
+
+            it("writes the alert rules for Grafana and as a Prometheus rule file that promtool accepts, rule for rule", () => {
+                const grafanaRules = parse(rendered[stack].files.get("alerting/grafana-rules.yaml")!) as { groups: Array<{ rules: unknown[] }> };
+                const prometheusRules = rendered[stack].files.get("alerting/prometheus-rules.yaml")!;
+                const count = (groups: Array<{ rules: unknown[] }>) => groups.reduce((sum, g) => sum + g.rules.length, 0);
+                assert.ok(count(grafanaRules.groups) > 0);
+                assert.strictEqual(count((parse(prometheusRules) as { groups: Array<{ rules: unknown[] }> }).groups), count(grafanaRules.groups));
+                const checked = runPromtool(["check", "rules", "rules.yml"], { "rules.yml": prometheusRules });
+                assert.ok(checked.ok, checked.output);
+            });
+        });
+    }
+
+    it("shows where the secrets go, redacted: the Slack token and PagerDuty key of production", () => {
+        const contactPoints = parse(rendered.production.files.get("alerting/contact-points.yaml")!) as Array<Record<string, any>>;
+        const slack = contactPoints.find((c) => c.slacks)!.slacks[0];
+        const pagerduty = contactPoints.find((c) => c.pagerduties)!.pagerduties[0];
+        assert.strictEqual(slack.token, "[secret]");
+        assert.strictEqual(slack.recipient, "#platform-alerts");
+        assert.strictEqual(pagerduty.integrationKey, "[secret]");
+    });
+
+    it("fails with a clear message for a stack without a stack file", () => {
+        const result = render("no-such-stack");
+        assert.notStrictEqual(result.status, 0);
+        assert.match(result.stderr, /no stack file Pulumi\.no-such-stack\.yaml/);
+    });
+});
