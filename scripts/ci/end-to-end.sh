@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# End to end on a throwaway cluster (the current kube context, e.g. kind): deploy the dev stack with a
+# local backend, prove it works through Grafana's HTTP API, and always destroy it at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+namespace=monitoring
+export PULUMI_BACKEND_URL="file://$(mktemp -d)"
+export PULUMI_CONFIG_PASSPHRASE="e2e-only"
+
+forwarders=()
+forward() { # <service> <local:remote>: keeps a port-forward up while the script runs
+    ( while true; do kubectl --namespace "$namespace" port-forward "svc/$1" "$2" >/dev/null 2>&1 || true; sleep 2; done ) &
+    forwarders+=("$!")
+}
+cleanup() {
+    status=$?
+    for pid in "${forwarders[@]}"; do pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
+    echo "--- destroying the dev stack"
+    forward grafana 3000:80 # the provider deletes Grafana objects through the API first
+    npx pulumi destroy --stack dev --yes --skip-preview || status=1
+    for pid in "${forwarders[@]}"; do pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
+    exit "$status"
+}
+trap cleanup EXIT
+
+npx pulumi stack init dev --secrets-provider passphrase
+forward grafana 3000:80
+npx pulumi up --stack dev --yes --skip-preview
+
+password=$(npx pulumi stack output grafanaAdminPassword --show-secrets --stack dev)
+user=$(npx pulumi stack output grafanaAdminUser --stack dev)
+grafana() { curl --silent --show-error --fail --user "$user:$password" "http://localhost:3000$1" "${@:2}"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+retry() { # <attempts> <command...>: the pipeline is asynchronous (batching, flushes)
+    local attempts=$1; shift
+    for _ in $(seq "$attempts"); do "$@" && return 0; sleep 5; done
+    return 1
+}
+
+echo "--- every datasource passes its health check"
+for uid in $(npx pulumi stack output datasourceUids --json --stack dev | jq -r '.[]'); do
+    grafana "/api/datasources/uid/$uid/health" | jq -e '.status == "OK"' >/dev/null || fail "datasource $uid unhealthy"
+    echo "ok: $uid"
+done
+
+echo "--- dashboards and rule groups exist"
+for uid in $(npx pulumi stack output dashboardUrls --json --stack dev | jq -r '.[] | split("/d/")[1]'); do
+    grafana "/api/dashboards/uid/$uid" >/dev/null || fail "dashboard $uid missing"
+    echo "ok: dashboard $uid"
+done
+rules=$(grafana /api/v1/provisioning/alert-rules | jq 'length')
+[ "$rules" -gt 0 ] || fail "no alert rules"
+echo "ok: $rules alert rules"
+
+echo "--- a log line and a trace sent to the collector arrive in Loki and Tempo"
+forward alloy 4318:4318
+marker="e2e-$(date +%s)-$RANDOM"
+trace_id=$(openssl rand -hex 16)
+span_id=$(openssl rand -hex 8)
+now_ns="$(date +%s)000000000"
+resource='{"attributes":[{"key":"service.name","value":{"stringValue":"e2e-check"}}]}'
+retry 12 curl --silent --fail -H 'Content-Type: application/json' http://localhost:4318/v1/logs -d \
+    "{\"resourceLogs\":[{\"resource\":$resource,\"scopeLogs\":[{\"logRecords\":[{\"timeUnixNano\":\"$now_ns\",\"body\":{\"stringValue\":\"$marker\"}}]}]}]}" \
+    || fail "collector refused the log"
+retry 12 curl --silent --fail -H 'Content-Type: application/json' http://localhost:4318/v1/traces -d \
+    "{\"resourceSpans\":[{\"resource\":$resource,\"scopeSpans\":[{\"spans\":[{\"traceId\":\"$trace_id\",\"spanId\":\"$span_id\",\"name\":\"e2e\",\"kind\":2,\"startTimeUnixNano\":\"$now_ns\",\"endTimeUnixNano\":\"$now_ns\"}]}]}]}" \
+    || fail "collector refused the trace"
+
+log_found() {
+    grafana "/api/datasources/proxy/uid/loki/loki/api/v1/query_range" --get \
+        --data-urlencode "query={exporter=\"OTLP\"} |= \"$marker\"" --data-urlencode "since=15m" \
+        | jq -e '.data.result | length > 0' >/dev/null
+}
+trace_found() { grafana "/api/datasources/proxy/uid/tempo/api/v2/traces/$trace_id" >/dev/null; }
+retry 36 log_found || fail "log line $marker not found in Loki"
+echo "ok: log line found in Loki"
+retry 36 trace_found || fail "trace $trace_id not found in Tempo"
+echo "ok: trace $trace_id found in Tempo"
