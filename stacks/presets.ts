@@ -114,12 +114,14 @@ const production: StackConfigInput = {
         persistence: { enabled: false, size: "5Gi" },
         autoscaling: { enabled: true, maxReplicas: 6, targetCpuPercent: 70, targetMemoryPercent: 80 },
     },
+    // Sized on paper for 1M active series, 100 GB of logs/day and 5k spans/s: docs/sizing.md derives the numbers
+    // (tests/sizing.test.ts keeps them equal to its table).
     prometheus: {
         ...staging.prometheus,
         replicas: 2,
         retention: "15d",
-        retentionSize: "180GB",
-        storageSize: "200Gi",
+        retentionSize: "90GB",
+        storageSize: "110Gi",
         resources: size("2", "8Gi", "4", "12Gi"),
         operatorResources: size("100m", "128Mi", "500m", "256Mi"),
         kubeStateMetricsResources: size("100m", "256Mi", "500m", "512Mi"),
@@ -140,7 +142,7 @@ const production: StackConfigInput = {
             gateway: { replicas: 2, resources: size("100m", "64Mi", "500m", "256Mi") },
         },
         caches: { chunksMemoryMb: 2048, resultsMemoryMb: 512 },
-        limits: { ingestionRateMb: 32, ingestionBurstSizeMb: 64, maxGlobalStreamsPerUser: 50000 },
+        limits: { ingestionRateMb: 10, ingestionBurstSizeMb: 20, maxGlobalStreamsPerUser: 50000 },
     },
     tempo: {
         ...staging.tempo,
@@ -157,7 +159,7 @@ const production: StackConfigInput = {
             backendScheduler: { replicas: 1, resources: size("100m", "128Mi", "500m", "512Mi") },
             backendWorker: { replicas: 2, resources: size("250m", "512Mi", "1", "2Gi") },
         },
-        limits: { maxBytesPerTrace: 20_000_000, ingestionRateLimitBytes: 30_000_000, ingestionBurstSizeBytes: 60_000_000 },
+        limits: { maxBytesPerTrace: 20_000_000, ingestionRateLimitBytes: 20_000_000, ingestionBurstSizeBytes: 40_000_000 },
     },
     collector: { ...staging.collector, resources: size("250m", "512Mi", "2", "2Gi") },
     alerting: { ...staging.alerting, pagerduty: { ...sharedAlerting.pagerduty, enabled: true } },

@@ -1,0 +1,184 @@
+// Figures for review, no assertions: how long the program takes to evaluate (as `pulumi preview` would, one
+// process per run, under mocks: no engine, no cluster), how that grows with the number of services, what each
+// stack asks of a cluster, and how long the test suite runs.
+//   npm run bench [-- --runs 5 --scale-runs 3 --skip-tests --profile]
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { type Footprint, stackFootprint } from "./lib/footprint";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+const FIXTURE = path.join("scripts", "lib", "benchProgram.ts");
+const STACKS = ["dev", "staging", "production"] as const;
+const SCALE = [1, 10, 100, 500];
+
+const flag = (name: string) => process.argv.includes(`--${name}`);
+function option(name: string, fallback: number): number {
+    const index = process.argv.indexOf(`--${name}`);
+    return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+interface Run {
+    wallMs: number;
+    loadedMs?: number;
+    evaluatedMs?: number;
+    registered?: number;
+    maxRssKb: number;
+    error?: string;
+    releases?: Array<{ chart: string; values: Record<string, unknown> }>;
+}
+
+/** One evaluation in a fresh process, the TypeScript hook in transpile-only mode (as tsconfig.json asks of ts-node). */
+function evaluate(env: Record<string, string>, nodeOptions: string[] = []): Run {
+    const started = performance.now();
+    const child = spawnSync(process.execPath, [...nodeOptions, "-r", "ts-node/register", FIXTURE], {
+        cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 300_000,
+        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", ...env },
+    });
+    const wallMs = performance.now() - started;
+    const line = child.stdout.trim().split("\n").pop() ?? "";
+    if (!line.startsWith("{")) throw new Error(`benchmark child failed (${JSON.stringify(env)}): ${child.stderr || child.stdout}`);
+    const run = { ...JSON.parse(line), wallMs } as Run;
+    if (run.error) throw new Error(`the program failed (${JSON.stringify(env)}): ${run.error}`);
+    return run;
+}
+
+const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** A warm-up run (disk cache), then `runs` runs; the median of each figure. */
+function measure(env: Record<string, string>, runs: number) {
+    evaluate(env);
+    const results = Array.from({ length: runs }, () => evaluate(env));
+    const of = (pick: (r: Run) => number | undefined) => median(results.map((r) => pick(r) ?? 0));
+    return {
+        wallMs: of((r) => r.wallMs), loadedMs: of((r) => r.loadedMs), evaluatedMs: of((r) => r.evaluatedMs),
+        maxRssMb: of((r) => r.maxRssKb) / 1024, registered: results[0].registered ?? 0,
+    };
+}
+
+function table(header: string[], rows: Array<Array<string | number>>): void {
+    const cells = [header, ...rows.map((row) => row.map(String))];
+    const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
+    for (const [index, row] of cells.entries()) {
+        console.log(`  ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ")}`);
+        if (index === 0) console.log(`  ${widths.map((w) => "-".repeat(w)).join("  ")}`);
+    }
+}
+
+const ms = (value: number) => `${Math.round(value)} ms`;
+const cores = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : "none");
+const gib = (value: number) => (Number.isFinite(value) ? `${(value / 2 ** 30).toFixed(2)} GiB` : "none");
+
+function machine(): void {
+    const cpus = os.cpus();
+    console.log("Machine");
+    console.log(`  CPU: ${cpus[0]?.model ?? "unknown"} × ${cpus.length} logical cores (available parallelism ${os.availableParallelism()})`);
+    console.log(`  memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()} ${os.arch()}; node ${process.version}`);
+}
+
+function evaluation(runs: number): void {
+    console.log(`\n1. Evaluation: one process per run, median of ${runs} after a warm-up (ms since the process started)`);
+    const floor = measure({ BENCH_MODE: "floor" }, runs);
+    const rows: Array<Array<string | number>> = [["floor (load SDKs + ts-node)", "-", ms(floor.loadedMs), ms(floor.wallMs), floor.maxRssMb.toFixed(0), "1.00×"]];
+    let production = 0;
+    for (const stack of STACKS) {
+        const result = measure({ BENCH_MODE: "program", BENCH_STACK: stack }, runs);
+        if (stack === "production") production = result.evaluatedMs;
+        rows.push([stack, result.registered, ms(result.evaluatedMs), ms(result.wallMs), result.maxRssMb.toFixed(0), `${(result.evaluatedMs / floor.loadedMs).toFixed(2)}×`]);
+    }
+    table(["program", "resources", "evaluated", "wall", "max RSS MB", "÷ floor"], rows);
+    console.log(`  production ÷ floor = ${(production / floor.loadedMs).toFixed(2)}× (goal ≤ 1.5×)`);
+}
+
+function generatedServices(count: number) {
+    return Array.from({ length: count }, (_, index) => ({
+        name: `service-${String(index + 1).padStart(3, "0")}`, namespace: `team-${index % 10}`, team: `team-${index % 10}`,
+        availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300,
+    }));
+}
+
+function scale(runs: number): void {
+    console.log(`\n2. Scale: production with N services (SLO rules, alerts and a dashboard each), median of ${runs}`);
+    const results = SCALE.map((count) => ({
+        count, ...measure({ BENCH_MODE: "program", BENCH_STACK: "production", BENCH_OVERRIDES: JSON.stringify({ services: generatedServices(count) }) }, runs),
+    }));
+    table(["services", "resources", "evaluated", "wall", "max RSS MB"],
+        results.map((r) => [r.count, r.registered, ms(r.evaluatedMs), ms(r.wallMs), r.maxRssMb.toFixed(0)]));
+    const first = results[0];
+    const last = results[results.length - 1];
+    console.log(`  time ${last.count} ÷ ${first.count} services = ${(last.evaluatedMs / first.evaluatedMs).toFixed(2)}× (goal ≤ 3×); `
+        + `memory ${(last.maxRssMb / first.maxRssMb).toFixed(2)}×`);
+    const slopes = results.slice(1).map((r, index) => (r.registered - results[index].registered) / (r.count - results[index].count));
+    console.log(`  resources per added service: ${slopes.map((s) => s.toFixed(2)).join(", ")} (${new Set(slopes.map((s) => s.toFixed(6))).size === 1 ? "linear" : "not linear"})`);
+    const perService = results.slice(1).map((r, index) => (r.evaluatedMs - results[index].evaluatedMs) / (r.count - results[index].count));
+    console.log(`  ms per added service: ${perService.map((s) => s.toFixed(1)).join(", ")}`);
+}
+
+function footprints(): void {
+    console.log("\n3. Footprint of the rendered Helm values (scripts/lib/footprint.ts), DaemonSets on 1 node, hook jobs excluded");
+    const totals: Array<[string, Footprint]> = [];
+    for (const stack of STACKS) {
+        const run = evaluate({ BENCH_MODE: "program", BENCH_STACK: stack, BENCH_RELEASES: "1" });
+        const footprint = stackFootprint(run.releases ?? []);
+        console.log(`  ${stack}:`);
+        table(["  release / workload", "pods", "CPU req", "mem req", "CPU lim", "mem lim", "storage"], footprint.releases.flatMap((release) => [
+            [`  ${release.chart}`, release.workloads.reduce((n, w) => n + w.replicas, 0), cores(release.total.cpuRequest), gib(release.total.memoryRequest),
+                cores(release.total.cpuLimit), gib(release.total.memoryLimit), gib(release.total.storage)],
+            ...release.workloads.filter((w) => w.replicas > 0).map((w) => [`    ${w.name} (${w.containers.join("+")})`, w.replicas,
+                cores(w.cpuRequest), gib(w.memoryRequest), cores(w.cpuLimit), gib(w.memoryLimit), gib(w.storage)]),
+        ]));
+        totals.push([stack, footprint.total]);
+    }
+    console.log("  totals:");
+    table(["  stack", "CPU req", "mem req", "CPU lim", "mem lim", "storage", "budget"], totals.map(([stack, t]) => [`  ${stack}`,
+        cores(t.cpuRequest), gib(t.memoryRequest), cores(t.cpuLimit), gib(t.memoryLimit), gib(t.storage),
+        stack === "dev" ? "≤ 1 CPU, 2 GiB" : stack === "staging" ? "≤ 2 CPU, 4 GiB" : "-"]));
+}
+
+function testSuite(): void {
+    console.log("\n4. Test suite (npx mocha \"tests/**/*.test.ts\", once)");
+    if (flag("skip-tests")) {
+        console.log("  skipped (--skip-tests)");
+        return;
+    }
+    const started = performance.now();
+    const run = spawnSync("npx", ["mocha", "tests/**/*.test.ts"], { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const output = `${run.stdout}\n${run.stderr}`;
+    const count = (word: string) => /(\d+) /.exec(output.match(new RegExp(`\\d+ ${word}`))?.[0] ?? "")?.[1] ?? "0";
+    console.log(`  wall ${(((performance.now() - started) / 1000)).toFixed(1)} s; ${count("passing")} passing, ${count("failing")} failing, ${count("pending")} pending (exit ${run.status})`);
+}
+
+/** Where one production evaluation spends its CPU: self time of V8's sampling profile, by package. */
+function profile(): void {
+    console.log("\n5. Profile of one production evaluation (node --cpu-prof), self time by package");
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "bench-profile-"));
+    evaluate({ BENCH_MODE: "program", BENCH_STACK: "production" }, ["--cpu-prof", `--cpu-prof-dir=${directory}`]);
+    const file = fs.readdirSync(directory).find((name) => name.endsWith(".cpuprofile"))!;
+    const { nodes, samples, timeDeltas } = JSON.parse(fs.readFileSync(path.join(directory, file), "utf8")) as {
+        nodes: Array<{ id: number; callFrame: { url: string; functionName: string } }>; samples: number[]; timeDeltas: number[];
+    };
+    fs.rmSync(directory, { recursive: true, force: true });
+    const where = new Map(nodes.map((node) => {
+        const { url, functionName } = node.callFrame;
+        const owner = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1]
+            ?? (url.startsWith(`file://${REPO_ROOT}/`) ? `(this repository) ${url.slice(REPO_ROOT.length + 8).split("/")[0]}` : url.replace(/^node:.*/, "(node internals)") || `(${functionName})`);
+        return [node.id, owner];
+    }));
+    const self = new Map<string, number>();
+    samples.forEach((id, index) => self.set(where.get(id)!, (self.get(where.get(id)!) ?? 0) + timeDeltas[index] / 1000));
+    const total = [...self.values()].reduce((sum, ms) => sum + ms, 0);
+    table(["package", "self", "share"], [...self].sort((a, b) => b[1] - a[1]).slice(0, 12)
+        .map(([owner, ms]) => [owner, `${Math.round(ms)} ms`, `${((100 * ms) / total).toFixed(0)}%`]));
+}
+
+machine();
+evaluation(option("runs", 5));
+scale(option("scale-runs", 3));
+footprints();
+testSuite();
+if (flag("profile")) profile();
