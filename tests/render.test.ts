@@ -62,6 +62,7 @@ describe("offline render (npm run render)", function () {
                     const [, chart, version] = /chart (\S+) (\S+) from/.exec(text)!;
                     assert.ok(Object.values(CHARTS).some((pin) => pin.chart === chart && pin.version === version), `${file}: ${chart} ${version}`);
                     assert.ok(summary.includes(`| ${chart} | ${version} |`));
+                    assert.match(summary, new RegExp(`\\| ${chart} \\| [0-9.]+ \\| [0-9.]+ GiB \\|`), `footprint row of ${chart}`);
                     assert.strictEqual(typeof parse(text), "object");
                 }
             });

@@ -1,6 +1,7 @@
 // Turns the resources a program evaluation registered (inputs already redacted) into review files:
 // Helm values, dashboards, alerting as Grafana provisioning YAML and Prometheus rule files, and a summary.
 import { stringify } from "yaml";
+import { type Footprint, stackFootprint } from "./footprint";
 
 export interface RecordedInputs { type: string; name: string; inputs: Record<string, any> }
 
@@ -50,10 +51,18 @@ function grafanaRuleProvisioning(groups: RecordedInputs[], folderTitles: Map<str
     };
 }
 
+const cores = (value: number) => (Math.round(value * 1000) / 1000).toString();
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+
+function footprintRow(name: string, footprint: Footprint): string {
+    return `| ${name} | ${cores(footprint.cpuRequest)} | ${gib(footprint.memoryRequest)} | ${cores(footprint.cpuLimit)} | ${gib(footprint.memoryLimit)} | ${gib(footprint.storage)} |`;
+}
+
 function summary(recorded: RecordedInputs[], prometheusRuleCount: number): string {
     const byType = new Map<string, number>();
     for (const { type } of recorded) byType.set(type, (byType.get(type) ?? 0) + 1);
     const releases = recorded.filter((r) => r.type === TYPES.release);
+    const footprint = stackFootprint(releases.map((r) => ({ chart: r.inputs.chart, values: r.inputs.values })));
     const lines = [
         "## Summary", "",
         `${recorded.length} resources; ${prometheusRuleCount} Prometheus rules rendered for promtool.`, "",
@@ -61,6 +70,10 @@ function summary(recorded: RecordedInputs[], prometheusRuleCount: number): strin
         ...[...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, count]) => `| \`${type}\` | ${count} |`),
         "", "| release | chart | version |", "|---|---|---|",
         ...releases.map((r) => `| ${r.inputs.name} | ${r.inputs.chart} | ${r.inputs.version} |`),
+        "", "Footprint (DaemonSets on one node; hook jobs excluded):", "",
+        "| chart | CPU requested | memory requested | CPU limit | memory limit | storage |", "|---|---|---|---|---|---|",
+        ...footprint.releases.map((release) => footprintRow(release.chart, release.total)),
+        footprintRow("**total**", footprint.total),
         "",
     ];
     return lines.join("\n");
