@@ -6,34 +6,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import { prometheusRuleFile } from "../components/grafana/alerting/ruleGroups";
 import { alertRuleGroups } from "../components/grafana/alerting/rules";
-import { SECRET_KEYS, loadStackConfig } from "../stacks/config";
+import { loadStackConfig } from "../stacks/config";
 import { type RecordedInputs, renderFiles } from "./lib/renderFiles";
+import { PROJECT, SECRET_SIG, offlineConfig } from "./lib/stackFile";
 
-const PROJECT = "observability";
-const REPO_ROOT = path.resolve(__dirname, "..");
-/** Pulumi's marker around a secret in serialized resource inputs. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const REDACTED = "[secret]";
 
 function argument(name: string): string | undefined {
     const index = process.argv.indexOf(`--${name}`);
     return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-/** The stack file's config as Pulumi hands it over (objects as JSON); `secure:` values are unreadable here. */
-function stackConfig(stack: string): Record<string, string> {
-    const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file)}`);
-    const config = (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
-    const values: Record<string, string> = {};
-    for (const [key, value] of Object.entries(config)) {
-        if (value && typeof value === "object" && "secure" in value) continue;
-        values[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    return values;
 }
 
 /**
@@ -59,11 +42,11 @@ async function main(): Promise<void> {
     const out = path.resolve(argument("out") ?? path.join("render", stack));
     const secretValues = JSON.parse(process.env.RENDER_SECRETS ?? "{}") as Record<string, string>;
 
-    const secrets = Object.fromEntries(SECRET_KEYS.map((key) => [`${PROJECT}:${key}`, secretValues[key] || `placeholder-${key}`]));
+    const offline = offlineConfig(stack, {}, secretValues);
     const generatedPassword = "generated-password-placeholder";
     const generatedToken = "glsa_generated_token_placeholder";
-    const known = [...Object.values(secrets), generatedPassword, generatedToken];
-    pulumi.runtime.setAllConfig({ ...stackConfig(stack), ...secrets }, Object.keys(secrets));
+    const known = [...offline.secrets, generatedPassword, generatedToken];
+    pulumi.runtime.setAllConfig(offline.config, offline.secretKeys);
     const recorded: RecordedInputs[] = [];
     pulumi.runtime.setMocks({
         newResource(args) {

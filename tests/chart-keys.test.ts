@@ -1,7 +1,7 @@
 import "./helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
-import { chartReference, documentedPaths, unknownValuePaths } from "./helpers/chartKeys";
+import { chartReference, documentedPaths, unknownValuePaths } from "../scripts/lib/chartKeys";
 
 // The checker every chart-values test relies on: it must accept real keys and catch typos.
 describe("chart key checker", () => {

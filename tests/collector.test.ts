@@ -4,7 +4,7 @@ import { CHARTS } from "../components/charts";
 import { Collector, type CollectorArgs, alloyConfig } from "../components/Collector";
 import type { StackConfig } from "../stacks/schema";
 import { type AlloyBlock, AlloySyntaxError, blockReferences, childBlock, componentId, literal, parseAlloy } from "./helpers/alloySyntax";
-import { chartReference, unknownValuePaths } from "./helpers/chartKeys";
+import { chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
 import { chartFullname } from "./helpers/helmNames";
 import { type RelabelRule, publicLabels, relabel } from "./helpers/relabel";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";

@@ -4,7 +4,7 @@ import { CHARTS } from "../components/charts";
 import { ObservabilityStack } from "../components/ObservabilityStack";
 import { type Footprint, containerResourcePaths, knownResourcePaths, releaseFootprint, stackFootprint } from "../scripts/lib/footprint";
 import { cpuCores, quantityBytes } from "../stacks/units";
-import { chartReference } from "./helpers/chartKeys";
+import { chartReference } from "../scripts/lib/chartKeys";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
 
 const GiB = 2 ** 30;

@@ -2,7 +2,7 @@ import { SECRET_SIG, type RecordedResource, captureResources, isSecret, unwrapSe
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
 import { Grafana, type GrafanaArgs } from "../components/Grafana";
-import { chartReference, unknownValuePaths } from "./helpers/chartKeys";
+import { chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
 import { STACK_NAMES, TEST_SECRET_VALUES, loadStack } from "./helpers/stacks";
 
 interface Built { grafana: Grafana; resources: RecordedResource[] }

@@ -4,7 +4,7 @@ import { CHARTS } from "../components/charts";
 import { Loki, type LokiArgs, OBJECT_STORAGE_SECRET_KEYS, lokiValues } from "../components/Loki";
 import type { StackConfig } from "../stacks/schema";
 import { durationSeconds, quantityBytes } from "../stacks/units";
-import { unknownValuePaths } from "./helpers/chartKeys";
+import { unknownValuePaths } from "../scripts/lib/chartKeys";
 import { chartFullname } from "./helpers/helmNames";
 import {
     LOKI_CONFIG_SECTIONS, SECURITY_CONTEXTS, WORKLOADS, chart, chartValidationFailures, effective, hasRequestsAndLimits,

@@ -11,7 +11,7 @@ import { type LabelSelector, NetworkPolicies, type NetworkPolicySpec, type Netwo
 import { PROMETHEUS_RELEASE, prometheusValues } from "../components/Prometheus";
 import { TEMPO_RELEASE, tempoValues } from "../components/Tempo";
 import type { StackConfig } from "../stacks/schema";
-import { SHARED_CHARTS_DIR, chartReference } from "./helpers/chartKeys";
+import { SHARED_CHARTS_DIR, chartReference } from "../scripts/lib/chartKeys";
 import { chartFullname, effectiveValue } from "./helpers/helmNames";
 import { loadStack } from "./helpers/stacks";
 

@@ -4,7 +4,7 @@ import { CHARTS } from "../components/charts";
 import { Prometheus, type PrometheusArgs, operatorDuration } from "../components/Prometheus";
 import type { StackConfig } from "../stacks/schema";
 import { durationSeconds, quantityBytes } from "../stacks/units";
-import { type ChartReference, chartReference, unknownValuePaths } from "./helpers/chartKeys";
+import { type ChartReference, chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
 import { chartFullname, effectiveValue } from "./helpers/helmNames";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
 

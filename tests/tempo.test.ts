@@ -6,7 +6,7 @@ import { DISTRIBUTED_WORKLOADS, GCS_KEY_FILE, Tempo, type TempoArgs, type TempoV
 import { ConfigError } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";
 import { durationSeconds } from "../stacks/units";
-import { type ChartReference, chartReference, unknownValuePaths } from "./helpers/chartKeys";
+import { type ChartReference, chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
 import { chartFullname, effectiveValue } from "./helpers/helmNames";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
 

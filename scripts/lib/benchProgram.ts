@@ -4,12 +4,7 @@
 // - BENCH_MODE=program: evaluates index.ts under Pulumi mocks for BENCH_STACK with its Pulumi.<stack>.yaml config,
 //   placeholder secrets and BENCH_OVERRIDES ({"services": [...]}) on top. Times are ms since the process started;
 //   `evaluatedMs` is when the last resource registered. BENCH_RELEASES=1 adds each Helm release's chart and values.
-import * as fs from "fs";
-import * as path from "path";
-
-const PROJECT = "observability";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
+import { PROJECT, SECRET_SIG, offlineConfig } from "./stackFile";
 
 function report(result: Record<string, unknown>): void {
     process.stdout.write(`${JSON.stringify({ ...result, maxRssKb: process.resourceUsage().maxRSS })}\n`);
@@ -35,17 +30,9 @@ if (process.env.BENCH_MODE === "floor") {
     report({ loadedMs: performance.now() });
 } else {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    const { parse } = require("yaml") as typeof import("yaml");
-    const { SECRET_KEYS } = require("../../stacks/config") as typeof import("../../stacks/config");
     const stack = process.env.BENCH_STACK ?? "dev";
-    const file = parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
-    const overrides = JSON.parse(process.env.BENCH_OVERRIDES ?? "{}") as Record<string, unknown>;
-    const config: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...file?.config, ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`${PROJECT}:${k}`, v])) })) {
-        config[key] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    const secrets = Object.fromEntries(SECRET_KEYS.map((key) => [`${PROJECT}:${key}`, `placeholder-${key}`]));
-    pulumi.runtime.setAllConfig({ ...config, ...secrets }, Object.keys(secrets));
+    const { config, secretKeys } = offlineConfig(stack, JSON.parse(process.env.BENCH_OVERRIDES ?? "{}") as Record<string, unknown>);
+    pulumi.runtime.setAllConfig(config, secretKeys);
 
     let registered = 0;
     let evaluatedMs = 0;

@@ -11,7 +11,7 @@
 import { parse } from "yaml";
 import { CHARTS } from "../../components/charts";
 import { cpuCores, quantityBytes } from "../../stacks/units";
-import { type ChartReference, chartReference } from "../../tests/helpers/chartKeys";
+import { type ChartReference, chartReference } from "./chartKeys";
 
 export interface Footprint {
     /** Cores. */ cpuRequest: number;

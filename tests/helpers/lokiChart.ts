@@ -2,7 +2,7 @@
 // templates/_helpers.tpl, validate.yaml, _pod.tpl, gateway/deployment.yaml) and judged against our values
 // plus the chart's defaults, so tests can ask "which containers exist in this mode" and "would Helm refuse this".
 import { CHARTS } from "../../components/charts";
-import { type ChartReference, chartReference } from "./chartKeys";
+import { type ChartReference, chartReference } from "../../scripts/lib/chartKeys";
 import { effectiveValue } from "./helmNames";
 import { valuesSchema } from "./valuesSchema";
 

@@ -2,11 +2,11 @@
 // exist before any resource is constructed, and they are process-wide, so they are set exactly once.
 import * as pulumi from "@pulumi/pulumi";
 
-export const PROJECT = "observability";
+import { PROJECT, SECRET_SIG } from "../../scripts/lib/stackFile";
+
+export { PROJECT, SECRET_SIG };
 export const STACK = "dev";
 
-/** The wrapper Pulumi puts around a secret when it serializes resource inputs. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 export interface RecordedResource {
     type: string;

@@ -1,13 +1,10 @@
 // The committed stacks (Pulumi.<stack>.yaml on top of their presets) loaded the way Pulumi would hand
 // them to the program, with test secrets for the keys that stacks set with `pulumi config set --secret`.
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
-import * as path from "path";
-import { parse } from "yaml";
 import { type LoadedConfig, type RawConfig, type SecretKey, mergeOverrides, parseStackConfig } from "../../stacks/config";
-import { PROJECT } from "./pulumi";
+import { PROJECT, REPO_ROOT, stackFileValues } from "../../scripts/lib/stackFile";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export { REPO_ROOT };
 export const STACK_NAMES = ["dev", "staging", "production"] as const;
 
 /** Distinctive values, so tests can prove none of them leaks as plain text. */
@@ -17,19 +14,6 @@ export const TEST_SECRET_VALUES: Record<SecretKey, string> = {
     pagerdutyIntegrationKey: "pd-secret-key-c81e",
     smtpPassword: "smtp-secret-77af",
 };
-
-/** A stack file's config as Pulumi passes it: top-level keys without the project prefix, objects as JSON. */
-export function stackFileValues(stack: string): Record<string, string> {
-    const stackFile = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(stackFile)) return {};
-    const file = parse(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> };
-    const values: Record<string, string> = {};
-    for (const [key, value] of Object.entries(file.config ?? {})) {
-        if (!key.startsWith(`${PROJECT}:`)) continue;
-        values[key.slice(PROJECT.length + 1)] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    return values;
-}
 
 export function testSecrets(keys: readonly SecretKey[] = Object.keys(TEST_SECRET_VALUES) as SecretKey[]): RawConfig["secrets"] {
     return Object.fromEntries(keys.map((key) => [key, pulumi.secret(TEST_SECRET_VALUES[key])]));

@@ -3,7 +3,7 @@
 // the JSON Schema keywords these charts use for shape: type, properties, additionalProperties, items.
 import * as fs from "fs";
 import * as path from "path";
-import { SHARED_CHARTS_DIR } from "./chartKeys";
+import { SHARED_CHARTS_DIR } from "../../scripts/lib/chartKeys";
 
 interface Schema {
     type?: string | string[];
