@@ -1,8 +1,10 @@
 // The program: read and validate the stack's config (nothing is registered if it is wrong), build the
 // stack, export what platform teams read.
 import { ObservabilityStack } from "./components/ObservabilityStack";
+import { assertCompiledProgramIsCurrent } from "./stacks/compiledProgram";
 import { loadStackConfig } from "./stacks/config";
 
+assertCompiledProgramIsCurrent(__filename);
 const { config, secrets } = loadStackConfig();
 const stack = new ObservabilityStack("observability", { config, secrets });
 

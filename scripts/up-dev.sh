@@ -14,6 +14,8 @@ mkdir -p "$HOME/.pulumi-local"
 # A local dev stack encrypts its secrets with this passphrase; empty unless you choose one.
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
 [ -d node_modules ] || npm ci
+# Pulumi runs the compiled program (Pulumi.yaml main: bin/index.js).
+npm run build
 npx pulumi stack select dev --create --secrets-provider passphrase
 
 # The Grafana provider reaches Grafana through this port-forward (grafana.apiUrl in the dev preset is

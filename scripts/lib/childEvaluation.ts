@@ -1,0 +1,92 @@
+// One evaluation of the program in a fresh process under Pulumi mocks (scripts/lib/benchProgram.ts), as
+// Pulumi's Node.js runtime would start it: the compiled program (Pulumi.yaml `typescript: false`, what
+// `pulumi up` runs) or index.ts through ts-node (`typescript: true`, for comparison). The bench and the
+// compiled-program test use it.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+import { BUILD_DIRECTORY, staleSources } from "../../stacks/compiledProgram";
+import { PROJECT, REPO_ROOT, SECRET_SIG, offlineConfig } from "./stackFile";
+
+export type Runtime = "compiled" | "ts-node";
+
+export const COMPILED_PROGRAM = path.join(REPO_ROOT, BUILD_DIRECTORY, "index.js");
+const HARNESS_SOURCE = path.join(REPO_ROOT, "scripts", "lib", "benchProgram.ts");
+const HARNESS = path.join(REPO_ROOT, BUILD_DIRECTORY, "bench", "benchProgram.js");
+
+/** `npm run build` when bin/ is missing or older than a source. */
+export function ensureBuilt(): void {
+    if (fs.existsSync(COMPILED_PROGRAM) && staleSources(COMPILED_PROGRAM).length === 0) return;
+    const build = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: REPO_ROOT, encoding: "utf8" });
+    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+}
+
+/** The child script as JavaScript, so that a compiled run loads no TypeScript hook. */
+function harness(): string {
+    const source = fs.readFileSync(HARNESS_SOURCE, "utf8");
+    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
+    if (!fs.existsSync(HARNESS) || fs.readFileSync(HARNESS, "utf8") !== outputText) {
+        fs.mkdirSync(path.dirname(HARNESS), { recursive: true });
+        fs.writeFileSync(HARNESS, outputText);
+    }
+    return HARNESS;
+}
+
+export interface Evaluation {
+    wallMs: number;
+    loadedMs: number;
+    evaluatedMs: number;
+    registered: number;
+    maxRssKb: number;
+    error?: string;
+    /** With `collect: ["releases"]`: each Helm release's chart and values, secrets unwrapped. */
+    releases: Array<{ chart: string; values: Record<string, unknown> }>;
+    /** With `collect: ["resources"]`: `type::name` of every resource, in registration order. */
+    resources: string[];
+}
+
+export interface EvaluationOptions {
+    runtime: Runtime;
+    /** `floor` only loads the SDKs (plus ts-node with the ts-node runtime). */
+    mode: "floor" | "program";
+    stack?: string;
+    /** Config on top of the stack file, e.g. `{ services: [...] }`. */
+    overrides?: Record<string, unknown>;
+    collect?: Array<"releases" | "resources">;
+    nodeOptions?: string[];
+}
+
+const unwrapSecrets = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value && typeof value === "object") {
+        const object = value as Record<string, unknown>;
+        if (SECRET_SIG in object) return unwrapSecrets(object.value);
+        return Object.fromEntries(Object.entries(object).map(([key, child]) => [key, unwrapSecrets(child)]));
+    }
+    return value;
+};
+
+export function evaluateInChild(options: EvaluationOptions): Evaluation {
+    const stack = options.stack ?? "dev";
+    const { config, secretKeys } = options.mode === "program" ? offlineConfig(stack, options.overrides) : { config: {}, secretKeys: [] };
+    const program = options.runtime === "compiled" ? COMPILED_PROGRAM : path.join(REPO_ROOT, "index.ts");
+    const hook = options.runtime === "ts-node" ? ["-r", "ts-node/register"] : [];
+    const started = performance.now();
+    const child = spawnSync(process.execPath, [...(options.nodeOptions ?? []), ...hook, harness()], {
+        cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 300_000,
+        env: {
+            ...process.env, TS_NODE_TRANSPILE_ONLY: "true", BENCH_MODE: options.mode, BENCH_PROGRAM: program,
+            BENCH_RUN: JSON.stringify({ project: PROJECT, stack, config, secretKeys, collect: options.collect ?? [] }),
+        },
+    });
+    const wallMs = performance.now() - started;
+    const line = child.stdout.trim().split("\n").pop() ?? "";
+    if (!line.startsWith("{")) throw new Error(`evaluation child failed (${options.runtime} ${options.mode} ${stack}): ${child.stderr || child.stdout}`);
+    const result = JSON.parse(line) as Partial<Evaluation>;
+    return {
+        wallMs, loadedMs: result.loadedMs ?? 0, evaluatedMs: result.evaluatedMs ?? 0, registered: result.registered ?? 0,
+        maxRssKb: result.maxRssKb ?? 0, error: result.error, resources: result.resources ?? [],
+        releases: (result.releases ?? []).map(({ chart, values }) => ({ chart, values: unwrapSecrets(values) as Record<string, unknown> })),
+    };
+}
