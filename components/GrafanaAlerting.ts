@@ -4,14 +4,14 @@ import type { StackConfig } from "../stacks/schema";
 import { createRouting, routingDefinition } from "./grafana/alerting/routing";
 import { createRuleGroups } from "./grafana/alerting/ruleGroups";
 import { alertRuleGroups } from "./grafana/alerting/rules";
-import { sloRecordingRuleGroups } from "./grafana/alerting/sloRecording";
+import { type RecordingRuleGroup, type ServiceSlo, sloRecordingRuleGroups } from "./grafana/alerting/sloRecording";
 
 export interface GrafanaAlertingArgs {
     /** Notifiers, their settings and the maintenance window (`alerting` of the stack config). */
     settings: StackConfig["alerting"];
     /** Services with SLOs: their recording rules and burn-rate alerts. */
     services: StackConfig["services"];
-    /** The stack's namespace: the stack-health rules watch it and the PrometheusRule lives in it. */
+    /** The stack's namespace: the stack-health rules watch it and the PrometheusRules live in it. */
     namespace: string;
     /** EKS/GKE/AKS hide the control plane: no rules about the scheduler, controller manager or etcd. */
     managedControlPlane: boolean;
@@ -25,9 +25,20 @@ export interface GrafanaAlertingArgs {
     slosFolderUid: pulumi.Input<string>;
 }
 
-/** Labels of the PrometheusRule; the operator selects every rule (ruleSelectorNilUsesHelmValues: false). */
+/** Labels of the PrometheusRules; the operator selects every rule (ruleSelectorNilUsesHelmValues: false). */
 export const RECORDING_RULE_LABELS = { "app.kubernetes.io/part-of": "observability", "app.kubernetes.io/component": "slo-recording-rules" } as const;
-export const RECORDING_RULE_NAME = "observability-slo-recording";
+
+/** A recording rule group as the PrometheusRule CRD writes it. */
+function prometheusRuleGroup(group: RecordingRuleGroup) {
+    return {
+        name: group.name,
+        ...(group.interval ? { interval: group.interval } : {}),
+        rules: group.rules.map((rule) => ({ record: rule.record, expr: rule.expr, ...(Object.keys(rule.labels).length > 0 ? { labels: rule.labels } : {}) })),
+    };
+}
+
+/** Name of a service's PrometheusRule; the dots keep namespace "a-b" + service "c" apart from "a" + "b-c". */
+export const recordingRuleName = (service: ServiceSlo) => `slo-recording.${service.namespace}.${service.name}`;
 
 /**
  * Grafana-managed alerting: contact points, the one notification policy tree, the maintenance mute
@@ -41,8 +52,8 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
     public readonly notificationPolicyId: pulumi.Output<string>;
     /** Names of the alert rule groups created. */
     public readonly ruleGroupNames: pulumi.Output<string[]>;
-    /** Name of the PrometheusRule holding the SLO recording rules, when there are services. */
-    public readonly recordingRuleName: pulumi.Output<string | undefined>;
+    /** Names of the PrometheusRules holding the SLO recording rules, one per service. */
+    public readonly recordingRuleNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: GrafanaAlertingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("observability:grafana:Alerting", name, {}, opts);
@@ -52,39 +63,35 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             settings: args.settings, slackToken: args.slackToken, pagerdutyIntegrationKey: args.pagerdutyIntegrationKey,
         }), { disableProvenance }, { parent: this });
 
-        const recordingGroups = sloRecordingRuleGroups(args.services);
-        // SLO alerts read the recorded series, so Prometheus gets the rules before Grafana gets the alerts.
-        const recordingRule = args.services.length > 0 && recordingGroups.length > 0
-            ? new k8s.apiextensions.CustomResource(`${name}-slo-recording-rules`, {
+        // One PrometheusRule per service: a few KB each, where one object for all services would pass the
+        // API's 1.5 MiB limit at a few hundred services, and a service's change touches only its own object.
+        const recordingGroups = sloRecordingRuleGroups(args.services); // one per service, in the same order
+        const recordingRules = args.services.map((service, index) => new k8s.apiextensions.CustomResource(
+            `${name}-slo-recording.${service.namespace}.${service.name}`, {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
-                metadata: { name: RECORDING_RULE_NAME, namespace: args.namespace, labels: { ...RECORDING_RULE_LABELS } },
-                spec: {
-                    groups: recordingGroups.map((group) => ({
-                        name: group.name,
-                        ...(group.interval ? { interval: group.interval } : {}),
-                        rules: group.rules.map((rule) => ({
-                            record: rule.record, expr: rule.expr, ...(Object.keys(rule.labels).length > 0 ? { labels: rule.labels } : {}),
-                        })),
-                    })),
-                },
-            }, { parent: this })
-            : undefined;
+                metadata: { name: recordingRuleName(service), namespace: args.namespace, labels: { ...RECORDING_RULE_LABELS } },
+                spec: { groups: [prometheusRuleGroup(recordingGroups[index])] },
+            }, { parent: this }));
+        const recordingRuleOf = new Map(args.services.map((service, index) => [`${service.namespace}/${service.name}`, recordingRules[index]]));
 
         const groups = alertRuleGroups({ namespace: args.namespace, services: args.services, managedControlPlane: args.managedControlPlane });
         // Rules fire into the tree: it must exist first, or Grafana routes the first alerts to its default.
-        const ruleGroups = createRuleGroups(name, groups, { alerts: args.alertsFolderUid, slos: args.slosFolderUid }, { disableProvenance }, {
-            parent: this, dependsOn: [routing.notificationPolicy, ...(recordingRule ? [recordingRule] : [])],
-        });
+        // A service's SLO alerts read its recorded series: its PrometheusRule goes first (and only its own,
+        // so that dependencies grow with the services, not with their square).
+        const ruleGroups = createRuleGroups(name, groups, { alerts: args.alertsFolderUid, slos: args.slosFolderUid }, {
+            disableProvenance,
+            dependsOn: (group) => [routing.notificationPolicy, ...(group.service ? [recordingRuleOf.get(`${group.service.namespace}/${group.service.name}`)!] : [])],
+        }, { parent: this });
 
         this.contactPointNames = pulumi.all(routing.contactPoints.map((point) => point.name));
         this.notificationPolicyId = routing.notificationPolicy.id;
         this.ruleGroupNames = pulumi.all(ruleGroups.map((group) => group.name));
-        this.recordingRuleName = recordingRule ? recordingRule.metadata.name : pulumi.output(undefined);
+        this.recordingRuleNames = pulumi.all(recordingRules.map((rule) => rule.metadata.name));
 
         this.registerOutputs({
             contactPointNames: this.contactPointNames, notificationPolicyId: this.notificationPolicyId,
-            ruleGroupNames: this.ruleGroupNames, recordingRuleName: this.recordingRuleName,
+            ruleGroupNames: this.ruleGroupNames, recordingRuleNames: this.recordingRuleNames,
         });
     }
 }

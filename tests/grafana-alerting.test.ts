@@ -67,54 +67,81 @@ describe("GrafanaAlerting", () => {
         for (const stack of STACK_NAMES) built[stack] = await build(stack);
     });
 
-    it("stacks with services get one PrometheusRule with every service's SLO recording rules; dev, without services, gets none", () => {
+    it("gives every service its own PrometheusRule with its SLO recording rules; dev, without services, gets none", () => {
         assert.deepStrictEqual(built.dev.config.services, []);
         assert.strictEqual(recordingRules(built.dev).length, 0);
         for (const stack of ["staging", "production"]) {
             const { config } = built[stack];
             assert.ok(config.services.length > 0, `${stack} has no services`);
-            const rule = onlyOne(built[stack].resources, TYPES.prometheusRule).inputs;
-            assert.strictEqual(rule.apiVersion, "monitoring.coreos.com/v1");
-            assert.strictEqual(rule.kind, "PrometheusRule");
-            assert.strictEqual(rule.metadata.namespace, config.namespace);
-            const expected = sloRecordingRuleGroups(config.services);
-            assert.deepStrictEqual(rule.spec.groups.map((g: any) => g.name), expected.map((g) => g.name));
-            for (const [index, group] of expected.entries()) {
-                assert.deepStrictEqual(rule.spec.groups[index].rules, group.rules.map((r) => ({ record: r.record, expr: r.expr, labels: r.labels })));
-            }
-            for (const service of config.services) {
-                assert.ok(rule.spec.groups.some((g: any) => g.rules.every((r: any) => r.labels.service === service.name && r.labels.namespace === service.namespace)),
-                    `no recording group for ${service.namespace}/${service.name}`);
+            const rules = recordingRules(built[stack]).map((r) => r.inputs);
+            assert.strictEqual(rules.length, config.services.length, stack);
+            for (const [index, expected] of sloRecordingRuleGroups(config.services).entries()) {
+                const service = config.services[index];
+                const rule = rules.find((r) => r.metadata.name === `slo-recording.${service.namespace}.${service.name}`);
+                assert.ok(rule, `${stack}: no PrometheusRule for ${service.namespace}/${service.name}`);
+                assert.strictEqual(rule.apiVersion, "monitoring.coreos.com/v1");
+                assert.strictEqual(rule.kind, "PrometheusRule");
+                assert.strictEqual(rule.metadata.namespace, config.namespace);
+                assert.deepStrictEqual(rule.spec.groups, [{ name: expected.name, rules: expected.rules.map((r) => ({ record: r.record, expr: r.expr, labels: r.labels })) }]);
+                assert.ok(rule.spec.groups[0].rules.every((r: any) => r.labels.service === service.name && r.labels.namespace === service.namespace),
+                    `${stack}: ${rule.metadata.name} records another service's series`);
             }
         }
     });
 
-    it("drops the PrometheusRule when a stack's services are removed", async () => {
+    it("keeps namespace \"a-b\" with service \"c\" apart from namespace \"a\" with service \"b-c\"", async () => {
+        const services = [
+            { name: "c", namespace: "a-b", team: "x", availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300 },
+            { name: "b-c", namespace: "a", team: "x", availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300 },
+        ];
+        const names = recordingRules(await build("staging", { services: JSON.stringify(services) })).map((r) => r.inputs.metadata.name);
+        assert.deepStrictEqual(names.sort(), ["slo-recording.a-b.c", "slo-recording.a.b-c"]);
+    });
+
+    it("stays far below the Kubernetes API's 1.5 MiB object limit with 300 services (one object for all would pass it)", async () => {
+        const services = Array.from({ length: 300 }, (_, index) => ({
+            name: `service-with-a-long-name-${index}`, namespace: `team-namespace-${index % 7}`, team: `team-${index % 7}`,
+            availabilityObjective: 99.9, latencyObjective: 99, latencyThresholdMs: 250,
+        }));
+        const rules = recordingRules(await build("staging", { services: JSON.stringify(services) }));
+        assert.strictEqual(rules.length, 300);
+        const sizes = rules.map((r) => Buffer.byteLength(JSON.stringify(r.inputs)));
+        const limit = 1.5 * 2 ** 20;
+        assert.ok(Math.max(...sizes) < limit / 100, `largest PrometheusRule ${Math.max(...sizes)} bytes`);
+        assert.ok(sizes.reduce((sum, size) => sum + size, 0) > limit, "300 services fit in one object: the test does not show the limit");
+    });
+
+    it("drops the PrometheusRules when a stack's services are removed", async () => {
         const withoutServices = await build("production", { services: "[]" });
         assert.strictEqual(recordingRules(withoutServices).length, 0);
-        assert.strictEqual(await valueOf(withoutServices.alerting.recordingRuleName), undefined);
+        assert.deepStrictEqual(await valueOf(withoutServices.alerting.recordingRuleNames), []);
         assert.ok(ofType(withoutServices.resources, TYPES.ruleGroup).every((g) => g.inputs.folderUid !== FOLDERS.slos));
     });
 
     it("writes recording rules Prometheus accepts (promtool check rules)", () => {
-        const { spec } = onlyOne(built.production.resources, TYPES.prometheusRule).inputs;
-        const checked = runPromtool(["check", "rules", "rules.yml"], { "rules.yml": stringify(spec) });
+        const groups = recordingRules(built.production).flatMap((r) => r.inputs.spec.groups);
+        const checked = runPromtool(["check", "rules", "rules.yml"], { "rules.yml": stringify({ groups }) });
         assert.ok(checked.ok, checked.output);
     });
 
     it("records every SLO series the burn-rate alerts read", () => {
         const { config, resources } = built.production;
-        const recorded = new Set(onlyOne(resources, TYPES.prometheusRule).inputs.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.record)));
+        const recorded = new Set(ofType(resources, TYPES.prometheusRule).flatMap((r) => r.inputs.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.record))));
         const read = alertRuleGroups({ namespace: config.namespace, services: config.services, managedControlPlane: true })
             .flatMap((group) => group.rules.flatMap((rule) => rule.expr.match(/\bslo:[A-Za-z0-9_:]+/g) ?? []));
         assert.ok(read.length > 0, "no alert reads an SLO series");
         for (const series of new Set(read)) assert.ok(recorded.has(series), `${series} is read by an alert but never recorded`);
     });
 
-    it("labels the PrometheusRule as part of the stack (the operator selects every rule in the cluster)", () => {
-        const { metadata } = onlyOne(built.staging.resources, TYPES.prometheusRule).inputs;
-        assert.strictEqual(metadata.labels["app.kubernetes.io/part-of"], "observability");
-        assert.match(metadata.name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    it("labels the PrometheusRules as part of the stack (the operator selects every rule in the cluster) and names them validly", () => {
+        const rules = recordingRules(built.staging);
+        assert.ok(rules.length > 0);
+        for (const { metadata } of rules.map((r) => r.inputs)) {
+            assert.strictEqual(metadata.labels["app.kubernetes.io/part-of"], "observability");
+            // A DNS-1123 subdomain, as Kubernetes requires of object names.
+            assert.match(metadata.name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+            assert.ok(metadata.name.length <= 253, metadata.name);
+        }
     });
 
     it("creates every alert rule group in its folder: platform alerts in Alerts, SLO burn rates in SLOs", () => {
@@ -132,17 +159,29 @@ describe("GrafanaAlerting", () => {
         }
     });
 
-    it("creates the rule groups after the notification policy and the recording rules they read", () => {
-        const { constructed } = built.production;
+    it("creates the rule groups after the notification policy, and a service's SLO group after that service's recording rules only", () => {
+        const { constructed, config } = built.production;
         const policy = constructed.find(({ resource }) => resource instanceof grafana.alerting.NotificationPolicy)!.resource;
-        const recordingRule = constructed.find(({ resource }) => resource instanceof k8s.apiextensions.CustomResource)!.resource;
+        const recordingRuleResources = constructed.filter(({ resource }) => resource instanceof k8s.apiextensions.CustomResource).map(({ resource }) => resource);
+        assert.strictEqual(recordingRuleResources.length, config.services.length);
         const groups = constructed.filter(({ resource }) => resource instanceof grafana.alerting.RuleGroup);
         assert.ok(groups.length > 0);
-        for (const { opts } of groups) {
+        let sloGroups = 0;
+        for (const { opts, resource } of groups) {
             const dependsOn = ([] as unknown[]).concat(opts.dependsOn ?? []);
             assert.ok(dependsOn.includes(policy), "a rule group does not wait for the notification policy");
-            assert.ok(dependsOn.includes(recordingRule), "a rule group does not wait for the recording rules");
+            const waitsFor = recordingRuleResources.filter((rule) => dependsOn.includes(rule));
+            const name = (resource as any).__name as string;
+            const service = config.services.find((s) => name.endsWith(`-SLO ${s.name} (${s.namespace})`));
+            if (!service) {
+                assert.strictEqual(waitsFor.length, 0, `${name} waits for recording rules it does not read`);
+                continue;
+            }
+            sloGroups += 1;
+            assert.strictEqual(waitsFor.length, 1, `${name} waits for ${waitsFor.length} recording rules`);
+            assert.strictEqual((waitsFor[0] as any).__name, `${name.split("-rule-group-")[0]}-slo-recording.${service.namespace}.${service.name}`);
         }
+        assert.strictEqual(sloGroups, config.services.length);
     });
 
     it("passes disableProvenance to every Grafana alerting object", async () => {
@@ -152,12 +191,11 @@ describe("GrafanaAlerting", () => {
         for (const object of objects) assert.strictEqual(object.inputs.disableProvenance, true, `${object.type} ${object.name}`);
     });
 
-    it("sends Grafana objects through the given Grafana provider and the PrometheusRule through Kubernetes'", () => {
+    it("sends Grafana objects through the given Grafana provider and the PrometheusRules through Kubernetes'", () => {
         const { resources, providerRef } = built.production;
         const grafanaObjects = resources.filter((r) => r.type.startsWith("grafana:"));
         for (const object of grafanaObjects) assert.strictEqual(object.provider, providerRef, `${object.type} ${object.name}`);
-        const rule = onlyOne(resources, TYPES.prometheusRule);
-        assert.ok(!rule.provider || !rule.provider.includes(GRAFANA_PROVIDER), rule.provider);
+        for (const rule of ofType(resources, TYPES.prometheusRule)) assert.ok(!rule.provider || !rule.provider.includes(GRAFANA_PROVIDER), rule.provider);
     });
 
     it("shows no secret in plain text in any input", () => {
@@ -170,7 +208,7 @@ describe("GrafanaAlerting", () => {
         }
     });
 
-    it("exports the contact point names, the policy id and the rule group names it created", async () => {
+    it("exports the contact point names, the policy id, the rule group and recording rule names it created", async () => {
         for (const stack of STACK_NAMES) {
             const { alerting, resources } = built[stack];
             assert.deepStrictEqual([...await valueOf(alerting.contactPointNames)].sort(),
@@ -178,6 +216,8 @@ describe("GrafanaAlerting", () => {
             assert.strictEqual(await valueOf(alerting.notificationPolicyId), `${onlyOne(resources, TYPES.notificationPolicy).name}-id`);
             assert.deepStrictEqual([...await valueOf(alerting.ruleGroupNames)].sort(),
                 ofType(resources, TYPES.ruleGroup).map((g) => g.inputs.name).sort());
+            assert.deepStrictEqual([...await valueOf(alerting.recordingRuleNames)].sort(),
+                ofType(resources, TYPES.prometheusRule).map((r) => r.inputs.metadata.name).sort());
         }
     });
 
@@ -191,6 +231,7 @@ describe("GrafanaAlerting", () => {
             assert.strictEqual(outputs.contactPointNames, alerting.contactPointNames);
             assert.strictEqual(outputs.notificationPolicyId, alerting.notificationPolicyId);
             assert.strictEqual(outputs.ruleGroupNames, alerting.ruleGroupNames);
+            assert.strictEqual(outputs.recordingRuleNames, alerting.recordingRuleNames);
         }
     });
 });

@@ -75,8 +75,12 @@ export function createRuleGroups(
     name: string,
     groups: RuleGroupDefinition[],
     folderUids: Record<"alerts" | "slos", pulumi.Input<string>>,
-    options: { disableProvenance: boolean },
-    opts: pulumi.CustomResourceOptions,
+    options: {
+        disableProvenance: boolean;
+        /** What each group waits for: the notification policy, the recording rules its expressions read. */
+        dependsOn?: (group: RuleGroupDefinition) => pulumi.Resource[];
+    },
+    opts: Omit<pulumi.CustomResourceOptions, "dependsOn">,
 ): grafana.alerting.RuleGroup[] {
     return groups.map((group) => new grafana.alerting.RuleGroup(`${name}-rule-group-${group.folder}-${group.name}`, {
         name: group.name,
@@ -95,7 +99,7 @@ export function createRuleGroups(
             labels: ruleLabels(rule),
             annotations: ruleAnnotations(rule),
         })),
-    }, opts));
+    }, { ...opts, dependsOn: options.dependsOn?.(group) ?? [] }));
 }
 
 const PROMQL_OPERATORS = { gt: ">", lt: "<" } as const;

@@ -42,6 +42,8 @@ export interface RuleGroupDefinition {
     /** Evaluation interval, e.g. "1m". */
     interval: string;
     rules: AlertRuleDefinition[];
+    /** The service whose SLOs the group alerts on, for the SLO groups. */
+    service?: { namespace: string; name: string };
 }
 
 export interface AlertRuleInput {

@@ -166,6 +166,7 @@ export function sloRuleGroups(services: readonly ServiceSlo[]): TestedRuleGroup[
     return services.map((service) => ({
         name: `SLO ${service.name} (${service.namespace})`,
         folder: "slos",
+        service: { namespace: service.namespace, name: service.name },
         interval: "1m",
         rules: [
             ...INDICATORS.flatMap((indicator) => BURN_RATE_ALERTS.map((alert) => burnRateRule(service, indicator, alert))),
