@@ -73,15 +73,13 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
                 metadata: { name: recordingRuleName(service), namespace: args.namespace, labels: { ...RECORDING_RULE_LABELS } },
                 spec: { groups: [prometheusRuleGroup(recordingGroups[index])] },
             }, { parent: this }));
-        const recordingRuleOf = new Map(args.services.map((service, index) => [`${service.namespace}/${service.name}`, recordingRules[index]]));
 
         const groups = alertRuleGroups({ namespace: args.namespace, services: args.services, managedControlPlane: args.managedControlPlane });
         // Rules fire into the tree: it must exist first, or Grafana routes the first alerts to its default.
-        // A service's SLO alerts read its recorded series: its PrometheusRule goes first (and only its own,
-        // so that dependencies grow with the services, not with their square).
+        // The SLO alerts read the recorded series: the PrometheusRules go first.
         const ruleGroups = createRuleGroups(name, groups, { alerts: args.alertsFolderUid, slos: args.slosFolderUid }, {
             disableProvenance,
-            dependsOn: (group) => [routing.notificationPolicy, ...(group.service ? [recordingRuleOf.get(`${group.service.namespace}/${group.service.name}`)!] : [])],
+            dependsOn: (group) => [routing.notificationPolicy, ...(group.folder === "slos" ? recordingRules : [])],
         }, { parent: this });
 
         this.contactPointNames = pulumi.all(routing.contactPoints.map((point) => point.name));

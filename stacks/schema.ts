@@ -204,7 +204,7 @@ export const configSchema = section({
             location: timeZone,
         }),
     }),
-    /** Services with SLOs: recording rules, burn-rate alerts and a dashboard each. */
+    /** Services with SLOs: recording rules (a PrometheusRule each), burn-rate alert instances and a dashboard each. */
     services: z.array(section({
         name: k8sName,
         namespace: k8sName,

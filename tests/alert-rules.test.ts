@@ -5,6 +5,8 @@ import { GRAFANA_RELEASE } from "../components/Grafana";
 import { LABEL_TEMPLATE } from "../components/grafana/alerting/promtoolCases";
 import { type AlertRuleInput, type RuleGroupDefinition, alertRuleGroups } from "../components/grafana/alerting/rules";
 import { alertCondition, createRuleGroups } from "../components/grafana/alerting/ruleGroups";
+import { sloRecordingRuleGroups } from "../components/grafana/alerting/sloRecording";
+import { OBJECTIVE_RECORD } from "../components/grafana/slo";
 import { DATASOURCE_UIDS, FOLDER_UIDS } from "../components/grafana/uids";
 import type { StackConfig } from "../stacks/schema";
 import { checkPromQL } from "./helpers/promtool";
@@ -78,11 +80,13 @@ describe("alert rules", () => {
                 }
             });
 
-            it("labels every alert with severity and team and annotates it with summary, description and runbook", () => {
+            it("labels every alert with severity and team (SLO alerts: the series' team) and annotates it with summary, description and runbook", () => {
                 for (const rule of rulesOf(rendered[stack])) {
-                    assert.deepStrictEqual(Object.keys(rule.labels).sort(), ["severity", "team"], rule.name);
+                    const slo = rule.uid.startsWith("slo-");
+                    assert.deepStrictEqual(Object.keys(rule.labels).sort(), slo ? ["severity"] : ["severity", "team"], rule.name);
                     assert.ok(["critical", "warning"].includes(rule.labels.severity), rule.name);
-                    assert.ok(rule.labels.team, rule.name);
+                    if (slo) assert.match(JSON.parse(rule.datas[0].model).expr, /group_left \(team\)/, rule.name);
+                    else assert.ok(rule.labels.team, rule.name);
                     assert.deepStrictEqual(Object.keys(rule.annotations).sort(), ["description", "runbook_url", "summary"], rule.name);
                     assert.ok(rule.annotations.summary.length > 10 && rule.annotations.description.length > 20, rule.name);
                     assert.match(rule.annotations.runbook_url, /^https:\/\/[^\s]+$/, rule.name);
@@ -96,18 +100,21 @@ describe("alert rules", () => {
                 }
             });
 
-            it("routes stack rules to the platform team and each service's SLO rules to its team", () => {
+            it("routes stack rules to the platform team; one SLO group covers every service, each alert with its service's team", () => {
                 const { groups, config } = rendered[stack];
                 for (const rule of groups.filter((g) => g.folder === "alerts").flatMap((g) => g.rules)) assert.strictEqual(rule.team, "platform", rule.title);
-                for (const svc of config.services) {
-                    const own = groups.find((g) => g.folder === "slos" && g.name.includes(svc.name) && g.name.includes(svc.namespace));
-                    assert.ok(own, `no SLO group for ${svc.name}`);
-                    for (const rule of own.rules) {
-                        assert.strictEqual(rule.team, svc.team, rule.title);
-                        assert.ok(rule.expr.includes(`namespace="${svc.namespace}", service="${svc.name}"`), rule.expr);
-                    }
+                const slos = groups.filter((g) => g.folder === "slos");
+                assert.strictEqual(slos.length, config.services.length > 0 ? 1 : 0);
+                for (const rule of slos.flatMap((g) => g.rules)) {
+                    assert.strictEqual(rule.team, undefined, rule.title);
+                    // No service is named in a rule: the objective series select the services and carry their teams.
+                    for (const svc of config.services) assert.ok(!rule.expr.includes(`"${svc.name}"`), rule.expr);
                 }
-                assert.strictEqual(groups.filter((g) => g.folder === "slos").length, config.services.length);
+                const objectives = sloRecordingRuleGroups(config.services).flatMap((g) => g.rules).filter((r) => r.record === OBJECTIVE_RECORD);
+                for (const svc of config.services) {
+                    const own = objectives.filter((r) => r.labels.namespace === svc.namespace && r.labels.service === svc.name);
+                    assert.deepStrictEqual(own.map((r) => [r.labels.sli, r.labels.team]).sort(), [["availability", svc.team], ["latency", svc.team]], svc.name);
+                }
             });
 
             it("queries Prometheus (A), reduces to the last value (B) and compares it with the threshold (C)", () => {

@@ -5,7 +5,7 @@ import { type AlertRuleDefinition, type AlertRuleInput, alertRuleGroups } from "
 import { type ServiceSlo, sloRecordingRuleGroups } from "../components/grafana/alerting/sloRecording";
 import { type IndicatorKey, type TrafficPhase, sloTraffic } from "../components/grafana/alerting/sloRules";
 import { errorBudget } from "../components/grafana/dashboards/slo";
-import { SLO_WINDOWS, errorRatioRecord, slowRatioRecord } from "../components/grafana/slo";
+import { OBJECTIVE_RECORD, SLO_WINDOWS, errorRatioRecord, slowRatioRecord } from "../components/grafana/slo";
 import { checkPromQL, runPromtool } from "./helpers/promtool";
 import { syntaxErrors } from "./helpers/grammars";
 import { loadStack } from "./helpers/stacks";
@@ -42,7 +42,7 @@ function sloRules(svc: ServiceSlo): AlertRuleDefinition[] {
 function burnRule(svc: ServiceSlo, indicator: IndicatorKey, pair: Pair): AlertRuleDefinition {
     const record = INDICATOR_RECORDS[indicator];
     const found = sloRules(svc).filter((rule) =>
-        rule.expr.includes(`${record(pair.long)}{`) && rule.expr.includes(`${record(pair.short)}{`));
+        rule.expr.includes(`${record(pair.long)} /`) && rule.expr.includes(`${record(pair.short)} /`));
     assert.strictEqual(found.length, 1, `${indicator} ${pair.long}/${pair.short}: ${found.map((r) => r.title)}`);
     return found[0];
 }
@@ -57,7 +57,7 @@ function promtool(services: ServiceSlo[], tests: PromtoolTest[]) {
 
 /** At `at`, exactly the rules of `firing` fire (with the service's labels) and the other burn-rate rules do not. */
 function expectAt(svc: ServiceSlo, indicator: IndicatorKey, at: string, firing: readonly Pair[]): PromtoolTest["alerts"] {
-    const labels = { namespace: svc.namespace, service: svc.name };
+    const labels = { namespace: svc.namespace, service: svc.name, team: svc.team };
     return WORKBOOK_PAIRS.map((pair) => ({
         rule: burnRule(svc, indicator, pair), at, firing: firing.includes(pair) ? [labels] : [],
     }));
@@ -65,14 +65,24 @@ function expectAt(svc: ServiceSlo, indicator: IndicatorKey, at: string, firing: 
 
 describe("SLO recording and burn-rate rules", () => {
     describe("recording rules", () => {
-        it("record both SLIs over every window for every service, with the service's namespace and name", () => {
+        it("record both SLIs over every window for every service, with the service's namespace and name, and both objectives with its team", () => {
             const services = production.services;
             assert.ok(services.length >= 2);
             const groups = sloRecordingRuleGroups(services);
             assert.strictEqual(groups.length, services.length);
             assert.strictEqual(new Set(groups.map((g) => g.name)).size, groups.length);
             for (const [index, svc] of services.entries()) {
-                const records = groups[index].rules;
+                const objectives = groups[index].rules.filter((r) => r.record === OBJECTIVE_RECORD);
+                assert.deepStrictEqual(objectives.map((r) => r.labels), [
+                    { namespace: svc.namespace, service: svc.name, team: svc.team, sli: "availability" },
+                    { namespace: svc.namespace, service: svc.name, team: svc.team, sli: "latency" },
+                ]);
+                for (const [rule, percent] of [[objectives[0], svc.availabilityObjective], [objectives[1], svc.latencyObjective]] as const) {
+                    // A plain ratio such as vector(0.999), without float noise.
+                    const ratio = /^vector\((0\.\d{1,8})\)$/.exec(rule.expr)?.[1];
+                    assert.ok(ratio && Math.abs(Number(ratio) - percent / 100) < 1e-12, rule.expr);
+                }
+                const records = groups[index].rules.filter((r) => r.record !== OBJECTIVE_RECORD);
                 const expected = SLO_WINDOWS.flatMap((w) => [errorRatioRecord(w), slowRatioRecord(w)]).sort();
                 assert.deepStrictEqual(records.map((r) => r.record).sort(), expected);
                 for (const rule of records) {
@@ -124,34 +134,36 @@ describe("SLO recording and burn-rate rules", () => {
     });
 
     describe("burn-rate alerts", () => {
-        for (const svc of production.services) {
-            for (const indicator of ["availability", "latency"] as const) {
-                it(`${svc.name}: ${indicator} pairs the workbook's windows at its factors, budget from the objective, routed to ${svc.team}`, () => {
-                    const objective = indicator === "availability" ? svc.availabilityObjective : svc.latencyObjective;
-                    const selector = `{namespace="${svc.namespace}", service="${svc.name}"}`;
-                    for (const pair of WORKBOOK_PAIRS) {
-                        const rule = burnRule(svc, indicator, pair);
-                        const record = INDICATOR_RECORDS[indicator];
-                        assert.strictEqual(rule.comparison, "gt");
-                        assert.strictEqual(rule.threshold, pair.factor);
-                        assert.strictEqual(rule.severity, pair.severity);
-                        assert.strictEqual(rule.team, svc.team);
-                        assert.strictEqual(rule.noDataState, "OK", "no traffic burns no budget");
-                        // Both windows, divided by the same budget the SLO dashboard uses, compared at the factor.
-                        assert.ok(rule.expr.includes(`${record(pair.long)}${selector} / ${errorBudget(objective)}`), rule.expr);
-                        assert.ok(rule.expr.includes(`${record(pair.short)}${selector} / ${errorBudget(objective)} > ${pair.factor}`), rule.expr);
-                    }
-                });
-            }
+        for (const indicator of ["availability", "latency"] as const) {
+            it(`${indicator}: pairs the workbook's windows at its factors, each service's budget from its objective series, the team from it too`, () => {
+                const objective = `(1 - ${OBJECTIVE_RECORD}{sli="${indicator}"})`;
+                for (const pair of WORKBOOK_PAIRS) {
+                    const rule = burnRule(service(), indicator, pair);
+                    const record = INDICATOR_RECORDS[indicator];
+                    assert.strictEqual(rule.comparison, "gt");
+                    assert.strictEqual(rule.threshold, pair.factor);
+                    assert.strictEqual(rule.severity, pair.severity);
+                    assert.strictEqual(rule.team, undefined, "the team comes with each service's series");
+                    assert.strictEqual(rule.noDataState, "OK", "no traffic burns no budget");
+                    // Both windows, divided by the service's budget (matched on namespace and service), compared at the factor.
+                    assert.ok(rule.expr.includes(`${record(pair.long)} / on (namespace, service) group_left (team) ${objective}`), rule.expr);
+                    assert.ok(rule.expr.includes(`${record(pair.short)} / on (namespace, service) group_left (team) ${objective} > ${pair.factor}`), rule.expr);
+                    assert.deepStrictEqual(syntaxErrors("promql", rule.expr), [], rule.expr);
+                }
+            });
         }
 
-        it("give every service its own group in the SLOs folder, every rule a UID of at most 40 characters", () => {
-            const long = service({ name: "a-service-with-a-rather-long-name", namespace: "a-namespace-that-is-long-too" });
-            const groups = alertRuleGroups(inputFor([...production.services, long])).filter((g) => g.folder === "slos");
-            assert.strictEqual(groups.length, production.services.length + 1);
-            const uids = groups.flatMap((g) => g.rules.map((r) => r.uid));
-            assert.strictEqual(new Set(uids).size, uids.length);
-            for (const uid of uids) assert.ok(uid.length <= 40 && /^[A-Za-z0-9_-]+$/.test(uid), uid);
+        it("are one group of nine rules in the SLOs folder, for 1 service or 300, every UID of at most 40 characters", () => {
+            const many = Array.from({ length: 300 }, (_, index) => service({ name: `service-${index}`, namespace: `namespace-${index % 9}` }));
+            for (const services of [[service()], many]) {
+                const groups = alertRuleGroups(inputFor(services)).filter((g) => g.folder === "slos");
+                assert.strictEqual(groups.length, 1);
+                assert.strictEqual(groups[0].rules.length, 2 * WORKBOOK_PAIRS.length + 1);
+                const uids = groups[0].rules.map((r) => r.uid);
+                assert.strictEqual(new Set(uids).size, uids.length);
+                for (const uid of uids) assert.ok(uid.length <= 40 && /^[A-Za-z0-9_-]+$/.test(uid), uid);
+            }
+            assert.deepStrictEqual(alertRuleGroups(inputFor([])).filter((g) => g.folder === "slos"), []);
         });
     });
 
@@ -207,6 +219,25 @@ describe("SLO recording and burn-rate rules", () => {
                 },
             ]);
             assert.ok(result.ok, result.output);
+        });
+
+        it("judges each service by its own objective: 3% failing pages a 99.9% service, not a 99% one", () => {
+            const strict = service({ name: "payments", team: "money", availabilityObjective: 99.9 });
+            const loose = service({ name: "search", team: "find", availabilityObjective: 99 });
+            const [fastPage] = PAGES;
+            const series = [strict, loose].flatMap((svc) => sloTraffic(svc, "availability", [{ minutes: 30, badShare: 0.03 }]));
+            const rule = burnRule(strict, "availability", fastPage);
+            const result = promtool([strict, loose], [{
+                series,
+                alerts: [{ rule, at: "20m", firing: [{ namespace: strict.namespace, service: strict.name, team: strict.team }] }],
+            }]);
+            assert.ok(result.ok, result.output);
+            // The check can fail: expecting the loose service too is wrong.
+            const wrong = promtool([strict, loose], [{
+                series,
+                alerts: [{ rule, at: "20m", firing: [strict, loose].map((svc) => ({ namespace: svc.namespace, service: svc.name, team: svc.team })) }],
+            }]);
+            assert.strictEqual(wrong.ok, false, wrong.output);
         });
     });
 });

@@ -10,3 +10,10 @@ export const errorRatioRecord = (window: SloWindow) => `slo:sli_error:ratio_rate
 
 /** Share of requests slower than the service's latency threshold over `window`; labels: namespace, service. */
 export const slowRatioRecord = (window: SloWindow) => `slo:sli_slow:ratio_rate${window}`;
+
+/**
+ * A service's objective as a series, `sli` "availability" or "latency", with its namespace, service and
+ * team: the burn-rate alerts divide by 1 − objective and take the team from it, so one rule covers
+ * every service (Prometheus recording rules carry what differs between services, not Grafana rules).
+ */
+export const OBJECTIVE_RECORD = "slo:objective:ratio";

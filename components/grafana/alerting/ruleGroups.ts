@@ -63,7 +63,7 @@ export function ruleData(rule: Pick<AlertRuleDefinition, "expr" | "comparison" |
 }
 
 export function ruleLabels(rule: AlertRuleDefinition): Record<string, string> {
-    return { severity: rule.severity, team: rule.team };
+    return { severity: rule.severity, ...(rule.team ? { team: rule.team } : {}) };
 }
 
 export function ruleAnnotations(rule: AlertRuleDefinition): Record<string, string> {

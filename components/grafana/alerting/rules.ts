@@ -25,8 +25,8 @@ export interface AlertRuleDefinition {
     /** How long the comparison must hold before the alert fires, e.g. "5m". */
     for: string;
     severity: Severity;
-    /** Team the alert routes to: the service's team, "platform" for the stack itself. */
-    team: string;
+    /** Team the alert belongs to: "platform" for the stack itself; unset, each series' own `team` label (SLO alerts carry their service's). */
+    team?: string;
     /** Annotations may use `{{ $labels.<name> }}` only: Grafana and Prometheus expand that the same way. */
     summary: string;
     description: string;
@@ -42,8 +42,6 @@ export interface RuleGroupDefinition {
     /** Evaluation interval, e.g. "1m". */
     interval: string;
     rules: AlertRuleDefinition[];
-    /** The service whose SLOs the group alerts on, for the SLO groups. */
-    service?: { namespace: string; name: string };
 }
 
 export interface AlertRuleInput {

@@ -1,14 +1,18 @@
-// Multi-window, multi-burn-rate SLO alerts (Google SRE workbook, "Alerting on SLOs"), per service and
-// indicator, over the SLI records of sloRecording.ts. A window pair fires when both its long and short
-// window spend the error budget `factor` times faster than the SLO period allows: the long window
-// makes it significant, the short one makes it stop soon after the burn stops.
-import { createHash } from "crypto";
+// Multi-window, multi-burn-rate SLO alerts (Google SRE workbook, "Alerting on SLOs") over the SLI records
+// of sloRecording.ts. A window pair fires when both its long and short window spend the error budget
+// `factor` times faster than the SLO period allows: the long window makes it significant, the short one
+// makes it stop soon after the burn stops.
+//
+// The rules are multi-dimensional: one rule per indicator and window pair covers every service, each
+// service an alert instance, its budget and team read from its objective series (OBJECTIVE_RECORD). So
+// Grafana holds nine SLO rules whether there are 2 services or 500; what differs between services lives
+// in their recording rules, which Prometheus needs anyway.
 import { SLO_PERIOD, errorBudget } from "../dashboards/slo";
 import { HTTP_METRICS } from "../dashboards/serviceOverview";
-import { type SloWindow, errorRatioRecord, slowRatioRecord } from "../slo";
+import { OBJECTIVE_RECORD, type SloWindow, errorRatioRecord, slowRatioRecord } from "../slo";
 import { durationSeconds } from "../../../stacks/units";
-import type { RuleCase, Severity, SyntheticSeries, TestedRule, TestedRuleGroup } from "./rules";
-import { type ServiceSlo, latencyBucketLabel, serviceSelector } from "./sloRecording";
+import type { Severity, SyntheticSeries, TestedRule, TestedRuleGroup } from "./rules";
+import { type ServiceSlo, latencyBucketLabel } from "./sloRecording";
 import { counter, series } from "./syntheticSeries";
 
 export interface BurnRateAlert {
@@ -38,36 +42,35 @@ export type IndicatorKey = "availability" | "latency";
 
 interface Indicator {
     key: IndicatorKey;
-    /** UID part, kept short for the 40-character limit. */
+    /** UID part. */
     code: string;
     record: (window: SloWindow) => string;
     objective: (service: ServiceSlo) => number;
     /** What a bad request did, for descriptions. */
-    bad: (service: ServiceSlo) => string;
+    bad: string;
 }
 
 const INDICATORS: readonly Indicator[] = [
-    { key: "availability", code: "err", record: errorRatioRecord, objective: (s) => s.availabilityObjective, bad: () => "failed (5xx)" },
-    { key: "latency", code: "lat", record: slowRatioRecord, objective: (s) => s.latencyObjective, bad: (s) => `took longer than ${s.latencyThresholdMs} ms` },
+    { key: "availability", code: "err", record: errorRatioRecord, objective: (s) => s.availabilityObjective, bad: "failed (5xx)" },
+    { key: "latency", code: "lat", record: slowRatioRecord, objective: (s) => s.latencyObjective, bad: "took longer than the service's latency threshold" },
 ];
 
-const MAX_UID_LENGTH = 40;
+/** Alert instances are per service: these labels come from the SLI and objective series. */
+const SERVICE_MATCH = "on (namespace, service)";
 
-/** UID of one of a service's SLO rules: readable when it fits, else a stable hash of namespace and name. */
-export function sloRuleUid(service: ServiceSlo, suffix: string): string {
-    const readable = `slo-${service.namespace}-${service.name}-${suffix}`;
-    if (readable.length <= MAX_UID_LENGTH) return readable;
-    const hash = createHash("sha256").update(`${service.namespace}/${service.name}`).digest("hex");
-    return `slo-${hash.slice(0, MAX_UID_LENGTH - suffix.length - 5)}-${suffix}`;
+/** The burn rate over `window` of every service with an objective for the indicator, with its team. */
+export function burnRateExpr(indicator: IndicatorKey, window: SloWindow): string {
+    const { record } = INDICATORS.find((i) => i.key === indicator)!;
+    return `${record(window)} / ${SERVICE_MATCH} group_left (team) (1 - ${OBJECTIVE_RECORD}{sli="${indicator}"})`;
 }
-
-const percent = (ratio: number) => `${Number((ratio * 100).toPrecision(3))}%`;
 
 /** How long the period's budget lasts at `factor` times the sustainable rate, in words. */
 function budgetLasts(factor: number): string {
     const hours = durationSeconds(SLO_PERIOD) / 3600 / factor;
     return hours < 72 ? `${Math.round(hours)} hours` : `${Math.round(hours / 24)} days`;
 }
+
+const serviceLabels = (service: ServiceSlo) => ({ namespace: service.namespace, service: service.name, team: service.team });
 
 export interface TrafficPhase { minutes: number; badShare: number }
 
@@ -94,26 +97,28 @@ export function sloTraffic(service: ServiceSlo, indicator: IndicatorKey, phases:
     ];
 }
 
-function burnRateRule(service: ServiceSlo, indicator: Indicator, alert: BurnRateAlert): TestedRule {
-    const objective = indicator.objective(service);
-    const budget = errorBudget(objective);
-    const selector = serviceSelector(service);
+/**
+ * Cases over the first services: the first burns at `burn(first)` and must fire, the second (when there
+ * is one) burns as hard in absolute terms but within its own budget when its objective is looser.
+ */
+function burnRateRule(services: readonly ServiceSlo[], indicator: Indicator, alert: BurnRateAlert): TestedRule {
     const { long, short, factor } = alert;
-    const burn = (window: SloWindow) => `${indicator.record(window)}{${selector}} / ${budget}`;
     const forMinutes = durationSeconds(alert.for) / 60;
-    const labels = { namespace: service.namespace, service: service.name };
-    const traffic = (badShare: number): RuleCase["series"] =>
-        sloTraffic(service, indicator.key, [{ minutes: forMinutes + 10, badShare }]);
+    const budget = (service: ServiceSlo) => Number(errorBudget(indicator.objective(service)));
+    const traffic = (service: ServiceSlo, badShare: number) => sloTraffic(service, indicator.key, [{ minutes: forMinutes + 10, badShare }]);
+    const [first, ...others] = services;
+    // Every other service at half its own burn threshold: silent whatever the first one does.
+    const quietOthers = others.flatMap((other) => traffic(other, factor * budget(other) / 2));
     return {
         rule: {
-            uid: sloRuleUid(service, `${indicator.code}-${long}${short}`),
-            title: `SLO ${service.name} (${service.namespace}): ${indicator.key} budget burn ${factor}x over ${long}/${short}`,
+            uid: `slo-${indicator.code}-${long}${short}`,
+            title: `SLO ${indicator.key} budget burn ${factor}x over ${long}/${short}`,
             // The value is the long window's burn rate, kept where the short window burns as fast.
-            expr: `${burn(long)} and ${burn(short)} > ${factor}`,
+            expr: `${burnRateExpr(indicator.key, long)} and ${SERVICE_MATCH} ${burnRateExpr(indicator.key, short)} > ${factor}`,
             comparison: "gt", threshold: factor, for: alert.for,
-            severity: alert.severity, team: service.team,
-            summary: `${service.name} is spending its ${indicator.key} error budget ${factor}x too fast`,
-            description: `Over the last ${long} and the last ${short}, more than ${percent(factor * Number(budget))} of the requests to ${service.name} in ${service.namespace} ${indicator.bad(service)}, against an objective of ${objective}% (a budget of ${percent(Number(budget))}). At this rate the ${SLO_PERIOD} error budget lasts ${budgetLasts(factor)}.`,
+            severity: alert.severity,
+            summary: `{{ $labels.service }} ({{ $labels.namespace }}) is spending its ${indicator.key} error budget ${factor}x too fast`,
+            description: `Over the last ${long} and the last ${short}, the share of requests to {{ $labels.service }} in {{ $labels.namespace }} that ${indicator.bad} was more than ${factor} times its error budget (100% minus its ${indicator.key} objective; both on the service's SLO dashboard). At this rate the ${SLO_PERIOD} error budget lasts ${budgetLasts(factor)}. Team: {{ $labels.team }}.`,
             runbookUrl: RUNBOOK,
             // No traffic burns no budget.
             noDataState: "OK", execErrState: "Error",
@@ -121,13 +126,13 @@ function burnRateRule(service: ServiceSlo, indicator: Indicator, alert: BurnRate
         // Steady traffic from the start: every window holds the same ratio, so only `for` delays firing.
         cases: [
             {
-                name: `twice the burn rate (capped at every request bad)`,
-                series: traffic(Math.min(1, 2 * factor * Number(budget))),
-                checks: [{ at: `${forMinutes}m`, firing: [] }, { at: `${forMinutes + 5}m`, firing: [labels] }],
+                name: `twice the burn rate (capped at every request bad)${others.length ? ", other services at half theirs" : ""}`,
+                series: [...traffic(first, Math.min(1, 2 * factor * budget(first))), ...quietOthers],
+                checks: [{ at: `${forMinutes}m`, firing: [] }, { at: `${forMinutes + 5}m`, firing: [serviceLabels(first)] }],
             },
             {
                 name: "half the burn rate",
-                series: traffic(factor * Number(budget) / 2),
+                series: [...traffic(first, factor * budget(first) / 2), ...quietOthers],
                 checks: [{ at: `${forMinutes + 10}m`, firing: [] }],
             },
         ],
@@ -135,42 +140,45 @@ function burnRateRule(service: ServiceSlo, indicator: Indicator, alert: BurnRate
 }
 
 /** Requests are counted but the slow ratio is empty: the threshold's histogram bucket does not exist. */
-function latencySliMissingRule(service: ServiceSlo): TestedRule {
-    const selector = serviceSelector(service);
+function latencySliMissingRule(services: readonly ServiceSlo[]): TestedRule {
+    const [first] = services;
     const count = HTTP_METRICS.durationBucket.replace(/_bucket$/, "_count");
-    const le = latencyBucketLabel(service.latencyThresholdMs);
-    const labels = { namespace: service.namespace, service: service.name };
-    const withBucket = sloTraffic(service, "latency", [{ minutes: 30, badShare: 0.5 }]);
+    const le = latencyBucketLabel(first.latencyThresholdMs);
+    const withBucket = sloTraffic(first, "latency", [{ minutes: 30, badShare: 0.5 }]);
     // The same requests in a histogram whose buckets miss the threshold.
     const withoutBucket = withBucket.map((input) => ({ ...input, series: input.series.replace(`le="${le}"`, `le="${le}1"`) }));
+    // A service without an SLO is none of this rule's business, bucket or not.
+    const stranger = { ...first, name: `${first.name}-without-slo` };
+    const strangerTraffic = sloTraffic(stranger, "latency", [{ minutes: 30, badShare: 0.5 }]).map((input) => ({ ...input, series: input.series.replace(`le="${le}"`, `le="${le}1"`) }));
     return {
         rule: {
-            uid: sloRuleUid(service, "lat-sli"),
-            title: `SLO ${service.name} (${service.namespace}): latency SLI missing`,
-            expr: `sum by (namespace, service) (rate(${count}{${selector}}[5m])) unless on (namespace, service) ${slowRatioRecord("5m")}{${selector}}`,
-            comparison: "gt", threshold: 0, for: "15m", severity: "warning", team: service.team,
-            summary: `${service.name} has no latency SLI`,
-            description: `${service.name} in ${service.namespace} serves requests, but its latency SLI is empty: its ${HTTP_METRICS.durationBucket} histogram has no bucket le="${le}" (${service.latencyThresholdMs} ms), so the latency SLO can neither be measured nor alert. Add that bucket to the service's histogram, or set latencyThresholdMs to one of its buckets.`,
+            uid: "slo-lat-sli",
+            title: "SLO latency SLI missing",
+            // Services with a latency objective (the count carries its team) that serve requests but record no slow ratio.
+            expr: `sum by (namespace, service) (rate(${count}[5m])) * ${SERVICE_MATCH} group_left (team) count by (namespace, service, team) (${OBJECTIVE_RECORD}{sli="latency"}) unless ${SERVICE_MATCH} ${slowRatioRecord("5m")}`,
+            comparison: "gt", threshold: 0, for: "15m", severity: "warning",
+            summary: "{{ $labels.service }} has no latency SLI",
+            description: `{{ $labels.service }} in {{ $labels.namespace }} serves requests, but its latency SLI is empty: its ${HTTP_METRICS.durationBucket} histogram has no bucket at the service's latencyThresholdMs, so the latency SLO can neither be measured nor alert. Add that bucket to the service's histogram, or set latencyThresholdMs to one of its buckets. Team: {{ $labels.team }}.`,
             runbookUrl: RUNBOOK,
             noDataState: "OK", execErrState: "Error",
         },
         cases: [
-            { name: "no bucket at the threshold", series: withoutBucket, checks: [{ at: "10m", firing: [] }, { at: "20m", firing: [labels] }] },
-            { name: "a bucket at the threshold", series: withBucket, checks: [{ at: "30m", firing: [] }] },
+            { name: "no bucket at the threshold", series: [...withoutBucket, ...strangerTraffic], checks: [{ at: "10m", firing: [] }, { at: "20m", firing: [serviceLabels(first)] }] },
+            { name: "a bucket at the threshold", series: [...withBucket, ...strangerTraffic], checks: [{ at: "30m", firing: [] }] },
         ],
     };
 }
 
-/** One group per service in the SLOs folder, routed to the service's team. */
+/** One group in the SLOs folder for every service: two indicators × four window pairs, and the missing-SLI check. */
 export function sloRuleGroups(services: readonly ServiceSlo[]): TestedRuleGroup[] {
-    return services.map((service) => ({
-        name: `SLO ${service.name} (${service.namespace})`,
+    if (services.length === 0) return [];
+    return [{
+        name: "SLOs",
         folder: "slos",
-        service: { namespace: service.namespace, name: service.name },
         interval: "1m",
         rules: [
-            ...INDICATORS.flatMap((indicator) => BURN_RATE_ALERTS.map((alert) => burnRateRule(service, indicator, alert))),
-            latencySliMissingRule(service),
+            ...INDICATORS.flatMap((indicator) => BURN_RATE_ALERTS.map((alert) => burnRateRule(services, indicator, alert))),
+            latencySliMissingRule(services),
         ],
-    }));
+    }];
 }
