@@ -94,7 +94,7 @@ function generatedServices(count: number) {
 }
 
 function scale(runs: number): void {
-    console.log(`\n2. Scale: production (compiled) with N services (SLO rules, alerts and a dashboard each), median of ${runs}`);
+    console.log(`\n2. Scale: production (compiled) with N services (a PrometheusRule and an SLO dashboard each; the SLO alerts are shared), median of ${runs}`);
     const results = SCALE.map((count) => ({
         count, ...measure({ runtime: "compiled", mode: "program", stack: "production", overrides: { services: generatedServices(count) } }, runs),
     }));

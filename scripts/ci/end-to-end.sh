@@ -23,6 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+npm run build # Pulumi runs the compiled program (Pulumi.yaml main: bin/index.js)
 npx pulumi stack init dev --secrets-provider passphrase
 forward grafana 3000:80
 npx pulumi up --stack dev --yes --skip-preview
