@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import { BUILD_DIRECTORY, staleSources } from "../../stacks/compiledProgram";
-import { PROJECT, REPO_ROOT, SECRET_SIG, offlineConfig } from "./stackFile";
+import { PROJECT, REPO_ROOT, offlineConfig, unwrapSecrets } from "./stackFile";
 
 export type Runtime = "compiled" | "ts-node";
 
@@ -56,16 +56,6 @@ export interface EvaluationOptions {
     collect?: Array<"releases" | "resources">;
     nodeOptions?: string[];
 }
-
-const unwrapSecrets = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(unwrapSecrets);
-    if (value && typeof value === "object") {
-        const object = value as Record<string, unknown>;
-        if (SECRET_SIG in object) return unwrapSecrets(object.value);
-        return Object.fromEntries(Object.entries(object).map(([key, child]) => [key, unwrapSecrets(child)]));
-    }
-    return value;
-};
 
 export function evaluateInChild(options: EvaluationOptions): Evaluation {
     const stack = options.stack ?? "dev";

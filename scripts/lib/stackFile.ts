@@ -10,6 +10,17 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** The wrapper Pulumi puts around a secret when it serializes resource inputs. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
+/** Strips Pulumi's secret wrappers, for reading inputs. */
+export function unwrapSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value && typeof value === "object") {
+        const object = value as Record<string, unknown>;
+        if (SECRET_SIG in object) return unwrapSecrets(object.value);
+        return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
 /** Top-level config of the stack file without the project prefix, objects as JSON; `secure:` values left out. */
 export function stackFileValues(stack: string, options: { required?: boolean } = {}): Record<string, string> {
     const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);

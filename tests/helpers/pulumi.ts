@@ -2,9 +2,9 @@
 // exist before any resource is constructed, and they are process-wide, so they are set exactly once.
 import * as pulumi from "@pulumi/pulumi";
 
-import { PROJECT, SECRET_SIG } from "../../scripts/lib/stackFile";
+import { PROJECT, SECRET_SIG, unwrapSecrets } from "../../scripts/lib/stackFile";
 
-export { PROJECT, SECRET_SIG };
+export { PROJECT, SECRET_SIG, unwrapSecrets };
 export const STACK = "dev";
 
 
@@ -51,17 +51,6 @@ pulumi.runtime.setMocks({
     },
     call: (args) => args.inputs,
 }, PROJECT, STACK, false);
-
-/** Strips Pulumi's secret wrappers, for reading inputs. */
-export function unwrapSecrets(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(unwrapSecrets);
-    if (value && typeof value === "object") {
-        const object = value as Record<string, unknown>;
-        if (SECRET_SIG in object) return unwrapSecrets(object.value);
-        return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, unwrapSecrets(v)]));
-    }
-    return value;
-}
 
 /** Resolves an Output's value (outputs of mocked resources resolve once registered). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
