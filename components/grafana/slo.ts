@@ -17,3 +17,8 @@ export const slowRatioRecord = (window: SloWindow) => `slo:sli_slow:ratio_rate${
  * every service (Prometheus recording rules carry what differs between services, not Grafana rules).
  */
 export const OBJECTIVE_RECORD = "slo:objective:ratio";
+
+/** A share in percent as a PromQL ratio literal without float noise: 99.9 → "0.999", 0.1 → "0.001". */
+export function percentAsRatio(percent: number): string {
+    return String(Number((percent / 100).toPrecision(12)));
+}

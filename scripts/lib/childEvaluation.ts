@@ -18,7 +18,7 @@ const HARNESS = path.join(REPO_ROOT, BUILD_DIRECTORY, "bench", "benchProgram.js"
 /** `npm run build` when bin/ is missing or older than a source. */
 export function ensureBuilt(): void {
     if (fs.existsSync(COMPILED_PROGRAM) && staleSources(COMPILED_PROGRAM).length === 0) return;
-    const build = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: REPO_ROOT, encoding: "utf8" });
+    const build = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
     if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
 }
 

@@ -3,7 +3,7 @@
 // alerts (sloRules.ts) and the SLO dashboards read them.
 import type { StackConfig } from "../../../stacks/schema";
 import { HTTP_METRICS } from "../dashboards/serviceOverview";
-import { OBJECTIVE_RECORD, SLO_WINDOWS, type SloWindow, errorRatioRecord, slowRatioRecord } from "../slo";
+import { OBJECTIVE_RECORD, SLO_WINDOWS, percentAsRatio, type SloWindow, errorRatioRecord, slowRatioRecord } from "../slo";
 
 export type ServiceSlo = StackConfig["services"][number];
 
@@ -68,11 +68,6 @@ export function slowRatioExpr(service: ServiceSlo, window: SloWindow): string {
     return `1 - ${fast} / ${all}`;
 }
 
-/** An objective in percent as a ratio, without float noise: 99.9 → "0.999". */
-export function objectiveRatio(objectivePercent: number): string {
-    return String(Number((objectivePercent / 100).toPrecision(12)));
-}
-
 /**
  * One group per service: both ratios over every window, labelled with the service's namespace and
  * name, and both objectives (OBJECTIVE_RECORD) with the service's team.
@@ -87,7 +82,7 @@ export function sloRecordingRuleGroups(services: readonly ServiceSlo[]): Recordi
                 { record: slowRatioRecord(window), expr: slowRatioExpr(service, window), labels: own },
             ]).concat((["availability", "latency"] as const).map((sli) => ({
                 record: OBJECTIVE_RECORD,
-                expr: `vector(${objectiveRatio(sli === "availability" ? service.availabilityObjective : service.latencyObjective)})`,
+                expr: `vector(${percentAsRatio(sli === "availability" ? service.availabilityObjective : service.latencyObjective)})`,
                 labels: { ...own, team: service.team, sli },
             }))),
         };

@@ -144,12 +144,13 @@ function latencySliMissingRule(services: readonly ServiceSlo[]): TestedRule {
     const [first] = services;
     const count = HTTP_METRICS.durationBucket.replace(/_bucket$/, "_count");
     const le = latencyBucketLabel(first.latencyThresholdMs);
-    const withBucket = sloTraffic(first, "latency", [{ minutes: 30, badShare: 0.5 }]);
+    const traffic = (service: ServiceSlo) => sloTraffic(service, "latency", [{ minutes: 30, badShare: 0.5 }]);
     // The same requests in a histogram whose buckets miss the threshold.
-    const withoutBucket = withBucket.map((input) => ({ ...input, series: input.series.replace(`le="${le}"`, `le="${le}1"`) }));
+    const missingBucket = (inputs: SyntheticSeries[]) => inputs.map((input) => ({ ...input, series: input.series.replace(`le="${le}"`, `le="${le}1"`) }));
+    const withBucket = traffic(first);
+    const withoutBucket = missingBucket(withBucket);
     // A service without an SLO is none of this rule's business, bucket or not.
-    const stranger = { ...first, name: `${first.name}-without-slo` };
-    const strangerTraffic = sloTraffic(stranger, "latency", [{ minutes: 30, badShare: 0.5 }]).map((input) => ({ ...input, series: input.series.replace(`le="${le}"`, `le="${le}1"`) }));
+    const strangerTraffic = missingBucket(traffic({ ...first, name: `${first.name}-without-slo` }));
     return {
         rule: {
             uid: "slo-lat-sli",

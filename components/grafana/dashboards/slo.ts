@@ -3,7 +3,7 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import type { StackConfig } from "../../../stacks/schema";
-import { type SloWindow, errorRatioRecord, slowRatioRecord } from "../slo";
+import { type SloWindow, errorRatioRecord, percentAsRatio, slowRatioRecord } from "../slo";
 import { WIDTH, promQuery, row, statPanel, textPanel, timeSeries } from "./panels";
 
 export type ServiceSlo = StackConfig["services"][number];
@@ -18,7 +18,7 @@ const BURN_ALERT_LEVELS = { page: 6, ticket: 3 } as const;
 
 /** 99.9 → "0.001": the allowed failure ratio, without binary float noise in the query text. */
 export function errorBudget(objectivePercent: number): string {
-    return String(Number(((100 - objectivePercent) / 100).toPrecision(12)));
+    return percentAsRatio(100 - objectivePercent);
 }
 
 interface Indicator {
