@@ -12,8 +12,11 @@ interface BenchRun {
     stack: string;
     config: Record<string, string>;
     secretKeys: string[];
-    /** What to report besides the figures: each Helm release's chart and values, each resource's type and name. */
-    collect: Array<"releases" | "resources">;
+    /**
+     * What to report besides the figures: each Helm release's chart and values, each resource's type and
+     * name, and the full inputs of every Kubernetes resource (Helm releases included) and Grafana datasource.
+     */
+    collect: Array<"releases" | "resources" | "kubernetes">;
 }
 
 function report(result: Record<string, unknown>): void {
@@ -37,6 +40,7 @@ if (process.env.BENCH_MODE === "floor") {
     let evaluatedMs = 0;
     const releases: Array<{ chart: string; values: unknown }> = [];
     const resources: string[] = [];
+    const kubernetes: Array<{ type: string; name: string; inputs: unknown }> = [];
     pulumi.runtime.setMocks({
         newResource(args) {
             registered += 1;
@@ -45,6 +49,9 @@ if (process.env.BENCH_MODE === "floor") {
                 releases.push({ chart: args.inputs.chart, values: args.inputs.values });
             }
             if (run.collect.includes("resources")) resources.push(`${args.type}::${args.name}`);
+            if (run.collect.includes("kubernetes") && (args.type.startsWith("kubernetes:") || args.type === "grafana:oss/dataSource:DataSource")) {
+                kubernetes.push({ type: args.type, name: args.name, inputs: args.inputs });
+            }
             return { id: `${args.name}-id`, state: args.inputs };
         },
         call: (args) => args.inputs,
@@ -61,7 +68,7 @@ if (process.env.BENCH_MODE === "floor") {
     const poll = setInterval(() => {
         if (registered === last && registered > 0) {
             clearInterval(poll);
-            report({ registered, loadedMs, evaluatedMs, releases, resources });
+            report({ registered, loadedMs, evaluatedMs, releases, resources, kubernetes });
         }
         last = registered;
     }, 50);

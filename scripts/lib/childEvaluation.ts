@@ -44,6 +44,8 @@ export interface Evaluation {
     releases: Array<{ chart: string; values: Record<string, unknown> }>;
     /** With `collect: ["resources"]`: `type::name` of every resource, in registration order. */
     resources: string[];
+    /** With `collect: ["kubernetes"]`: every Kubernetes resource's and Grafana datasource's type, name and inputs, secrets unwrapped. */
+    kubernetes: Array<{ type: string; name: string; inputs: Record<string, any> }>;
 }
 
 export interface EvaluationOptions {
@@ -53,7 +55,7 @@ export interface EvaluationOptions {
     stack?: string;
     /** Config on top of the stack file, e.g. `{ services: [...] }`. */
     overrides?: Record<string, unknown>;
-    collect?: Array<"releases" | "resources">;
+    collect?: Array<"releases" | "resources" | "kubernetes">;
     nodeOptions?: string[];
 }
 
@@ -77,6 +79,7 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
     return {
         wallMs, loadedMs: result.loadedMs ?? 0, evaluatedMs: result.evaluatedMs ?? 0, registered: result.registered ?? 0,
         maxRssKb: result.maxRssKb ?? 0, error: result.error, resources: result.resources ?? [],
+        kubernetes: (result.kubernetes ?? []).map(({ type, name, inputs }) => ({ type, name, inputs: unwrapSecrets(inputs) as Record<string, any> })),
         releases: (result.releases ?? []).map(({ chart, values }) => ({ chart, values: unwrapSecrets(values) as Record<string, unknown> })),
     };
 }

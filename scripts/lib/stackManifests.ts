@@ -1,0 +1,75 @@
+// Everything a stack sends to the Kubernetes API: the objects the program creates itself (Namespaces,
+// Secrets, NetworkPolicies, PrometheusRules) and every Helm release rendered by its chart. The program runs
+// in a child process under Pulumi mocks (the compiled program `pulumi up` runs), so what is rendered is
+// exactly what it passes to `k8s.helm.v3.Release`.
+import { type ChartKey, CHARTS, SUPPORTED_KUBERNETES } from "../../components/charts";
+import { type Evaluation, ensureBuilt, evaluateInChild } from "./childEvaluation";
+import { type KubernetesObject, type RenderedRelease, helmTemplate } from "./helmTemplate";
+
+const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+const DATASOURCE_TYPE = "grafana:oss/dataSource:DataSource";
+
+export interface StackManifests {
+    stack: string;
+    /** The API groups passed to `helm template --api-versions`: what the stack's own CRDs serve. */
+    apiVersions: string[];
+    releases: RenderedRelease[];
+    /** Objects the program registers as Kubernetes resources of its own, as the API server receives them. */
+    programObjects: KubernetesObject[];
+    /** Grafana's datasources as the program creates them: Grafana connects to each `url` from its pods. */
+    datasources: Array<{ name: string; type: string; url: string }>;
+}
+
+function chartKeyOf(chart: string, version: string): ChartKey {
+    const key = (Object.keys(CHARTS) as ChartKey[]).find((k) => CHARTS[k].chart === chart && CHARTS[k].version === version);
+    if (!key) throw new Error(`the program installs ${chart} ${version}, which components/charts.ts does not pin`);
+    return key;
+}
+
+/** group/version and group/version/Kind of every version the stack's CRDs serve. */
+function servedApis(objects: KubernetesObject[]): string[] {
+    const apis = new Set<string>();
+    for (const crd of objects.filter((o) => o.kind === "CustomResourceDefinition")) {
+        for (const version of crd.spec?.versions ?? []) {
+            if (version.served === false) continue;
+            apis.add(`${crd.spec.group}/${version.name}`);
+            apis.add(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`);
+        }
+    }
+    return [...apis].sort();
+}
+
+/**
+ * Renders the stack twice: once to learn which CRDs its charts install, then with those API groups present,
+ * as on a cluster where the stack is installed (charts render ServiceMonitors only when the group exists).
+ */
+export function renderStack(stack: string, overrides: Record<string, unknown> = {}): StackManifests {
+    ensureBuilt();
+    const evaluation: Evaluation = evaluateInChild({ runtime: "compiled", mode: "program", stack, overrides, collect: ["kubernetes"] });
+    if (evaluation.error) throw new Error(`the ${stack} program failed under mocks: ${evaluation.error}`);
+    const releases = evaluation.kubernetes.filter((resource) => resource.type === RELEASE_TYPE).map(({ inputs }) => ({
+        name: inputs.name as string, namespace: inputs.namespace as string, chart: chartKeyOf(inputs.chart, inputs.version),
+        values: (inputs.values ?? {}) as Record<string, unknown>,
+    }));
+    const programObjects = evaluation.kubernetes.filter((resource) => resource.type.startsWith("kubernetes:") && resource.type !== RELEASE_TYPE)
+        .map(({ inputs }) => inputs as KubernetesObject);
+    const datasources = evaluation.kubernetes.filter((resource) => resource.type === DATASOURCE_TYPE)
+        .map(({ inputs }) => ({ name: inputs.name as string, type: inputs.type as string, url: inputs.url as string }));
+    const kubeVersion = SUPPORTED_KUBERNETES.oldest;
+    const first = releases.map((release) => helmTemplate(release, { kubeVersion, apiVersions: [] }));
+    const apiVersions = servedApis(first.flatMap((release) => release.objects));
+    const rendered = releases.map((release) => helmTemplate(release, { kubeVersion, apiVersions }));
+    return { stack, apiVersions, releases: rendered, programObjects, datasources };
+}
+
+const memo = new Map<string, StackManifests>();
+
+/** renderStack of a committed stack, once per process. */
+export function committedStackManifests(stack: string): StackManifests {
+    if (!memo.has(stack)) memo.set(stack, renderStack(stack));
+    return memo.get(stack)!;
+}
+
+export function allObjects(manifests: StackManifests): KubernetesObject[] {
+    return [...manifests.programObjects, ...manifests.releases.flatMap((release) => release.objects)];
+}
