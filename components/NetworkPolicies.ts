@@ -11,10 +11,12 @@ export interface NetworkPoliciesArgs {
     namespace: pulumi.Input<string>;
     /** Namespace of the ingress controller's pods (`ingress.controllerNamespace`), the only way in to Grafana's UI. */
     ingressControllerNamespace: string;
-    /** Namespaces whose pods may send OTLP to the collector (`collector.applicationNamespaces`). */
+    /** Namespaces whose pods may send OTLP to the collector: those of `services` and `collector.applicationNamespaces`. */
     applicationNamespaces: string[];
     /** Whether kube-prometheus-stack runs Alertmanager (`prometheus.alertmanager.enabled`). */
     alertmanagerEnabled: boolean;
+    /** Whether Grafana has an ingress (`grafana.host` is set); without one the UI is reached by port-forward only. */
+    grafanaIngressEnabled: boolean;
     /** Whether Prometheus has an ingress (`prometheus.host` is set), so the ingress controller must reach it. */
     prometheusIngressEnabled: boolean;
 }
@@ -106,7 +108,6 @@ function allowances(args: NetworkPolicySpecArgs): Allowance[] {
     const pods = (...groups: PodGroup[]): Source[] => groups.map((group) => ({ pods: group }));
     const prometheus = pods("prometheus");
     const rows: Allowance[] = [
-        { to: "grafana", from: [{ namespaces: [args.ingressControllerNamespace] }], ports: tcp(GRAFANA_HTTP_PORT), why: "the UI and API, through the ingress" },
         {
             to: "grafana", from: pods("grafana"), ports: [...tcpAndUdp(GRAFANA_GOSSIP_PORT), ...tcp(GRAFANA_HTTP_PORT)],
             why: "HA replicas gossip alert state, and find each other through the headless Service",
@@ -147,6 +148,9 @@ function allowances(args: NetworkPolicySpecArgs): Allowance[] {
         { to: "tempo", from: prometheus, ports: tcp(TEMPO_HTTP_PORT), why: "scraping" },
         { to: "alloy", from: prometheus, ports: tcp(ALLOY_HTTP_PORT), why: "scraping" },
     ];
+    if (args.grafanaIngressEnabled) {
+        rows.push({ to: "grafana", from: [{ namespaces: [args.ingressControllerNamespace] }], ports: tcp(GRAFANA_HTTP_PORT), why: "the UI and API, through the ingress" });
+    }
     if (args.prometheusIngressEnabled) {
         rows.push({ to: "prometheus", from: [{ namespaces: [args.ingressControllerNamespace] }], ports: tcp(PROMETHEUS_PORT), why: "the UI, through the ingress" });
     }

@@ -93,8 +93,10 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const networkPolicies = new NetworkPolicies(`${name}-network-policies`, {
             namespace: namespaceName,
             ingressControllerNamespace: config.ingress.controllerNamespace,
-            applicationNamespaces: config.collector.applicationNamespaces,
+            // The namespaces of the declared services send OTLP too: users list only the others.
+            applicationNamespaces: [...new Set([...config.services.map((service) => service.namespace), ...config.collector.applicationNamespaces])],
             alertmanagerEnabled: config.prometheus.alertmanager.enabled,
+            grafanaIngressEnabled: Boolean(config.grafana.host),
             prometheusIngressEnabled: Boolean(config.prometheus.host),
         }, { parent: this, dependsOn: [namespace] });
 

@@ -235,7 +235,9 @@ function distributedValues(args: TempoValuesArgs): Record<string, unknown> {
             resources: workload.backendScheduler.resources,
             config: { provider: { compaction: { compaction: { block_retention: retention } } } },
         },
-        backendWorker: sized("backendWorker"),
+        // tempo-distributed 3.3.0 reads backendWorker.podDisruptionBudget.enabled once replicas > 1 but ships no
+        // default for it: without this key `helm template` fails with a nil pointer (found by tests/helm-render).
+        backendWorker: { ...sized("backendWorker"), podDisruptionBudget: { enabled: true }, maxUnavailable: 1 },
         memcached: { enabled: true, extraArgs: [`--memory-limit=${MEMCACHED_MEMORY_MB}`], resources: MEMCACHED_RESOURCES },
         memcachedExporter: { enabled: false, resources: MEMCACHED_EXPORTER_RESOURCES },
         // Grafana and the collector reach the query-frontend and distributor directly; nothing needs the nginx gateway.

@@ -26,6 +26,13 @@ describe("chart key checker", () => {
             ["replica", "persistence.enabeld", "admin.existingSecrets"]);
     });
 
+    it("accepts a map the defaults lack when templates read its keys, and still checks those keys", () => {
+        const tempoDistributed = chartReference("tempo-distributed", CHARTS.tempoDistributed.version);
+        assert.deepStrictEqual(unknownValuePaths(tempoDistributed, { backendWorker: { podDisruptionBudget: { enabled: true } } }), []);
+        assert.deepStrictEqual(unknownValuePaths(tempoDistributed, { backendWorker: { podDisruptionBudget: { enabeld: true } } }),
+            ["backendWorker.podDisruptionBudget.enabeld"]);
+    });
+
     it("catches a map set where the chart expects a scalar", () => {
         assert.deepStrictEqual(unknownValuePaths(grafana, { replicas: { count: 2 } }), ["replicas.count"]);
     });

@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { CHARTS } from "../components/charts";
 import { runPromtool } from "./helpers/promtool";
 import { REPO_ROOT, STACK_NAMES, TEST_SECRET_VALUES } from "./helpers/stacks";
@@ -65,6 +65,16 @@ describe("offline render (npm run render)", function () {
                     assert.match(summary, new RegExp(`\\| ${chart} \\| [0-9.]+ \\| [0-9.]+ GiB \\|`), `footprint row of ${chart}`);
                     assert.strictEqual(typeof parse(text), "object");
                 }
+            });
+
+            it("writes each release's manifests as Helm renders them, and SUMMARY lists their objects", () => {
+                const manifestFiles = [...rendered[stack].files.keys()].filter((f) => f.startsWith("manifests/")).sort();
+                assert.deepStrictEqual(manifestFiles, ["manifests/alloy.yaml", "manifests/grafana.yaml", "manifests/loki.yaml",
+                    "manifests/prometheus.yaml", "manifests/tempo.yaml"]);
+                const grafana = parseAllDocuments(rendered[stack].files.get("manifests/grafana.yaml")!).map((d) => d.toJS()).filter(Boolean);
+                const deployment = grafana.find((o: any) => o.kind === "Deployment");
+                assert.strictEqual(deployment?.metadata.labels["app.kubernetes.io/instance"], "grafana");
+                assert.match(rendered[stack].files.get("SUMMARY.md")!, /\| grafana \| grafana 12\.11\.1 from .* \| \d+: .*Deployment\/grafana/);
             });
 
             it("writes every dashboard as JSON under its UID", () => {

@@ -131,6 +131,12 @@ export function unknownValuePaths(reference: ChartReference, values: unknown, fr
                 continue;
             }
             if (reference.templatePaths.has(keyPath) || reference.documentedPaths.has(keyPath) || isReadBelow(reference, keyPath)) continue;
+            // A map the defaults lack but whose keys templates read (tempo-distributed's
+            // backendWorker.podDisruptionBudget.enabled): real, and its own keys are checked one by one.
+            if (isMap(child) && [...reference.templatePaths].some((read) => read.startsWith(`${keyPath}.`))) {
+                walk(child, undefined, keyTrail);
+                continue;
+            }
             unknown.push(keyPath);
         }
     };

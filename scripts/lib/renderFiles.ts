@@ -2,6 +2,7 @@
 // Helm values, dashboards, alerting as Grafana provisioning YAML and Prometheus rule files, and a summary.
 import { stringify } from "yaml";
 import { type Footprint, stackFootprint } from "./footprint";
+import { type RenderedRelease } from "./helmTemplate";
 
 export interface RecordedInputs { type: string; name: string; inputs: Record<string, any> }
 
@@ -80,8 +81,11 @@ function summary(recorded: RecordedInputs[], prometheusRuleCount: number): strin
 }
 
 /** File name → content. `prometheusRules` is the same alert rules rendered as a Prometheus rule file. */
-export function renderFiles(recorded: RecordedInputs[], prometheusRules: { groups: unknown[] } = { groups: [] }): Record<string, string> {
+export function renderFiles(recorded: RecordedInputs[], prometheusRules: { groups: unknown[] } = { groups: [] }, releases: RenderedRelease[] = []): Record<string, string> {
     const files: Record<string, string> = {};
+    for (const release of releases) {
+        files[`manifests/${release.name}.yaml`] = `# ${release.name}: helm template of ${release.source.description}\n${release.manifest}`;
+    }
     const of = (type: string) => recorded.filter((r) => r.type === type);
 
     for (const { inputs } of of(TYPES.release)) {
@@ -106,6 +110,17 @@ export function renderFiles(recorded: RecordedInputs[], prometheusRules: { group
     files["alerting/mute-timings.yaml"] = yaml(of(TYPES.muteTiming).map(({ inputs }) => inputs));
     files["alerting/message-templates.yaml"] = yaml(of(TYPES.messageTemplate).map(({ inputs }) => inputs));
     const ruleCount = (prometheusRules.groups as Array<{ rules?: unknown[] }>).reduce((sum, group) => sum + (group.rules?.length ?? 0), 0);
-    files["SUMMARY.md"] = summary(recorded, ruleCount);
+    files["SUMMARY.md"] = summary(recorded, ruleCount) + manifestSummary(releases);
     return files;
+}
+
+/** The objects each release renders, by kind and name (the rendered manifests are in manifests/). */
+function manifestSummary(releases: RenderedRelease[]): string {
+    if (releases.length === 0) return "";
+    const lines = ["", "Rendered manifests (`helm template`, in manifests/):", "", "| release | chart source | objects |", "|---|---|---|"];
+    for (const release of releases) {
+        const names = release.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+        lines.push(`| ${release.name} | ${release.source.description} | ${names.length}: ${names.join(", ")} |`);
+    }
+    return `${lines.join("\n")}\n`;
 }

@@ -4,7 +4,7 @@
 // exactly what it passes to `k8s.helm.v3.Release`.
 import { type ChartKey, CHARTS, SUPPORTED_KUBERNETES } from "../../components/charts";
 import { type Evaluation, ensureBuilt, evaluateInChild } from "./childEvaluation";
-import { type KubernetesObject, type RenderedRelease, helmTemplate } from "./helmTemplate";
+import { type KubernetesObject, type ReleaseToRender, type RenderedRelease, helmTemplate } from "./helmTemplate";
 
 const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 const DATASOURCE_TYPE = "grafana:oss/dataSource:DataSource";
@@ -39,27 +39,33 @@ function servedApis(objects: KubernetesObject[]): string[] {
     return [...apis].sort();
 }
 
-/**
- * Renders the stack twice: once to learn which CRDs its charts install, then with those API groups present,
- * as on a cluster where the stack is installed (charts render ServiceMonitors only when the group exists).
- */
+/** Renders every release of a stack and collects the objects the program creates itself. */
 export function renderStack(stack: string, overrides: Record<string, unknown> = {}): StackManifests {
     ensureBuilt();
     const evaluation: Evaluation = evaluateInChild({ runtime: "compiled", mode: "program", stack, overrides, collect: ["kubernetes"] });
     if (evaluation.error) throw new Error(`the ${stack} program failed under mocks: ${evaluation.error}`);
-    const releases = evaluation.kubernetes.filter((resource) => resource.type === RELEASE_TYPE).map(({ inputs }) => ({
-        name: inputs.name as string, namespace: inputs.namespace as string, chart: chartKeyOf(inputs.chart, inputs.version),
-        values: (inputs.values ?? {}) as Record<string, unknown>,
-    }));
+    const releases = evaluation.kubernetes.filter((resource) => resource.type === RELEASE_TYPE).map(({ inputs }) => releaseToRender(inputs));
     const programObjects = evaluation.kubernetes.filter((resource) => resource.type.startsWith("kubernetes:") && resource.type !== RELEASE_TYPE)
         .map(({ inputs }) => inputs as KubernetesObject);
     const datasources = evaluation.kubernetes.filter((resource) => resource.type === DATASOURCE_TYPE)
         .map(({ inputs }) => ({ name: inputs.name as string, type: inputs.type as string, url: inputs.url as string }));
+    return { stack, ...renderReleases(releases), programObjects, datasources };
+}
+
+/** Helm release inputs as the program registers them (`name`, `namespace`, `chart`, `version`, `values`). */
+export function releaseToRender(inputs: Record<string, any>): ReleaseToRender {
+    return { name: inputs.name, namespace: inputs.namespace, chart: chartKeyOf(inputs.chart, inputs.version), values: inputs.values ?? {} };
+}
+
+/**
+ * Renders releases twice: once to learn which CRDs their charts install, then with those API groups present,
+ * as on a cluster where the stack is installed (charts render ServiceMonitors only when the group exists).
+ */
+export function renderReleases(releases: ReleaseToRender[]): { apiVersions: string[]; releases: RenderedRelease[] } {
     const kubeVersion = SUPPORTED_KUBERNETES.oldest;
     const first = releases.map((release) => helmTemplate(release, { kubeVersion, apiVersions: [] }));
     const apiVersions = servedApis(first.flatMap((release) => release.objects));
-    const rendered = releases.map((release) => helmTemplate(release, { kubeVersion, apiVersions }));
-    return { stack, apiVersions, releases: rendered, programObjects, datasources };
+    return { apiVersions, releases: releases.map((release) => helmTemplate(release, { kubeVersion, apiVersions })) };
 }
 
 const memo = new Map<string, StackManifests>();
