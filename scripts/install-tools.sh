@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-HELM_VERSION=v3.20.2         # the Helm v3 line the Pulumi Kubernetes provider embeds (scripts/lib/helmTemplate.ts)
-KUBECONFORM_VERSION=v0.8.0
+# shellcheck source=scripts/tool-versions.env
+source scripts/tool-versions.env
 
 command -v go >/dev/null || { echo "install-tools: Go is needed (https://go.dev/dl, 1.26 or later)" >&2; exit 1; }
 GOBIN_DIR="$(go env GOPATH)/bin"

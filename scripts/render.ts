@@ -10,6 +10,7 @@ import { prometheusRuleFile } from "../components/grafana/alerting/ruleGroups";
 import { alertRuleGroups } from "../components/grafana/alerting/rules";
 import { loadStackConfig } from "../stacks/config";
 import { type RecordedInputs, renderFiles } from "./lib/renderFiles";
+import { HELM_RELEASE_TYPE } from "./lib/helmTemplate";
 import { releaseToRender, renderReleases } from "./lib/stackManifests";
 import { PROJECT, SECRET_SIG, offlineConfig } from "./lib/stackFile";
 
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
         namespace: config.namespace, services: config.services, managedControlPlane: config.cluster.managedControlPlane,
     })) as { groups: unknown[] };
     // Each release as Helm renders it (secrets already masked in the values): what `helm diff` would show.
-    const rendered = renderReleases(recorded.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => releaseToRender(r.inputs)));
+    const rendered = renderReleases(recorded.filter((r) => r.type === HELM_RELEASE_TYPE).map((r) => releaseToRender(r.inputs)));
     const files = renderFiles(recorded, prometheusRules, rendered.releases);
     const leaked = known.filter((secret) => Object.values(files).some((text) => text.includes(secret)));
     if (leaked.length > 0) throw new Error(`refusing to write: ${leaked.length} secret value(s) would appear in the render`);

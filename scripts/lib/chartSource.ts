@@ -41,7 +41,8 @@ export interface ChartSource {
 
 interface Dependency { name: string; version: string; alias?: string }
 
-const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+/** sha256 of an archive, as a Helm repository's index.yaml gives it (`digest`). */
+export const archiveDigest = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 const chartYaml = (directory: string) => parse(fs.readFileSync(path.join(directory, "Chart.yaml"), "utf8")) as
     { name: string; version: string; dependencies?: Dependency[] };
 
@@ -152,13 +153,9 @@ export function verifiedArchive(key: ChartKey, lock: ChartLock = readLock()): { 
     if (!fs.existsSync(archive)) return { problem: `no archive ${archive}` };
     const expected = lock[key]?.digest;
     if (!expected) return { problem: `charts.lock.json has no digest for ${key}: run \`${PULL_COMMAND} -- --record\` once and commit the lock` };
-    const actual = sha256(archive);
+    const actual = archiveDigest(archive);
     if (actual !== expected) return { problem: `${archive} has sha256 ${actual}, charts.lock.json expects ${expected}` };
     return { path: archive };
-}
-
-export function archiveDigest(file: string): string {
-    return sha256(file);
 }
 
 const memo = new Map<ChartKey, ChartSource>();

@@ -1,16 +1,30 @@
-// This repository's Go checks (tools/<name>, each its own module on Kubernetes' libraries), built from the
-// current source on first use in a process: Go's build cache makes a rebuild of unchanged code about a second.
+// The tools the suite runs from Go's bin directory: the pinned ones scripts/install-tools.sh installs (their
+// versions in scripts/tool-versions.env) and this repository's Go checks (tools/<name>, each its own module on
+// Kubernetes' libraries), built from the current source on first use in a process: Go's build cache makes a
+// rebuild of unchanged code about a second.
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "./stackFile";
-import { INSTALL_TOOLS } from "./helmTemplate";
+
+export const INSTALL_TOOLS = "bash scripts/install-tools.sh";
+
+/** `NAME=value` lines of scripts/tool-versions.env, the one place the tool versions are pinned. */
+export const TOOL_VERSIONS: Record<string, string> = Object.fromEntries(
+    fs.readFileSync(path.join(REPO_ROOT, "scripts", "tool-versions.env"), "utf8").split("\n")
+        .map((line) => /^([A-Z_]+)=(\S+)/.exec(line)).filter((match): match is RegExpExecArray => Boolean(match))
+        .map((match) => [match[1], match[2]]),
+);
 
 const built = new Map<string, string>();
+let bin: string | undefined;
 
-function goBin(): string {
+/** `$(go env GOPATH)/bin`, where install-tools.sh installs and goTool builds. */
+export function goBin(): string {
+    if (bin) return bin;
     const gopath = spawnSync("go", ["env", "GOPATH"], { encoding: "utf8" });
     if (gopath.status !== 0) throw new Error(`Go is needed for the Kubernetes checks (go env GOPATH failed: ${gopath.stderr}). Fix: install Go 1.26, then \`${INSTALL_TOOLS}\``);
-    return path.join(gopath.stdout.trim(), "bin");
+    return (bin = path.join(gopath.stdout.trim(), "bin"));
 }
 
 /** Path of the built `tools/<name>` binary. */
@@ -29,10 +43,10 @@ export function installedTool(name: string): string {
     return path.join(goBin(), name);
 }
 
-/** Runs a built tool; exit codes other than 0 are errors with its stderr. */
-export function runTool(binary: string, args: string[], input?: string): string {
+/** Runs a tool; exit codes other than `accepted` (0 unless told) are errors with its stderr. */
+export function runTool(binary: string, args: string[], input?: string, accepted: readonly number[] = [0]): string {
     const run = spawnSync(binary, args, { encoding: "utf8", input, maxBuffer: 512 * 1024 * 1024 });
     if (run.error) throw new Error(`${path.basename(binary)}: ${run.error.message}. Fix: \`${INSTALL_TOOLS}\``);
-    if (run.status !== 0) throw new Error(`${path.basename(binary)} ${args.join(" ")} exited ${run.status}:\n${run.stderr}${run.stdout.slice(0, 4000)}`);
+    if (!accepted.includes(run.status ?? -1)) throw new Error(`${path.basename(binary)} ${args.join(" ")} exited ${run.status}:\n${run.stderr}${run.stdout.slice(0, 4000)}`);
     return run.stdout;
 }

@@ -8,10 +8,10 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { type ChartKey } from "../../components/charts";
 import { type ChartSource, chartSource } from "./chartSource";
+import { INSTALL_TOOLS, TOOL_VERSIONS, installedTool } from "./goTools";
 
 /** The Helm v3 the Pulumi Kubernetes provider's 3.20 line embeds; scripts/install-tools.sh installs exactly it. */
-export const HELM_VERSION = "v3.20.2";
-export const INSTALL_TOOLS = "bash scripts/install-tools.sh";
+export const HELM_VERSION = TOOL_VERSIONS.HELM_VERSION;
 
 export interface KubernetesObject {
     apiVersion: string;
@@ -20,15 +20,20 @@ export interface KubernetesObject {
     [field: string]: any;
 }
 
+/** The Pulumi type of `k8s.helm.v3.Release`, whose inputs are what gets rendered. */
+export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+
 let resolvedHelm: string | undefined;
 
 /** $HELM, else `helm` on PATH, else Go's bin directory; whichever it is must report HELM_VERSION. */
 export function helmBinary(): string {
     if (resolvedHelm) return resolvedHelm;
-    const gopath = spawnSync("go", ["env", "GOPATH"], { encoding: "utf8" }).stdout?.trim();
-    const candidates = [process.env.HELM, "helm", gopath ? path.join(gopath, "bin", "helm") : undefined].filter((c): c is string => Boolean(c));
+    // Go's bin directory last, and only when needed: a Helm on PATH needs no Go.
+    const candidates: Array<() => string | undefined> = [() => process.env.HELM, () => "helm", () => installedTool("helm")];
     const seen: string[] = [];
-    for (const candidate of candidates) {
+    for (const candidateOf of candidates) {
+        const candidate = candidateOf();
+        if (!candidate) continue;
         const version = spawnSync(candidate, ["version", "--template", "{{.Version}}"], { encoding: "utf8" });
         if (version.status !== 0) continue;
         if (version.stdout.trim() === HELM_VERSION) return (resolvedHelm = candidate);

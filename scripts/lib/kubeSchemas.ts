@@ -1,14 +1,12 @@
 // Strict schema validation of everything a stack sends to the API: kubeconform (a well-kept validator)
 // against schemas tools/kubeschemas generates from Kubernetes' own OpenAPI (swagger.json of the
 // k8s.io/kubernetes release) and from the CRDs the charts ship. Unknown fields are errors.
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { goTool, installedTool, runTool } from "./goTools";
 import { type KubernetesObject } from "./helmTemplate";
-import { INSTALL_TOOLS } from "./helmTemplate";
 
 /** Kubernetes releases whose OpenAPI the manifests must satisfy: the oldest and newest supported minors. */
 export const SCHEMA_RELEASES = ["1.34.3", "1.37.2"] as const;
@@ -34,14 +32,12 @@ function schemaDirectory(release: string, crds: KubernetesObject[]): string {
 export function validateSchemas(objects: KubernetesObject[], release: string, crds: KubernetesObject[]): SchemaResult[] {
     const directory = schemaDirectory(release, crds);
     const input = objects.map((object) => stringify(object, { lineWidth: 0 })).join("---\n");
-    const run = spawnSync(installedTool("kubeconform"), [
+    // Exit 1 means some resource is invalid; the JSON says which. Anything else is a failure of the tool.
+    const output = runTool(installedTool("kubeconform"), [
         "-strict", "-verbose", "-output", "json", "-kubernetes-version", release,
         "-schema-location", `${directory}/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
         "-schema-location", `${directory}/crds/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
         "-",
-    ], { input, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-    if (run.error) throw new Error(`kubeconform: ${run.error.message}. Fix: \`${INSTALL_TOOLS}\``);
-    // Exit 1 means some resource is invalid; the JSON says which. Anything else is a failure of the tool.
-    if (run.status !== 0 && run.status !== 1) throw new Error(`kubeconform exited ${run.status}: ${run.stderr}`);
-    return (JSON.parse(run.stdout) as { resources: SchemaResult[] }).resources;
+    ], input, [0, 1]);
+    return (JSON.parse(output) as { resources: SchemaResult[] }).resources;
 }

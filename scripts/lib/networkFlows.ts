@@ -5,11 +5,11 @@
 // collector's and the metrics generator's write targets), every ServiceMonitor and PodMonitor endpoint
 // (scraped by Prometheus), every Ingress backend (the ingress controller), every admission webhook (the API
 // server) and OTLP from every namespace that runs a declared service or is listed in the config.
+import { type LabelSelector } from "../../components/NetworkPolicies";
 import { goTool, runTool } from "./goTools";
 import { type KubernetesObject } from "./helmTemplate";
 import { type StackManifests, allObjects } from "./stackManifests";
 
-interface Selector { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> }
 interface ContainerPort { name?: string; containerPort: number; protocol?: string }
 export interface Pod {
     workload: string; namespace: string; labels: Record<string, string>; ports: ContainerPort[]; ip: string;
@@ -37,20 +37,33 @@ export interface Verdict extends Flow { allowed: boolean; ingressPolicies: strin
  * choosing which Services a ServiceMonitor scrapes: the analyzer judges policies, not monitors, and the
  * Kubernetes library lives in Go; these four operators are the whole of it.
  */
-function selects(selector: Selector, labels: Record<string, string>): boolean {
+function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
     return Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value)
         && (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => ({
             In: key in labels && values.includes(labels[key]),
             NotIn: !(key in labels) || !values.includes(labels[key]),
             Exists: key in labels,
             DoesNotExist: !(key in labels),
-        } as Record<string, boolean>)[operator]);
+        })[operator]);
 }
 
 const WORKLOADS = ["Deployment", "StatefulSet", "DaemonSet"];
 
-/** Pods of the rendered workloads, and of the Services whose pods an operator creates (Prometheus, Alertmanager). */
+const inventories = new WeakMap<StackManifests, { pods: Pod[]; services: Service[] }>();
+
+/**
+ * Pods of the rendered workloads, and of the Services whose pods an operator creates (Prometheus, Alertmanager),
+ * read once per render so every flow of a stack names the same Pod objects.
+ */
 export function podsOf(manifests: StackManifests): { pods: Pod[]; services: Service[] } {
+    const known = inventories.get(manifests);
+    if (known) return known;
+    const inventory = readPods(manifests);
+    inventories.set(manifests, inventory);
+    return inventory;
+}
+
+function readPods(manifests: StackManifests): { pods: Pod[]; services: Service[] } {
     const namespaceOf = (object: KubernetesObject, release?: string) => object.metadata.namespace
         ?? manifests.releases.find((r) => r.name === release)?.namespace ?? "default";
     const pods: Pod[] = [];
@@ -143,6 +156,8 @@ export interface FlowContext {
 }
 
 const OTLP_PORT_NAMES = ["otlp-grpc", "otlp-http"];
+/** The API server calling admission webhooks: from the control plane, an address outside the pod network. */
+const API_SERVER: Peer = { ip: "172.31.0.10", what: "the API server" };
 
 /** Every connection the stack needs. */
 export function neededFlows(manifests: StackManifests, context: FlowContext): Flow[] {
@@ -204,7 +219,7 @@ export function neededFlows(manifests: StackManifests, context: FlowContext): Fl
         const reference = webhook.clientConfig?.service;
         const s = reference && service(reference.name, reference.namespace);
         const port = s?.ports.find((p: ServicePort) => p.port === (reference.port ?? 443));
-        if (s && port) add({ ip: "172.31.0.10", what: "kube-apiserver" }, behind(s, port, pods), `admission webhook ${webhook.name}`);
+        if (s && port) add(API_SERVER, behind(s, port, pods), `admission webhook ${webhook.name}`);
     }
     const collector = services.filter((s) => s.ports.some((p) => OTLP_PORT_NAMES.includes(p.name ?? "")));
     for (const namespace of context.otlpNamespaces) {
@@ -223,7 +238,7 @@ export function outsideFlows(manifests: StackManifests, context: FlowContext, ne
         ...context.otlpNamespaces.map((namespace) => ({ namespace, labels: { app: "an-application" } })),
         { namespace: context.ingressControllerNamespace, labels: { "app.kubernetes.io/name": "ingress-controller" } },
         { ip: "203.0.113.7", what: "outside the cluster" },
-        { ip: "172.31.0.10", what: "kube-apiserver" },
+        API_SERVER,
     ];
     const describe = (peer: Peer) => ("pod" in peer ? peer.pod.workload : "ip" in peer ? peer.what : `${peer.namespace}/*`);
     const isNeeded = (peer: Peer, pod: Pod, port: ContainerPort) => needed.some((flow) => describe(flow.from) === describe(peer) && flow.to.workload === pod.workload

@@ -2,12 +2,12 @@
 // Helm values, dashboards, alerting as Grafana provisioning YAML and Prometheus rule files, and a summary.
 import { stringify } from "yaml";
 import { type Footprint, stackFootprint } from "./footprint";
-import { type RenderedRelease } from "./helmTemplate";
+import { HELM_RELEASE_TYPE, type RenderedRelease } from "./helmTemplate";
 
 export interface RecordedInputs { type: string; name: string; inputs: Record<string, any> }
 
 const TYPES = {
-    release: "kubernetes:helm.sh/v3:Release",
+    release: HELM_RELEASE_TYPE,
     prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
     dashboard: "grafana:oss/dashboard:Dashboard",
     folder: "grafana:oss/folder:Folder",

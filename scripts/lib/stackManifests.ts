@@ -4,9 +4,8 @@
 // exactly what it passes to `k8s.helm.v3.Release`.
 import { type ChartKey, CHARTS, SUPPORTED_KUBERNETES } from "../../components/charts";
 import { type Evaluation, ensureBuilt, evaluateInChild } from "./childEvaluation";
-import { type KubernetesObject, type ReleaseToRender, type RenderedRelease, helmTemplate } from "./helmTemplate";
+import { HELM_RELEASE_TYPE, type KubernetesObject, type ReleaseToRender, type RenderedRelease, helmTemplate } from "./helmTemplate";
 
-const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 const DATASOURCE_TYPE = "grafana:oss/dataSource:DataSource";
 
 export interface StackManifests {
@@ -44,8 +43,8 @@ export function renderStack(stack: string, overrides: Record<string, unknown> = 
     ensureBuilt();
     const evaluation: Evaluation = evaluateInChild({ runtime: "compiled", mode: "program", stack, overrides, collect: ["kubernetes"] });
     if (evaluation.error) throw new Error(`the ${stack} program failed under mocks: ${evaluation.error}`);
-    const releases = evaluation.kubernetes.filter((resource) => resource.type === RELEASE_TYPE).map(({ inputs }) => releaseToRender(inputs));
-    const programObjects = evaluation.kubernetes.filter((resource) => resource.type.startsWith("kubernetes:") && resource.type !== RELEASE_TYPE)
+    const releases = evaluation.kubernetes.filter((resource) => resource.type === HELM_RELEASE_TYPE).map(({ inputs }) => releaseToRender(inputs));
+    const programObjects = evaluation.kubernetes.filter((resource) => resource.type.startsWith("kubernetes:") && resource.type !== HELM_RELEASE_TYPE)
         .map(({ inputs }) => inputs as KubernetesObject);
     const datasources = evaluation.kubernetes.filter((resource) => resource.type === DATASOURCE_TYPE)
         .map(({ inputs }) => ({ name: inputs.name as string, type: inputs.type as string, url: inputs.url as string }));
