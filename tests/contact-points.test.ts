@@ -1,10 +1,10 @@
 import { SECRET_SIG, isSecret, unwrapSecrets } from "./helpers/pulumi";
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { routingDefinition } from "../components/grafana/alerting/routing";
+import { MESSAGE_TEMPLATE, TEMPLATE_NAMES, routingDefinition } from "../components/grafana/alerting/routing";
+import { type NotificationData, goTemplates, readGoTemplate } from "../scripts/lib/goTemplates";
 import { ConfigError } from "../stacks/config";
 import { type BuiltRouting, TYPES, buildRouting, ofType, onlyOne } from "./helpers/alertRouting";
-import { readTemplate } from "./helpers/goTemplate";
 import { STACK_NAMES, TEST_SECRET_VALUES, loadStack, testSecrets } from "./helpers/stacks";
 
 const isWrapped = (value: unknown): value is { value: unknown } => Boolean(value && typeof value === "object" && SECRET_SIG in value);
@@ -89,14 +89,19 @@ describe("contact points", () => {
         const pagerduty = pointOfKind(built.production, "pagerduties").settings;
         const { pagerduty: config } = built.production.config.alerting;
         assert.deepStrictEqual([pagerduty.class, pagerduty.component, pagerduty.group], [config.class, config.component, config.group]);
-        const severity = readTemplate(pagerduty.severity);
-        assert.deepStrictEqual(severity.problems, []);
-        assert.ok(pagerduty.severity.includes(".CommonLabels.severity"), "the PagerDuty severity ignores the alert's severity label");
-        // Whatever branch the template takes, it prints one of the Events API v2 severities.
-        const printed = severity.literals.map((text) => text.trim()).filter(Boolean);
-        assert.ok(printed.length >= 2, `severity maps nothing: ${pagerduty.severity}`);
-        for (const value of printed) assert.ok(["critical", "error", "warning", "info"].includes(value), value);
-        assert.ok(printed.includes("critical"));
+        assert.strictEqual(readGoTemplate("pagerduty severity", pagerduty.severity).error, undefined);
+        // Run by Go as Grafana runs the field, for each severity label (none, and one PagerDuty does not know,
+        // included): it prints one of the Events API v2 severities, the label's own where PagerDuty has it.
+        const expected: Record<string, string> = { critical: "critical", warning: "warning", info: "info", page: "critical", "": "critical" };
+        const executions = Object.keys(expected).map((label) => {
+            const labels: Record<string, string> = label ? { alertname: "Probe", severity: label } : { alertname: "Probe" };
+            return { text: pagerduty.severity, data: { status: "firing", commonLabels: labels, alerts: [{ status: "firing", labels }] } satisfies NotificationData };
+        });
+        const printed = goTemplates([], executions).executions;
+        Object.entries(expected).forEach(([label, severity], index) => {
+            assert.strictEqual(printed[index].error, undefined, printed[index].error);
+            assert.strictEqual(printed[index].output, severity, `severity label "${label}"`);
+        });
     });
 
     it("hands the Slack token and the PagerDuty key to Grafana only as Pulumi secrets", () => {
@@ -134,21 +139,66 @@ describe("contact points", () => {
         }
     });
 
-    it("defines one message template whose blocks close, and Slack and email use what it defines", () => {
+    // Two alerts of one group, as Grafana hands them to a contact point (grafana/alerting's ExtendedData).
+    const sampleGroup: NotificationData = {
+        status: "firing", commonLabels: { alertname: "ApiErrors", severity: "critical" },
+        alerts: [
+            {
+                status: "firing", labels: { alertname: "ApiErrors", severity: "critical", service: "checkout", team: "payments" },
+                annotations: { summary: "checkout fails", description: "5% of requests fail", runbook_url: "https://runbooks.example/checkout" },
+                dashboardURL: "https://grafana.example/d/checkout", silenceURL: "https://grafana.example/alerting/silence/new",
+            },
+            { status: "resolved", labels: { alertname: "ApiErrors", severity: "critical" } },
+        ],
+    };
+
+    it("defines one message template Go parses, and every templated field renders from what it defines", () => {
         for (const stack of ["staging", "production"]) {
             const template = onlyOne(built[stack].resources, TYPES.messageTemplate).inputs;
-            const structure = readTemplate(template.template);
-            assert.deepStrictEqual(structure.problems, []);
-            assert.ok(structure.defined.length >= 2, "expected a title and a message");
+            const group = [{ name: template.name as string, text: template.template as string }];
             const slack = pointOfKind(built[stack], "slacks").settings;
             const email = pointOfKind(built[stack], "emails").settings;
-            const fields = { "slack title": slack.title, "slack text": slack.text, "email subject": email.subject, "email message": email.message };
-            for (const [field, text] of Object.entries(fields)) {
-                const called = readTemplate(text ?? "").called;
+            const fields: Record<string, string> = { "slack title": slack.title, "slack text": slack.text, "email subject": email.subject, "email message": email.message };
+            if (stack === "production") fields["pagerduty summary"] = pointOfKind(built[stack], "pagerduties").settings.summary;
+            const { templates, executions } = goTemplates(
+                [...group, ...Object.entries(fields).map(([name, text]) => ({ name, text }))],
+                Object.values(fields).map((text) => ({ text, data: sampleGroup })),
+            );
+            const [reading, ...fieldReadings] = templates;
+            assert.strictEqual(reading.error, undefined, `${stack}: ${reading.error}`);
+            assert.deepStrictEqual(reading.defined, [TEMPLATE_NAMES.message, TEMPLATE_NAMES.title].sort());
+            // Outside its defines the group holds only the blank lines between them.
+            assert.deepStrictEqual(reading.topLevelText.filter((text) => text.trim() !== ""), []);
+            Object.keys(fields).forEach((field, index) => {
+                const { called, error } = fieldReadings[index];
+                assert.strictEqual(error, undefined, `${field}: ${error}`);
                 assert.ok(called.length > 0, `${field} uses no template`);
-                for (const name of called) assert.ok(structure.defined.includes(name), `${field} calls "${name}", which the template does not define`);
+                for (const name of called) assert.ok(reading.defined.includes(name), `${field} calls "${name}", which the template does not define`);
+                assert.strictEqual(executions[index].error, undefined, `${field}: ${executions[index].error}`);
+            });
+            const output = (field: string) => executions[Object.keys(fields).indexOf(field)].output;
+            for (const field of ["slack title", "email subject"]) assert.strictEqual(output(field), "[FIRING:1] ApiErrors (critical)", field);
+            for (const field of ["slack text", "email message"]) {
+                const lines = output(field).split("\n");
+                for (const line of ["checkout fails (firing)", "5% of requests fail", "Service: checkout (team payments)",
+                    "Runbook: https://runbooks.example/checkout", "Dashboard: https://grafana.example/d/checkout",
+                    "Silence: https://grafana.example/alerting/silence/new", "ApiErrors (resolved)"]) {
+                    assert.ok(lines.includes(line), `${field} lacks "${line}":\n${output(field)}`);
+                }
             }
         }
+    });
+
+    it("has Go's parser refuse a malformed message template with Go's own message", () => {
+        const unclosed = MESSAGE_TEMPLATE.slice(0, MESSAGE_TEMPLATE.lastIndexOf("{{- end }}"));
+        const lastLine = unclosed.split("\n").length;
+        assert.strictEqual(readGoTemplate("unclosed", unclosed).error, `template: :${lastLine}: unexpected EOF`);
+        // A function Grafana does not have (humanize is for alert rule annotations, not notifications).
+        const unknownFunction = MESSAGE_TEMPLATE.replace(".CommonLabels.alertname }}", ".CommonLabels.alertname | humanize }}");
+        assert.strictEqual(readGoTemplate("unknown function", unknownFunction).error, 'template: :2: function "humanize" not defined');
+        // A field that calls a name the template does not define parses, and fails when Grafana runs it.
+        const [misspelt] = goTemplates([{ name: "observability", text: MESSAGE_TEMPLATE }], [{ text: '{{ template "observability.titel" . }}', data: sampleGroup }]).executions;
+        assert.match(misspelt.error ?? "", /template "observability\.titel" not defined/);
     });
 
     it("creates each contact point after the template it uses", () => {
