@@ -118,7 +118,8 @@ function storageValues(objectStorage: StackConfig["objectStorage"] | undefined) 
     const { provider, buckets, credentials } = objectStorage;
     const secret = credentials.existingSecret;
     const workloadIdentity = credentials.serviceAccountAnnotations !== undefined;
-    const storage: Record<string, unknown> = { type: provider, bucketNames: { chunks: buckets.lokiChunks, ruler: buckets.lokiRuler } };
+    // Only the chunks bucket: the ruler is off, and the chart writes ruler storage only for an enabled ruler.
+    const storage: Record<string, unknown> = { type: provider, bucketNames: { chunks: buckets.lokiChunks } };
     const pods: Record<string, unknown> = {};
 
     if (provider === "s3") {

@@ -88,7 +88,7 @@ export const productionObjectStorage: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: productionConfigSchema,
-    remediationSteps: "Set observability:objectStorage {provider, region, buckets {lokiChunks, lokiRuler, tempo}, credentials} in " +
+    remediationSteps: "Set observability:objectStorage {provider, region, buckets {lokiChunks, tempo}, credentials} in " +
         "Pulumi.<stack>.yaml; the production preset then runs Loki Distributed and Tempo distributed on those buckets.",
     validateResource: (args, reportViolation) => {
         const release = helmRelease(args);

@@ -88,7 +88,7 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     if (!storage && (loki.mode === "Distributed" || tempo.mode === "distributed")) {
         add(["objectStorage"], undefined, `Loki "${loki.mode}" and Tempo "${tempo.mode}" keep their data in object storage` +
             (config.preset === "production" ? " (production needs scalable Loki and Tempo)" : "") +
-            "; set provider (s3, gcs or azure), buckets {lokiChunks, lokiRuler, tempo} and credentials");
+            "; set provider (s3, gcs or azure), buckets {lokiChunks, tempo} and credentials");
     }
     if (storage) {
         if (storage.provider === "s3" && !storage.region && !storage.endpoint) add(["objectStorage", "region"], undefined, "expected an AWS region (or an endpoint) for provider s3");

@@ -4,16 +4,22 @@ import { CHARTS } from "../components/charts";
 import { Loki, type LokiArgs, OBJECT_STORAGE_SECRET_KEYS, lokiValues } from "../components/Loki";
 import type { StackConfig } from "../stacks/schema";
 import { durationSeconds, quantityBytes } from "../stacks/units";
-import { unknownValuePaths } from "../scripts/lib/chartKeys";
-import { chartFullname } from "./helpers/helmNames";
-import {
-    LOKI_CONFIG_SECTIONS, SECURITY_CONTEXTS, WORKLOADS, chart, chartValidationFailures, effective, hasRequestsAndLimits,
-    isDistributed, isMonolithic, on, resourcePathsInDefaults, schema,
-} from "./helpers/lokiChart";
+import { chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
+import { type KubernetesObject } from "../scripts/lib/helmTemplate";
+import { configFile, containersOf, findObject, namesOf, podSpecOf, renderRelease, servicePorts, workloadsOf } from "./helpers/rendered";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
-import { schemaTypeErrors } from "./helpers/valuesSchema";
 
-interface Built { config: StackConfig; loki: Loki; release: Record<string, any>; values: Record<string, any> }
+/** Maps the chart renders verbatim into Loki's config file: their keys are Loki's schema, not the chart's. */
+const LOKI_CONFIG_SECTIONS = ["loki.limits_config", "loki.commonConfig", "loki.compactor", "loki.analytics", "loki.schemaConfig"];
+const chart = chartReference("loki", CHARTS.loki.version);
+
+interface Built {
+    config: StackConfig; loki: Loki; release: Record<string, any>; values: Record<string, any>;
+    /** What `helm template` renders from the release: the objects Kubernetes receives. */
+    objects: KubernetesObject[];
+    /** Loki's own config file as the chart writes it (ConfigMap loki, config.yaml). */
+    lokiConfig: any;
+}
 
 let builds = 0;
 async function build(stack: string, overrides: Record<string, string> = {}): Promise<Built> {
@@ -26,7 +32,8 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
     assert.ok(resources.some((r) => r.type === "observability:stack:Loki"));
     const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
     assert.strictEqual(releases.length, 1);
-    return { config, loki: loki!, release: releases[0].inputs, values: releases[0].inputs.values };
+    const { objects } = renderRelease(releases[0].inputs);
+    return { config, loki: loki!, release: releases[0].inputs, values: releases[0].inputs.values, objects, lokiConfig: configFile(objects, "loki", "config.yaml") };
 }
 
 /** Every credential-shaped field set anywhere in the values, with its value. */
@@ -40,19 +47,29 @@ function credentialFields(node: unknown, trail = ""): Array<[string, unknown]> {
 }
 const ENV_REFERENCE = /^\$\{[A-Z_][A-Z0-9_]*\}$/;
 
-describe("Loki (loki chart)", () => {
+/** The kebab-case name the chart gives a component's workload, Service and PodDisruptionBudget: "loki-query-frontend". */
+const workloadName = (component: string) => `loki-${component.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+const workload = (objects: KubernetesObject[], name: string) =>
+    objects.find((o) => ["Deployment", "StatefulSet"].includes(o.kind) && o.metadata.name === name);
+const mainContainer = (object: KubernetesObject) => podSpecOf(object).containers[0];
+const claimSizes = (object: KubernetesObject) =>
+    (object.spec.volumeClaimTemplates ?? []).map((claim: any) => [claim.metadata.name, claim.spec.resources.requests.storage, claim.spec.storageClassName]);
+
+describe("Loki (loki chart)", function () {
+    this.timeout(300_000);
     const built: Record<string, Built> = {};
     before(async () => {
         for (const stack of STACK_NAMES) built[stack] = await build(stack);
     });
 
-    it("knows every container the chart can size, so the resource check is complete", () => {
-        assert.deepStrictEqual(resourcePathsInDefaults().sort(), Object.keys(WORKLOADS).sort());
+    it("Helm refuses values of a type values.schema.json does not allow, naming the value", () => {
+        assert.throws(() => renderRelease({ ...built.dev.release, values: { ...built.dev.values, singleBinary: { ...built.dev.values.singleBinary, replicas: "1" } } }),
+            /at '\/singleBinary\/replicas': got string, want null or integer/);
     });
 
-    it("mirrors the chart's replica validation (the SimpleScalable targets default to 3 replicas)", () => {
-        assert.ok(chartValidationFailures({ singleBinary: { replicas: 1 }, loki: { schemaConfig: { configs: [{}] } }, test: { enabled: false } })
-            .includes("both monolithic and scalable replicas"));
+    it("Helm refuses replicas for two deployment modes at once (the chart's validate.yaml; SimpleScalable targets default to 3)", () => {
+        assert.throws(() => renderRelease({ ...built.dev.release, values: { ...built.dev.values, write: { replicas: 3 } } }),
+            /validate\.yaml.*replicas configured for both the monolithic and simple scalable targets/s);
     });
 
     for (const stack of STACK_NAMES) {
@@ -67,102 +84,109 @@ describe("Loki (loki chart)", () => {
                 assert.deepStrictEqual([release.atomic, release.cleanupOnFail], [true, true]);
             });
 
-            it("sets only real chart keys, of the types values.schema.json requires, and passes the chart's validation", () => {
-                const { values } = built[stack];
-                assert.deepStrictEqual(unknownValuePaths(chart, values, LOKI_CONFIG_SECTIONS), []);
-                assert.deepStrictEqual(schemaTypeErrors(schema, values), []);
-                assert.deepStrictEqual(chartValidationFailures(values), []);
+            it("sets only real chart keys (Helm itself checks the types and the chart's validation when it renders)", () => {
+                assert.deepStrictEqual(unknownValuePaths(chart, built[stack].values, LOKI_CONFIG_SECTIONS), []);
             });
 
             it("runs in the configured mode", () => {
-                const { values, config } = built[stack];
+                const { objects, values, config } = built[stack];
                 assert.strictEqual(values.deploymentMode, config.loki.mode);
-                assert.strictEqual(isMonolithic(values), config.loki.mode === "Monolithic");
-                assert.strictEqual(isDistributed(values), config.loki.mode === "Distributed");
+                const singleBinary = workload(objects, "loki");
+                assert.strictEqual(singleBinary !== undefined, config.loki.mode === "Monolithic");
+                assert.strictEqual(workload(objects, "loki-distributor") !== undefined, config.loki.mode === "Distributed");
+                for (const scalable of ["loki-read", "loki-write", "loki-backend"]) assert.strictEqual(workload(objects, scalable), undefined, scalable);
             });
 
-            it("gives every container the chart renders requests and limits", () => {
-                const { values } = built[stack];
-                const rendered = Object.entries(WORKLOADS).filter(([, renders]) => renders(values)).map(([path]) => path);
-                assert.ok(rendered.length > 0);
-                for (const path of rendered) assert.ok(hasRequestsAndLimits(effective(values, path)), `${path} has no requests and limits`);
-                for (const key of ["singleBinary", "ingester", "indexGateway", "compactor", "ruler", "backend", "write"]) {
-                    assert.notStrictEqual(effective(values, `${key}.statefulSetRecreateJob.enabled`), true, `${key} recreate Job (kubectl, unsized)`);
+            it("gives every container it renders, init containers included, requests and limits, and runs no unsized Job", () => {
+                const { objects } = built[stack];
+                const containers = workloadsOf(objects).flatMap((o) => containersOf(podSpecOf(o)).map(({ container }) => [`${o.kind}/${o.metadata.name}/${container.name}`, container.resources] as const));
+                assert.ok(containers.length > 0);
+                for (const [name, r] of containers) {
+                    assert.ok(r?.requests?.cpu && r?.requests?.memory && r?.limits?.cpu && r?.limits?.memory, `${name} has no requests and limits: ${JSON.stringify(r)}`);
                 }
+                // statefulSetRecreateJob runs kubectl in an unsized Job; the chart renders it only when asked.
+                assert.deepStrictEqual(namesOf(objects, "Job"), []);
             });
 
             it("runs every container non-root, without privilege escalation or capabilities, RuntimeDefault seccomp, read-only root", () => {
-                const { values } = built[stack];
-                const checked = SECURITY_CONTEXTS.filter((c) => c.rendered(values));
-                assert.ok(checked.some((c) => c.name === "loki"));
-                for (const { name, pod, container } of checked) {
-                    const [p, c] = [pod(values), container(values)];
-                    assert.strictEqual(c.runAsNonRoot ?? p.runAsNonRoot, true, `${name} runAsNonRoot`);
-                    assert.strictEqual(c.allowPrivilegeEscalation, false, `${name} allowPrivilegeEscalation`);
-                    assert.ok(c.capabilities?.drop?.includes("ALL"), `${name} drops ALL capabilities`);
-                    assert.strictEqual((c.seccompProfile ?? p.seccompProfile)?.type, "RuntimeDefault", `${name} seccomp`);
-                    assert.strictEqual(c.readOnlyRootFilesystem, true, `${name} readOnlyRootFilesystem`);
+                const { objects } = built[stack];
+                for (const object of workloadsOf(objects)) {
+                    const spec = podSpecOf(object);
+                    const pod = spec.securityContext ?? {};
+                    for (const { container } of containersOf(spec)) {
+                        const name = `${object.metadata.name}/${container.name}`;
+                        const c = container.securityContext ?? {};
+                        assert.strictEqual(c.runAsNonRoot ?? pod.runAsNonRoot, true, `${name} runAsNonRoot`);
+                        assert.strictEqual(c.allowPrivilegeEscalation, false, `${name} allowPrivilegeEscalation`);
+                        assert.ok(c.capabilities?.drop?.includes("ALL"), `${name} drops ALL capabilities`);
+                        assert.strictEqual((c.seccompProfile ?? pod.seccompProfile)?.type, "RuntimeDefault", `${name} seccomp`);
+                        assert.strictEqual(c.readOnlyRootFilesystem, true, `${name} readOnlyRootFilesystem`);
+                    }
                 }
             });
 
             it("indexes with TSDB v13 from a fixed past date, in the store the chunks live in", () => {
-                const { values } = built[stack];
-                const configs = values.loki.schemaConfig.configs;
+                const { lokiConfig, config } = built[stack];
+                const configs = lokiConfig.schema_config.configs;
                 assert.strictEqual(configs.length, 1);
                 assert.strictEqual(configs[0].store, "tsdb");
                 assert.strictEqual(configs[0].schema, "v13");
                 assert.strictEqual(configs[0].index.period, "24h");
                 assert.match(configs[0].from, /^\d{4}-\d{2}-\d{2}$/);
                 assert.ok(Date.parse(configs[0].from) < Date.now(), "a future date leaves today's logs without a schema");
-                assert.strictEqual(configs[0].object_store, effective(values, "loki.storage.type"));
+                const store = config.objectStorage && config.loki.mode === "Distributed" ? config.objectStorage.provider : "filesystem";
+                assert.strictEqual(configs[0].object_store, store);
+                assert.deepStrictEqual(Object.keys(lokiConfig.common.storage), [store], "chunks are kept in that store");
             });
 
             it("deletes logs older than the configured retention through the compactor", () => {
-                const { values, config } = built[stack];
-                const period = values.loki.limits_config.retention_period;
+                const { lokiConfig, config } = built[stack];
+                const period = lokiConfig.limits_config.retention_period;
                 assert.match(period, /^\d+(h|s)$/, "Go durations have no day unit");
                 assert.strictEqual(durationSeconds(period), durationSeconds(config.loki.retention));
-                assert.strictEqual(values.loki.compactor.retention_enabled, true);
-                assert.strictEqual(values.loki.compactor.delete_request_store, effective(values, "loki.storage.type"));
+                assert.strictEqual(lokiConfig.compactor.retention_enabled, true);
+                assert.strictEqual(lokiConfig.compactor.delete_request_store, lokiConfig.schema_config.configs[0].object_store);
             });
 
             it("applies the configured tenancy and ingestion limits", () => {
-                const { values, config } = built[stack];
-                assert.strictEqual(values.loki.auth_enabled, config.loki.multiTenant);
-                const limits = values.loki.limits_config;
+                const { lokiConfig, config } = built[stack];
+                assert.strictEqual(lokiConfig.auth_enabled, config.loki.multiTenant);
+                const limits = lokiConfig.limits_config;
                 assert.deepStrictEqual([limits.ingestion_rate_mb, limits.ingestion_burst_size_mb, limits.max_global_streams_per_user],
                     [config.loki.limits.ingestionRateMb, config.loki.limits.ingestionBurstSizeMb, config.loki.limits.maxGlobalStreamsPerUser]);
             });
 
             it("runs caches only with memory configured, sized from the settings", () => {
-                const { values, config } = built[stack];
-                for (const [key, mb] of [["chunksCache", config.loki.caches.chunksMemoryMb], ["resultsCache", config.loki.caches.resultsMemoryMb]] as const) {
-                    assert.strictEqual(effective(values, `${key}.enabled`), mb > 0, key);
-                    if (mb === 0) continue;
-                    assert.strictEqual(values[key].allocatedMemory, mb);
-                    assert.ok(quantityBytes(values[key].resources.limits.memory) >= mb * 2 ** 20, `${key} memory limit below -m`);
+                const { objects, config } = built[stack];
+                for (const [name, mb] of [["loki-chunks-cache", config.loki.caches.chunksMemoryMb], ["loki-results-cache", config.loki.caches.resultsMemoryMb]] as const) {
+                    const cache = workload(objects, name);
+                    assert.strictEqual(cache !== undefined, mb > 0, name);
+                    if (!cache) continue;
+                    const memcached = podSpecOf(cache).containers.find((c: any) => c.name === "memcached");
+                    assert.ok(memcached.args.includes(`-m ${mb}`), `${name} args ${memcached.args.join(" ")}`);
+                    assert.ok(quantityBytes(memcached.resources.limits.memory) >= mb * 2 ** 20, `${name} memory limit below -m`);
                 }
             });
 
-            it("is scraped by Prometheus and deploys no canary, test pod, MinIO, dashboards or rules", () => {
-                const { values } = built[stack];
-                assert.strictEqual(effective(values, "monitoring.serviceMonitor.enabled"), true);
-                for (const off of ["lokiCanary.enabled", "test.enabled", "minio.enabled", "monitoring.dashboards.enabled",
-                    "monitoring.rules.enabled", "monitoring.alerts.enabled", "ruler.enabled", "sidecar.rules.enabled"]) {
-                    assert.strictEqual(effective(values, off), false, off);
-                }
+            it("is scraped by Prometheus and deploys no canary, test pod, MinIO, dashboards, rules or ruler", () => {
+                const { objects } = built[stack];
+                assert.ok(namesOf(objects, "ServiceMonitor").length > 0);
+                for (const kind of ["DaemonSet", "Pod", "PrometheusRule", "GrafanaDashboard"]) assert.deepStrictEqual(namesOf(objects, kind), [], kind);
+                const names = objects.map((o) => o.metadata.name);
+                for (const absent of [/canary/, /minio/, /dashboards/, /ruler/]) assert.deepStrictEqual(names.filter((n) => absent.test(n)), [], String(absent));
             });
 
-            it("exports the URLs of the Service the chart puts in front of Loki", async () => {
-                const { loki, values, config } = built[stack];
-                const fullname = chartFullname("loki", "loki", values, 63);
-                // templates/_helpers.tpl "loki.host": the gateway when enabled, else the single binary's Service.
-                const [service, port] = on("gateway.enabled")(values)
-                    ? [`${fullname}-gateway`, effective(values, "gateway.service.port")]
-                    : [fullname, effective(values, "loki.server.http_listen_port")];
-                assert.strictEqual(on("gateway.enabled")(values), config.loki.mode === "Distributed");
-                const internal = `http://${service}.${config.namespace}.svc.cluster.local:${port}`;
-                assert.strictEqual(await valueOf(loki.internalUrl), internal);
+            it("exports the URLs of a Service the chart renders in front of Loki, on a port it serves", async () => {
+                const { loki, objects, config } = built[stack];
+                const internal = await valueOf(loki.internalUrl);
+                const url = new URL(internal);
+                const { hostname } = url;
+                const port = url.port || (url.protocol === "https:" ? "443" : "80");
+                const [service, namespace, svc] = hostname.split(".");
+                assert.deepStrictEqual([namespace, svc], [config.namespace, "svc"]);
+                assert.ok(servicePorts(objects, service).includes(Number(port)), `${service} serves ${servicePorts(objects, service).join(", ")}, not ${port}`);
+                // With a gateway (Distributed), reads and writes must go through it: the chart routes them by path.
+                assert.strictEqual(service, config.loki.mode === "Distributed" ? "loki-gateway" : "loki");
                 assert.strictEqual(await valueOf(loki.url), internal);
                 assert.strictEqual(await valueOf(loki.pushUrl), `${internal}/loki/api/v1/push`);
             });
@@ -177,65 +201,73 @@ describe("Loki (loki chart)", () => {
 
     it("dev and staging: one single binary on a persistent volume of the configured size, one copy of each stream", () => {
         for (const stack of ["dev", "staging"]) {
-            const { values, config } = built[stack];
-            assert.strictEqual(effective(values, "loki.storage.type"), "filesystem");
-            assert.strictEqual(values.singleBinary.replicas, 1);
-            assert.deepStrictEqual(values.singleBinary.resources, config.loki.resources);
-            assert.strictEqual(effective(values, "singleBinary.persistence.enabled"), true);
-            assert.strictEqual(values.singleBinary.persistence.size, config.loki.storageSize);
-            assert.strictEqual(values.loki.commonConfig.replication_factor, 1);
+            const { objects, lokiConfig, config } = built[stack];
+            const singleBinary = workload(objects, "loki")!;
+            assert.strictEqual(singleBinary.kind, "StatefulSet", stack);
+            assert.strictEqual(singleBinary.spec.replicas, 1);
+            assert.deepStrictEqual(mainContainer(singleBinary).resources, config.loki.resources);
+            assert.deepStrictEqual(claimSizes(singleBinary), [["storage", config.loki.storageSize, undefined]]);
+            assert.ok(lokiConfig.common.storage.filesystem, "chunks on the volume");
+            assert.strictEqual(lokiConfig.common.replication_factor, 1);
         }
     });
 
     it("dev runs no caches (the chart's default chunks cache alone asks ~9.8 GiB)", () => {
-        assert.strictEqual(effective(built.dev.values, "chunksCache.enabled"), false);
-        assert.strictEqual(effective(built.dev.values, "resultsCache.enabled"), false);
-        assert.ok(effective({}, "chunksCache.allocatedMemory") * 1.2 > 9000);
+        assert.deepStrictEqual(namesOf(built.dev.objects, "StatefulSet"), ["loki"]);
+        // The chart's own values.yaml: memcached's request is 1.2 × allocatedMemory (MB).
+        assert.ok((chart.defaults as any).chunksCache.allocatedMemory * 1.2 > 9000);
     });
 
     it("production: every read and write component runs ≥2 replicas with its configured resources, spread and budgeted", () => {
-        const { values, config } = built.production;
+        const { objects, config } = built.production;
         const components = config.loki.components;
         for (const key of ["distributor", "ingester", "querier", "queryFrontend", "queryScheduler", "indexGateway", "gateway"] as const) {
-            assert.ok(values[key].replicas >= 2, `${key} replicas`);
-            assert.strictEqual(values[key].replicas, components[key]!.replicas);
-            assert.deepStrictEqual(values[key].resources, components[key]!.resources);
-            assert.deepStrictEqual(values[key].podDisruptionBudget, { enabled: true, maxUnavailable: 1 }, key);
-            const antiAffinity = effective(values, `${key}.affinity`).podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+            const name = workloadName(key);
+            const rendered = workload(objects, name)!;
+            assert.ok(rendered, `${name} is rendered`);
+            assert.ok(rendered.spec.replicas >= 2, `${key} replicas`);
+            assert.strictEqual(rendered.spec.replicas, components[key]!.replicas);
+            assert.deepStrictEqual(mainContainer(rendered).resources, components[key]!.resources, key);
+            const budget = findObject(objects, "PodDisruptionBudget", name);
+            assert.strictEqual(budget?.spec.maxUnavailable, 1, `${name} PodDisruptionBudget`);
+            assert.deepStrictEqual(budget?.spec.selector.matchLabels, rendered.spec.selector.matchLabels, `${name} budget selects its pods`);
+            const antiAffinity = podSpecOf(rendered).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
             assert.strictEqual(antiAffinity.topologyKey, "kubernetes.io/hostname", key);
         }
-        assert.deepStrictEqual(values.compactor.resources, components.compactor!.resources);
+        assert.deepStrictEqual(mainContainer(workload(objects, "loki-compactor")!).resources, components.compactor!.resources);
     });
 
     it("production: three ingesters, three copies of each stream, WAL on a volume, no zone-aware StatefulSets", () => {
-        const { values, config } = built.production;
-        assert.strictEqual(values.ingester.replicas, 3);
-        assert.strictEqual(values.loki.commonConfig.replication_factor, 3);
-        assert.strictEqual(effective(values, "ingester.zoneAwareReplication.enabled"), false);
-        assert.strictEqual(values.ingester.persistence.enabled, true);
-        assert.deepStrictEqual(values.ingester.persistence.claims.map((c: any) => [c.name, c.size]), [["data", config.loki.storageSize]]);
-        assert.strictEqual(values.compactor.persistence.enabled, true);
-        assert.strictEqual(values.singleBinary.replicas, 0);
+        const { objects, lokiConfig, config } = built.production;
+        const ingester = workload(objects, "loki-ingester")!;
+        assert.strictEqual(ingester.spec.replicas, 3);
+        assert.strictEqual(lokiConfig.common.replication_factor, 3);
+        assert.deepStrictEqual(namesOf(objects, "StatefulSet").filter((name) => name.includes("zone")), []);
+        assert.deepStrictEqual(claimSizes(ingester), [["data", config.loki.storageSize, undefined]]);
+        assert.strictEqual(claimSizes(workload(objects, "loki-compactor")!).length, 1);
+        assert.strictEqual(workload(objects, "loki"), undefined, "no single binary");
     });
 
-    it("production: chunks and ruler in the configured S3 buckets, credentials by workload identity, no secret values", () => {
-        const { values, config } = built.production;
+    it("production: chunks in the configured S3 bucket, no ruler storage, credentials by workload identity, no secret values", () => {
+        const { objects, lokiConfig, values, config } = built.production;
         const storage = config.objectStorage!;
-        assert.strictEqual(values.loki.storage.type, "s3");
-        assert.deepStrictEqual(values.loki.storage.bucketNames, { chunks: storage.buckets.lokiChunks, ruler: storage.buckets.lokiRuler });
-        assert.strictEqual(values.loki.storage.s3.region, storage.region);
-        assert.deepStrictEqual(values.serviceAccount.annotations, storage.credentials.serviceAccountAnnotations);
+        assert.strictEqual(lokiConfig.common.storage.s3.bucketnames, storage.buckets.lokiChunks);
+        assert.strictEqual(lokiConfig.common.storage.s3.region, storage.region);
+        // The ruler is off (alert rules run in Grafana): a ruler bucket would be written nowhere.
+        assert.strictEqual(lokiConfig.ruler, undefined);
+        assert.deepStrictEqual(findObject(objects, "ServiceAccount", "loki")?.metadata.annotations, storage.credentials.serviceAccountAnnotations);
         assert.deepStrictEqual(credentialFields(values), []);
+        assert.deepStrictEqual(namesOf(objects, "Secret"), [], "no credential reaches a Secret the chart writes");
     });
 
     it("the configured StorageClass reaches the single binary's and the ingesters' volumes", async () => {
         const cluster = JSON.stringify({ storageClass: "fast-ssd" });
-        const dev = await build("dev", { cluster });
-        assert.strictEqual(dev.values.singleBinary.persistence.storageClass, "fast-ssd");
+        const storageClasses = (b: Built, name: string) => claimSizes(workload(b.objects, name)!).map((claim: any[]) => claim[2]);
+        assert.deepStrictEqual(storageClasses(await build("dev", { cluster }), "loki"), ["fast-ssd"]);
         const production = await build("production", { cluster });
-        assert.strictEqual(production.values.ingester.persistence.claims[0].storageClass, "fast-ssd");
-        assert.strictEqual(production.values.compactor.persistence.claims[0].storageClass, "fast-ssd");
-        assert.strictEqual(built.dev.values.singleBinary.persistence.storageClass, undefined);
+        assert.deepStrictEqual(storageClasses(production, "loki-ingester"), ["fast-ssd"]);
+        assert.deepStrictEqual(storageClasses(production, "loki-compactor"), ["fast-ssd"]);
+        assert.deepStrictEqual(storageClasses(built.dev, "loki"), [undefined], "without a setting, the cluster's default class");
     });
 
     describe("object storage variants (production)", () => {
@@ -290,33 +322,35 @@ describe("Loki (loki chart)", () => {
         };
         for (const [name, { objectStorage, check }] of Object.entries(variants)) {
             it(name, async () => {
-                const { values, config } = await build("production", { objectStorage });
+                const { values, config, lokiConfig, objects } = await build("production", { objectStorage });
                 const provider = config.objectStorage!.provider;
-                assert.strictEqual(values.loki.storage.type, provider);
-                assert.deepStrictEqual(values.loki.storage.bucketNames,
-                    { chunks: config.objectStorage!.buckets.lokiChunks, ruler: config.objectStorage!.buckets.lokiRuler });
-                assert.strictEqual(values.loki.schemaConfig.configs[0].object_store, provider);
-                assert.strictEqual(values.loki.compactor.delete_request_store, provider);
+                // What Loki reads: the store of the chunks, the index and the deletes, as the chart wrote them.
+                assert.deepStrictEqual(Object.keys(lokiConfig.common.storage), [provider]);
+                assert.strictEqual(lokiConfig.schema_config.configs[0].object_store, provider);
+                assert.strictEqual(lokiConfig.compactor.delete_request_store, provider);
+                const secret = JSON.parse(objectStorage).credentials?.existingSecret;
+                const ingester = mainContainer(workload(objects, "loki-ingester")!);
+                const mentionsSecret = JSON.stringify([ingester.envFrom ?? [], podSpecOf(workload(objects, "loki-ingester")!).volumes ?? []]).includes(`"${secret}"`);
+                assert.strictEqual(mentionsSecret, secret !== undefined, "the ingester reads the credentials Secret exactly when one is configured");
                 for (const [path, value] of credentialFields(values)) assert.match(String(value), ENV_REFERENCE, `${path} holds a value, not a reference`);
                 assert.deepStrictEqual(unknownValuePaths(chart, values, LOKI_CONFIG_SECTIONS), []);
-                assert.deepStrictEqual(schemaTypeErrors(schema, values), []);
-                assert.deepStrictEqual(chartValidationFailures(values), []);
                 check(values);
             });
         }
     });
 
     it("multi-tenant: requires the X-Scope-OrgID header", async () => {
-        const { values } = await build("staging", { loki: JSON.stringify({ multiTenant: true }) });
-        assert.strictEqual(values.loki.auth_enabled, true);
-        assert.strictEqual(built.staging.values.loki.auth_enabled, false);
+        const { lokiConfig } = await build("staging", { loki: JSON.stringify({ multiTenant: true }) });
+        assert.strictEqual(lokiConfig.auth_enabled, true);
+        assert.strictEqual(built.staging.lokiConfig.auth_enabled, false);
     });
 
     it("turns one cache off without the other", async () => {
-        const { values } = await build("production", { loki: JSON.stringify({ caches: { chunksMemoryMb: 0 } }) });
-        assert.strictEqual(values.chunksCache.enabled, false);
-        assert.strictEqual(values.resultsCache.enabled, true);
-        assert.ok(hasRequestsAndLimits(values.memcachedExporter.resources));
+        const { objects } = await build("production", { loki: JSON.stringify({ caches: { chunksMemoryMb: 0 } }) });
+        assert.strictEqual(workload(objects, "loki-chunks-cache"), undefined);
+        const results = workload(objects, "loki-results-cache")!;
+        assert.deepStrictEqual(podSpecOf(results).containers.map((c: any) => c.name), ["memcached", "exporter"]);
+        for (const container of podSpecOf(results).containers) assert.ok(container.resources?.limits?.memory, `${container.name} sized`);
     });
 
     it("refuses Distributed mode with a component left unsized", () => {

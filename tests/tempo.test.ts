@@ -7,10 +7,17 @@ import { ConfigError } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";
 import { durationSeconds } from "../stacks/units";
 import { type ChartReference, chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
-import { chartFullname, effectiveValue } from "./helpers/helmNames";
+import { type KubernetesObject } from "../scripts/lib/helmTemplate";
+import { configFile, containersOf, findObject, namesOf, podSpecOf, renderRelease, servicePorts, workloadsOf } from "./helpers/rendered";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
 
-interface Built { config: StackConfig; tempo: Tempo; resources: RecordedResource[]; release: Record<string, any>; values: Record<string, any> }
+interface Built {
+    config: StackConfig; tempo: Tempo; resources: RecordedResource[]; release: Record<string, any>; values: Record<string, any>;
+    /** What `helm template` renders from the release. */
+    objects: KubernetesObject[];
+    /** tempo.yaml as the chart writes it: what Tempo reads. */
+    tempoConfig: any;
+}
 
 let builds = 0;
 async function build(stack: string, overrides: Record<string, string> = {}): Promise<Built> {
@@ -23,7 +30,9 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
     const resources = await captureResources(() => { tempo = new Tempo(`tempo-${stack}-${builds++}`, args); });
     const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
     assert.strictEqual(releases.length, 1);
-    return { config, tempo: tempo!, resources, release: releases[0].inputs, values: releases[0].inputs.values };
+    const { objects } = renderRelease(releases[0].inputs);
+    const tempoConfig = configFile(objects, config.tempo.mode === "monolithic" ? "tempo" : "tempo-config", "tempo.yaml");
+    return { config, tempo: tempo!, resources, release: releases[0].inputs, values: releases[0].inputs.values, objects, tempoConfig };
 }
 
 /**
@@ -41,47 +50,11 @@ const distributed = withConfigTemplate(chartReference("tempo-distributed", CHART
 const chartOf = (config: StackConfig) => (config.tempo.mode === "monolithic" ? monolithic : distributed);
 /** tempo-distributed renders `tempo.securityContext` verbatim into every container (a Kubernetes SecurityContext). */
 const FREE_FORM: Record<string, string[]> = { monolithic: [], distributed: ["tempo.securityContext"] };
-const effective = (built: Built, path: string) => effectiveValue(built.values, chartOf(built.config).defaults, path);
-
-/** Every `resources` the chart's defaults hold or its templates read: one per kind of container it can render. */
-function resourcePaths(reference: ChartReference): string[] {
-    const found = new Set([...reference.templatePaths].filter((p) => p === "resources" || p.endsWith(".resources")));
-    const walk = (node: unknown, trail: string[]) => {
-        if (!node || typeof node !== "object" || Array.isArray(node)) return;
-        for (const [key, child] of Object.entries(node)) {
-            if (key === "resources") found.add([...trail, key].join("."));
-            walk(child, [...trail, key]);
-        }
-    };
-    walk(reference.defaults, []);
-    return [...found];
-}
-
-/** Containers a chart can render, with the switches that must all be on for it to render. */
-const SWITCHES: Record<string, string[]> = {
-    "tempoQuery.resources": ["tempoQuery.enabled"],
-    "metricsGenerator.resources": ["metricsGenerator.enabled"],
-    "liveStore.resources": ["liveStore.enabled"],
-    "blockBuilder.resources": ["blockBuilder.enabled"],
-    "backendScheduler.resources": ["backendScheduler.enabled"],
-    "backendWorker.resources": ["backendScheduler.enabled"],
-    "queryFrontend.query.resources": ["queryFrontend.query.enabled"],
-    "memcached.resources": ["memcached.enabled"],
-    "memcachedExporter.resources": ["memcached.enabled", "memcachedExporter.enabled"],
-    "memcachedBloom.resources": ["memcachedBloom.enabled"],
-    "memcachedParquetFooter.resources": ["memcachedParquetFooter.enabled"],
-    "memcachedFrontendSearch.resources": ["memcachedFrontendSearch.enabled"],
-    "gateway.resources": ["gateway.enabled"],
-    "enterpriseFederationFrontend.resources": ["enterprise.enabled", "enterpriseFederationFrontend.enabled"],
-    "adminApi.resources": ["enterprise.enabled"],
-    "enterpriseGateway.resources": ["enterprise.enabled"],
-};
-/** tempo-distributed's pod template takes `coalesce <component>.resources tempo.resources defaults.resources`: fallbacks, not containers. */
-const FALLBACKS = ["defaults.resources", "tempo.resources"];
-
-const valueAt = (values: unknown, path: string): any => path.split(".").reduce<any>((node, part) => node?.[part], values);
-const hasRequestsAndLimits = (resources: any) =>
-    Boolean(resources?.requests?.cpu && resources?.requests?.memory && resources?.limits?.cpu && resources?.limits?.memory);
+/** The chart's kebab-case name of a component's workload and Service: "tempo-query-frontend". */
+const workloadName = (component: string) => `tempo-${component.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+const workload = (objects: KubernetesObject[], name: string) =>
+    objects.find((o) => ["Deployment", "StatefulSet"].includes(o.kind) && o.metadata.name === name);
+const mainContainer = (object: KubernetesObject) => podSpecOf(object).containers[0];
 
 /** Every key anywhere in the values, for checks that nothing secret-shaped is set inline. */
 function allKeys(node: unknown, found: string[] = []): string[] {
@@ -91,12 +64,9 @@ function allKeys(node: unknown, found: string[] = []): string[] {
 }
 const CREDENTIAL_KEYS = /access_key|secret_key|storage_account_key|sas_token|password|session_token|service_account_json/i;
 
-/** The port of a receiver endpoint "host:port"; the monolithic chart's Service takes its OTLP ports from these (templates/_ports.tpl). */
-const portOf = (endpoint: unknown) => Number(String(endpoint).split(":").pop());
-/** templates/distributor/service-distributor.yaml: fixed OTLP ports, opened when traces.otlp.{grpc,http}.enabled. */
-const DISTRIBUTOR_OTLP_PORTS = { grpc: 4317, http: 4318 };
 
-describe("Tempo", () => {
+describe("Tempo", function () {
+    this.timeout(300_000);
     const built: Record<string, Built> = {};
     before(async () => {
         for (const stack of STACK_NAMES) built[stack] = await build(stack);
@@ -107,15 +77,6 @@ describe("Tempo", () => {
         assert.ok(monolithic.templatePaths.has("tempo.metricsGenerator.storage.remote_write"));
         assert.deepStrictEqual(unknownValuePaths(distributed, { storage: { trace: { backnd: "s3" } }, ingest: { kafak: {} } }),
             ["storage.trace.backnd", "ingest.kafak"]);
-    });
-
-    it("finds every container the charts can render (the resource check below is not vacuous)", () => {
-        assert.deepStrictEqual(resourcePaths(monolithic).sort(), ["tempo.resources", "tempoQuery.resources"]);
-        const paths = resourcePaths(distributed);
-        for (const workload of DISTRIBUTED_WORKLOADS) assert.ok(paths.includes(`${workload}.resources`), workload);
-        // A container a chart upgrade adds must be sized or switched off here before the upgrade passes.
-        const known = new Set([...FALLBACKS, ...Object.keys(SWITCHES), ...DISTRIBUTED_WORKLOADS.map((w) => `${w}.resources`)]);
-        assert.deepStrictEqual(paths.filter((path) => !known.has(path)), []);
     });
 
     for (const stack of STACK_NAMES) {
@@ -139,116 +100,95 @@ describe("Tempo", () => {
                 assert.deepStrictEqual(unknownValuePaths(chartOf(config), values, FREE_FORM[config.tempo.mode]), []);
             });
 
-            it("gives every container the chart renders requests and limits, or turns it off", () => {
-                const b = built[stack];
-                const fallbacks = b.config.tempo.mode === "distributed" ? FALLBACKS : [];
-                for (const path of resourcePaths(chartOf(b.config))) {
-                    if (fallbacks.includes(path)) continue;
-                    if ((SWITCHES[path] ?? []).some((s) => effective(b, s) === false)) continue;
-                    assert.ok(hasRequestsAndLimits(valueAt(b.values, path)), `${path} has no requests and limits`);
+            it("gives every container it renders, init containers included, requests and limits", () => {
+                const { objects } = built[stack];
+                const containers = workloadsOf(objects).flatMap((o) => containersOf(podSpecOf(o)).map(({ container }) => [`${o.kind}/${o.metadata.name}/${container.name}`, container.resources] as const));
+                assert.ok(containers.length > 0);
+                for (const [name, r] of containers) {
+                    assert.ok(r?.requests?.cpu && r?.requests?.memory && r?.limits?.cpu && r?.limits?.memory, `${name} has no requests and limits: ${JSON.stringify(r)}`);
                 }
             });
 
             it("receives OTLP over gRPC and HTTP on all interfaces", () => {
-                const b = built[stack];
-                if (b.config.tempo.mode === "monolithic") {
-                    assert.strictEqual(effective(b, "tempo.receivers.otlp.protocols.grpc.endpoint"), "0.0.0.0:4317");
-                    assert.strictEqual(effective(b, "tempo.receivers.otlp.protocols.http.endpoint"), "0.0.0.0:4318");
-                } else {
-                    assert.strictEqual(effective(b, "traces.otlp.grpc.enabled"), true);
-                    assert.strictEqual(effective(b, "traces.otlp.http.enabled"), true);
-                    assert.strictEqual(effective(b, "traces.otlp.grpc.receiverConfig.endpoint"), `0.0.0.0:${DISTRIBUTOR_OTLP_PORTS.grpc}`);
-                    assert.strictEqual(effective(b, "traces.otlp.http.receiverConfig.endpoint"), `0.0.0.0:${DISTRIBUTOR_OTLP_PORTS.http}`);
-                }
+                const otlp = built[stack].tempoConfig.distributor.receivers.otlp.protocols;
+                assert.deepStrictEqual([otlp.grpc.endpoint, otlp.http.endpoint], ["0.0.0.0:4317", "0.0.0.0:4318"]);
             });
 
             it("generates service-graph and span metrics into every Prometheus replica, with exemplars", () => {
-                const b = built[stack];
-                const mono = b.config.tempo.mode === "monolithic";
-                assert.strictEqual(effective(b, mono ? "tempo.metricsGenerator.enabled" : "metricsGenerator.enabled"), true);
-                const writes = effective(b, mono ? "tempo.metricsGenerator.storage.remote_write" : "metricsGenerator.config.storage.remote_write") as any[];
-                const replicas = replicaRemoteWriteUrls(b.config.namespace, b.config.prometheus.replicas);
-                assert.strictEqual(replicas.length, b.config.prometheus.replicas);
+                const { tempoConfig, config } = built[stack];
+                const writes = tempoConfig.metrics_generator.storage.remote_write as any[];
+                const replicas = replicaRemoteWriteUrls(config.namespace, config.prometheus.replicas);
+                assert.strictEqual(replicas.length, config.prometheus.replicas);
                 assert.deepStrictEqual(writes.map((w) => w.url), replicas);
                 assert.ok(writes.every((w) => w.send_exemplars === true));
-                const defaults = effective(b, mono ? "tempo.overrides.defaults" : "overrides.defaults") as any;
-                assert.deepStrictEqual([...defaults.metrics_generator.processors].sort(), ["service-graphs", "span-metrics"]);
+                assert.deepStrictEqual([...tempoConfig.overrides.defaults.metrics_generator.processors].sort(), ["service-graphs", "span-metrics"]);
+                const generators = workloadsOf(built[stack].objects).filter((o) => config.tempo.mode === "monolithic" || o.metadata.name === "tempo-metrics-generator");
+                assert.strictEqual(generators.length, 1, "a workload runs the generator");
             });
 
             it("applies the configured ingestion limits to every tenant", () => {
-                const b = built[stack];
-                const defaults = effective(b, b.config.tempo.mode === "monolithic" ? "tempo.overrides.defaults" : "overrides.defaults") as any;
-                const { limits } = b.config.tempo;
+                const { tempoConfig, config } = built[stack];
+                const defaults = tempoConfig.overrides.defaults;
+                const { limits } = config.tempo;
                 assert.strictEqual(defaults.ingestion.rate_limit_bytes, limits.ingestionRateLimitBytes);
                 assert.strictEqual(defaults.ingestion.burst_size_bytes, limits.ingestionBurstSizeBytes);
                 assert.strictEqual(defaults.global.max_bytes_per_trace, limits.maxBytesPerTrace);
             });
 
             it("keeps traces for the configured retention, as a Go duration", () => {
-                const b = built[stack];
-                const retention = String(effective(b, b.config.tempo.mode === "monolithic"
-                    ? "tempo.retention" : "backendScheduler.config.provider.compaction.compaction.block_retention"));
+                const { tempoConfig, config } = built[stack];
+                const retention = String(config.tempo.mode === "monolithic"
+                    ? tempoConfig.compactor.compaction.block_retention : tempoConfig.backend_scheduler.provider.compaction.compaction.block_retention);
                 assert.match(retention, /^(\d+h)?(\d+m)?(\d+s)?$/, "Go's time.Duration has no d or w unit");
-                assert.strictEqual(durationSeconds(retention), durationSeconds(b.config.tempo.retention));
+                assert.strictEqual(durationSeconds(retention), durationSeconds(config.tempo.retention));
             });
 
-            it("is scraped by Prometheus, sends no usage reports and runs no UI, test or extra pods", () => {
-                const b = built[stack];
-                if (b.config.tempo.mode === "monolithic") {
-                    assert.strictEqual(effective(b, "serviceMonitor.enabled"), true);
-                    assert.strictEqual(effective(b, "tempo.reportingEnabled"), false);
-                    assert.strictEqual(effective(b, "tempoQuery.enabled"), false);
-                } else {
-                    assert.strictEqual(effective(b, "metaMonitoring.serviceMonitor.enabled"), true);
-                    assert.strictEqual(effective(b, "reportingEnabled"), false);
-                    for (const off of ["queryFrontend.query.enabled", "gateway.enabled", "tests.integration.enabled", "enterprise.enabled",
-                        "rollout_operator.enabled", "metaMonitoring.grafanaAgent.installOperator", "metaMonitoring.grafanaAgent.enabled"]) {
-                        assert.strictEqual(effective(b, off), false, off);
-                    }
-                    // templates/validate.yaml refuses any minio block: the subchart is gone.
-                    assert.ok(!("minio" in b.values));
+            it("is scraped by Prometheus, sends no usage reports and runs no UI, gateway, test or extra pods", () => {
+                const { objects, tempoConfig, values } = built[stack];
+                assert.ok(namesOf(objects, "ServiceMonitor").length > 0);
+                assert.strictEqual(tempoConfig.usage_report.reporting_enabled, false);
+                const containers = workloadsOf(objects).flatMap((o) => containersOf(podSpecOf(o)).map(({ container }) => container.name));
+                assert.ok(!containers.includes("tempo-query"), "no Jaeger UI");
+                for (const kind of ["Pod", "DaemonSet"]) assert.deepStrictEqual(namesOf(objects, kind), [], kind);
+                const names = objects.map((o) => o.metadata.name);
+                for (const absent of [/gateway/, /rollout-operator/, /agent/, /enterprise|admin-api|federation/, /minio/]) {
+                    assert.deepStrictEqual(names.filter((n) => absent.test(n)), [], String(absent));
                 }
+                // tempo-distributed's templates/validate.yaml refuses any minio block: the subchart is gone.
+                assert.ok(!("minio" in values));
             });
 
             it("runs every container non-root, without privilege escalation or capabilities, under RuntimeDefault, read-only", () => {
-                const b = built[stack];
-                const container = effective(b, "tempo.securityContext") as any;
-                assert.strictEqual(container.allowPrivilegeEscalation, false);
-                assert.deepStrictEqual(container.capabilities.drop, ["ALL"]);
-                assert.strictEqual(container.readOnlyRootFilesystem, true);
-                assert.strictEqual(container.seccompProfile.type, "RuntimeDefault");
-                assert.strictEqual(container.runAsNonRoot, true);
-                if (b.config.tempo.mode === "monolithic") {
-                    assert.strictEqual(effective(b, "securityContext.runAsNonRoot"), true);
-                } else {
-                    // The pod template coalesces a component's own context first; none may replace the shared one.
-                    for (const workload of DISTRIBUTED_WORKLOADS) {
-                        assert.strictEqual(b.values[workload].containerSecurityContext, undefined, workload);
-                        assert.strictEqual(b.values[workload].podSecurityContext, undefined, workload);
+                const { objects } = built[stack];
+                for (const object of workloadsOf(objects)) {
+                    const spec = podSpecOf(object);
+                    const pod = spec.securityContext ?? {};
+                    for (const { container } of containersOf(spec)) {
+                        const name = `${object.metadata.name}/${container.name}`;
+                        const c = container.securityContext ?? {};
+                        assert.strictEqual(c.runAsNonRoot ?? pod.runAsNonRoot, true, `${name} runAsNonRoot`);
+                        assert.strictEqual(c.allowPrivilegeEscalation, false, `${name} allowPrivilegeEscalation`);
+                        assert.deepStrictEqual(c.capabilities?.drop, ["ALL"], `${name} drops ALL capabilities`);
+                        assert.strictEqual((c.seccompProfile ?? pod.seccompProfile)?.type, "RuntimeDefault", `${name} seccomp`);
+                        assert.strictEqual(c.readOnlyRootFilesystem, true, `${name} readOnlyRootFilesystem`);
                     }
                 }
             });
 
-            it("exports the Services the chart creates: query URL and OTLP endpoints", async () => {
+            it("exports Services the chart renders, on ports they serve: query URL and OTLP endpoints", async () => {
                 const b = built[stack];
-                // Both charts: fullnameOverride, else the release name when it contains "tempo" (tempo-distributed's
-                // helper uses "tempo", not its chart name), else "<release>-tempo"; 63 characters.
-                const fullname = chartFullname("tempo", b.release.name, b.values, 63);
-                const host = (service: string) => `${service}.${b.config.namespace}.svc.cluster.local`;
-                let query: string; let grpc: string; let http: string;
-                if (b.config.tempo.mode === "monolithic") {
-                    query = `http://${host(fullname)}:${effective(b, "tempo.server.http_listen_port")}`;
-                    grpc = `${host(fullname)}:${portOf(effective(b, "tempo.receivers.otlp.protocols.grpc.endpoint"))}`;
-                    http = `http://${host(fullname)}:${portOf(effective(b, "tempo.receivers.otlp.protocols.http.endpoint"))}`;
-                } else {
-                    query = `http://${host(`${fullname}-query-frontend`)}:${effective(b, "queryFrontend.service.httpMetricsPort")}`;
-                    grpc = `${host(`${fullname}-distributor`)}:${DISTRIBUTOR_OTLP_PORTS.grpc}`;
-                    http = `http://${host(`${fullname}-distributor`)}:${DISTRIBUTOR_OTLP_PORTS.http}`;
-                }
-                assert.strictEqual(await valueOf(b.tempo.internalUrl), query);
-                assert.strictEqual(await valueOf(b.tempo.url), query);
-                assert.strictEqual(await valueOf(b.tempo.otlpGrpcEndpoint), grpc);
-                assert.strictEqual(await valueOf(b.tempo.otlpHttpEndpoint), http);
+                const served = async (address: string, expected: string) => {
+                    const url = new URL(address.includes("://") ? address : `grpc://${address}`);
+                    const [service, namespace] = url.hostname.split(".");
+                    assert.strictEqual(namespace, b.config.namespace);
+                    assert.strictEqual(service, expected, address);
+                    assert.ok(servicePorts(b.objects, service).includes(Number(url.port)), `${service} serves ${servicePorts(b.objects, service).join(", ")}, not ${url.port}`);
+                };
+                const mono = b.config.tempo.mode === "monolithic";
+                await served(await valueOf(b.tempo.internalUrl), mono ? "tempo" : "tempo-query-frontend");
+                await served(await valueOf(b.tempo.otlpGrpcEndpoint), mono ? "tempo" : "tempo-distributor");
+                await served(await valueOf(b.tempo.otlpHttpEndpoint), mono ? "tempo" : "tempo-distributor");
+                assert.strictEqual(await valueOf(b.tempo.url), await valueOf(b.tempo.internalUrl));
             });
         });
     }
@@ -258,23 +198,29 @@ describe("Tempo", () => {
             for (const stack of ["dev", "staging"]) {
                 const b = built[stack];
                 assert.strictEqual(b.config.tempo.mode, "monolithic");
-                assert.strictEqual(effective(b, "replicas"), 1);
-                assert.strictEqual(effective(b, "persistence.enabled"), true);
-                assert.strictEqual(effective(b, "persistence.size"), b.config.tempo.storageSize);
-                assert.deepStrictEqual(b.values.tempo.resources, b.config.tempo.resources);
-                assert.strictEqual(effective(b, "tempo.storage.trace.backend"), "local");
-                // templates/statefulset.yaml mounts the volume at /var/tempo; the root filesystem is read-only.
-                for (const path of ["tempo.storage.trace.local.path", "tempo.storage.trace.wal.path",
-                    "tempo.metricsGenerator.storage.path", "tempo.metricsGenerator.traces_storage.path"]) {
-                    assert.match(String(effective(b, path)), /^\/var\/tempo\//, path);
+                const tempo = workload(b.objects, "tempo")!;
+                assert.strictEqual(tempo.kind, "StatefulSet");
+                assert.strictEqual(tempo.spec.replicas, 1);
+                const [claim] = tempo.spec.volumeClaimTemplates;
+                assert.strictEqual(claim.spec.resources.requests.storage, b.config.tempo.storageSize);
+                const container = podSpecOf(tempo).containers.find((c: any) => c.name === "tempo");
+                assert.deepStrictEqual(container.resources, b.config.tempo.resources);
+                assert.strictEqual(b.tempoConfig.storage.trace.backend, "local");
+                // The root filesystem is read-only: every path Tempo writes must sit on the claim's mount.
+                const mount = container.volumeMounts.find((m: any) => m.name === claim.metadata.name).mountPath;
+                for (const path of [b.tempoConfig.storage.trace.local.path, b.tempoConfig.storage.trace.wal.path,
+                    b.tempoConfig.metrics_generator.storage.path, b.tempoConfig.metrics_generator.traces_storage.path]) {
+                    assert.ok(String(path).startsWith(`${mount}/`), `${path} is not under ${mount}`);
                 }
             }
         });
 
         it("uses the cluster's StorageClass when one is configured, else the default", async () => {
-            assert.strictEqual(built.staging.values.persistence.storageClassName, undefined);
+            const storageClass = (b: Built) => workload(b.objects, "tempo")!.spec.volumeClaimTemplates[0].spec.storageClassName;
+            // Unset (or null, which the API server drops): the claim gets the cluster's default class.
+            assert.ok(storageClass(built.staging) == null, String(storageClass(built.staging)));
             const b = await build("staging", { cluster: JSON.stringify({ storageClass: "fast-ssd" }) });
-            assert.strictEqual(b.values.persistence.storageClassName, "fast-ssd");
+            assert.strictEqual(storageClass(b), "fast-ssd");
             assert.deepStrictEqual(unknownValuePaths(monolithic, b.values), []);
         });
     });
@@ -283,12 +229,16 @@ describe("Tempo", () => {
         it("stores traces in the configured S3 bucket with workload identity and no credentials in the values", () => {
             const b = built.production;
             const storage = b.config.objectStorage!;
-            assert.strictEqual(effective(b, "storage.trace.backend"), "s3");
-            assert.strictEqual(b.values.storage.trace.s3.bucket, storage.buckets.tempo);
-            assert.strictEqual(b.values.storage.trace.s3.region, storage.region);
-            assert.strictEqual(b.values.storage.trace.s3.endpoint, `s3.${storage.region}.amazonaws.com`);
-            assert.deepStrictEqual(b.values.serviceAccount.annotations, storage.credentials.serviceAccountAnnotations);
-            assert.notStrictEqual(effective(b, "serviceAccount.create"), false);
+            const trace = b.tempoConfig.storage.trace;
+            assert.strictEqual(trace.backend, "s3");
+            assert.strictEqual(trace.s3.bucket, storage.buckets.tempo);
+            assert.strictEqual(trace.s3.region, storage.region);
+            assert.strictEqual(trace.s3.endpoint, `s3.${storage.region}.amazonaws.com`);
+            const serviceAccount = findObject(b.objects, "ServiceAccount", "tempo");
+            assert.deepStrictEqual(serviceAccount?.metadata.annotations, storage.credentials.serviceAccountAnnotations);
+            for (const object of workloadsOf(b.objects).filter((o) => o.metadata.name !== "tempo-memcached")) {
+                assert.strictEqual(podSpecOf(object).serviceAccountName, "tempo", `${object.metadata.name} runs as the annotated ServiceAccount`);
+            }
             assert.deepStrictEqual(allKeys(b.values).filter((k) => CREDENTIAL_KEYS.test(k)), []);
         });
 
@@ -339,27 +289,28 @@ describe("Tempo", () => {
                 kafka: { partitions: 6 }, components: { liveStore: { replicas: 6 }, blockBuilder: { replicas: 6 } },
             }) })]) {
                 const kafka = b.config.tempo.kafka!;
-                assert.strictEqual(effective(b, "ingest.kafka.address"), kafka.address);
-                assert.strictEqual(effective(b, "ingest.kafka.topic"), kafka.topic);
-                assert.strictEqual(effective(b, "ingest.kafka.auto_create_topic_default_partitions"), kafka.partitions);
-                for (const consumer of ["liveStore", "blockBuilder"]) {
-                    assert.strictEqual(effective(b, `${consumer}.enabled`), true, consumer);
-                    assert.strictEqual(effective(b, `${consumer}.replicas`), kafka.partitions, consumer);
+                const ingest = b.tempoConfig.ingest.kafka;
+                assert.deepStrictEqual([ingest.address, ingest.topic, ingest.auto_create_topic_default_partitions], [kafka.address, kafka.topic, kafka.partitions]);
+                for (const consumer of ["tempo-live-store", "tempo-block-builder"]) {
+                    assert.strictEqual(workload(b.objects, consumer)?.spec.replicas, kafka.partitions, consumer);
                 }
                 // Block-builder i consumes partitions [i·n, (i+1)·n): n = 1 covers every partition exactly once.
-                assert.strictEqual(effective(b, "blockBuilder.config.partitions_per_instance"), 1);
+                assert.strictEqual(b.tempoConfig.block_builder.partitions_per_instance, 1);
             }
             assert.strictEqual(built.production.values.liveStore.replicas, 3);
         });
 
         it("sizes every component from tempo.components", () => {
+            const workload_ = workload;
             const b = built.production;
             for (const workload of DISTRIBUTED_WORKLOADS) {
                 const settings = b.config.tempo.components[workload]!;
-                assert.deepStrictEqual(b.values[workload].resources, settings.resources, workload);
+                const rendered = workload_(b.objects, workloadName(workload));
+                assert.ok(rendered, `${workloadName(workload)} is rendered`);
+                assert.deepStrictEqual(mainContainer(rendered).resources, settings.resources, workload);
                 // The chart pins one backend-scheduler; live-stores and block-builders follow the partitions (above).
                 if (!["backendScheduler", "liveStore", "blockBuilder"].includes(workload)) {
-                    assert.strictEqual(effective(b, `${workload}.replicas`), settings.replicas, workload);
+                    assert.strictEqual(rendered.spec.replicas, settings.replicas, workload);
                 }
             }
         });

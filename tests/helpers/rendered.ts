@@ -1,0 +1,55 @@
+// A component's Helm release rendered by its real chart (`helm template`, scripts/lib/helmTemplate.ts), so
+// component tests read what Kubernetes would receive (Services, pods, containers, the config files the
+// charts write) instead of predicting it from values plus the chart's defaults.
+import { parse } from "yaml";
+import { SUPPORTED_KUBERNETES } from "../../components/charts";
+import { type KubernetesObject, type RenderedRelease, helmTemplate } from "../../scripts/lib/helmTemplate";
+import { committedStackManifests, releaseToRender } from "../../scripts/lib/stackManifests";
+
+/** Renders a recorded `k8s.helm.v3.Release`'s inputs as the cluster would, with the stack's CRD groups present. */
+export function renderRelease(inputs: Record<string, any>): RenderedRelease {
+    // The dev stack's charts install the CRDs (ServiceMonitor among them) every stack has: charts render
+    // their ServiceMonitors only when that group is known, as on a cluster with the stack installed.
+    const { apiVersions } = committedStackManifests("dev");
+    return helmTemplate(releaseToRender(inputs), { kubeVersion: SUPPORTED_KUBERNETES.oldest, apiVersions });
+}
+
+const POD_OWNERS = ["Deployment", "StatefulSet", "DaemonSet", "Job"];
+
+export function podSpecOf(object: KubernetesObject): any | undefined {
+    if (object.kind === "CronJob") return object.spec?.jobTemplate?.spec?.template?.spec;
+    return POD_OWNERS.includes(object.kind) ? object.spec?.template?.spec : undefined;
+}
+
+/** Objects that run pods. */
+export function workloadsOf(objects: KubernetesObject[]): KubernetesObject[] {
+    return objects.filter((object) => podSpecOf(object) !== undefined);
+}
+
+/** Init containers and containers of a pod spec, each with its kind. */
+export function containersOf(spec: any): Array<{ init: boolean; container: any }> {
+    return [
+        ...(spec.initContainers ?? []).map((container: any) => ({ init: true, container })),
+        ...(spec.containers ?? []).map((container: any) => ({ init: false, container })),
+    ];
+}
+
+export function findObject(objects: KubernetesObject[], kind: string, name: string): KubernetesObject | undefined {
+    return objects.find((object) => object.kind === kind && object.metadata.name === name);
+}
+
+export function namesOf(objects: KubernetesObject[], kind: string): string[] {
+    return objects.filter((object) => object.kind === kind).map((object) => object.metadata.name).sort();
+}
+
+/** The ports a rendered Service listens on (empty when the chart renders no Service of that name). */
+export function servicePorts(objects: KubernetesObject[], name: string): number[] {
+    return (findObject(objects, "Service", name)?.spec?.ports ?? []).map((port: any) => port.port);
+}
+
+/** A YAML file a chart writes into a ConfigMap (Loki's and Tempo's config.yaml), parsed. */
+export function configFile(objects: KubernetesObject[], configMap: string, key: string): any {
+    const text = findObject(objects, "ConfigMap", configMap)?.data?.[key];
+    if (typeof text !== "string") throw new Error(`the render has no ConfigMap ${configMap} with ${key}`);
+    return parse(text);
+}
