@@ -1,7 +1,14 @@
 import "./helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
-import { chartReference, documentedPaths, unknownValuePaths } from "../scripts/lib/chartKeys";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { type ChartKey } from "../components/charts";
+import { SHARED_CHARTS_DIR, chartReference, chartReferenceAt, documentedPaths, unknownValuePaths } from "../scripts/lib/chartKeys";
+import { chartSource } from "../scripts/lib/chartSource";
+import { helmBinary } from "../scripts/lib/helmTemplate";
 
 // The checker every chart-values test relies on: it must accept real keys and catch typos.
 describe("chart key checker", () => {
@@ -51,5 +58,37 @@ describe("chart key checker", () => {
     it("reads nested documenting comments with their indentation", () => {
         const documented = documentedPaths("top:\n  real: 1\n  # commented: x\n  # block:\n  #   inner: y\nother: 2\n# rootLevel: z\n");
         assert.deepStrictEqual([...documented].sort(), ["rootLevel", "top.block", "top.block.inner", "top.commented"]);
+    });
+
+    it("reads the keys from the chart Helm renders, and a chart archive the same as its directory", () => {
+        // tempo-distributed: its .helmignore keeps every template in the package, and it carries a subchart under an alias.
+        const directory = chartSource("tempoDistributed").path;
+        const fromDirectory = chartReference("tempo-distributed", CHARTS.tempoDistributed.version);
+        const packaged = fs.mkdtempSync(path.join(os.tmpdir(), "chart-archive-"));
+        try {
+            const helmPackage = spawnSync(helmBinary(), ["package", directory, "--destination", packaged], { encoding: "utf8" });
+            assert.strictEqual(helmPackage.status, 0, helmPackage.stderr);
+            const [archive] = fs.readdirSync(packaged).filter((name) => name.endsWith(".tgz"));
+            const fromArchive = chartReferenceAt(path.join(packaged, archive));
+            assert.ok(fromArchive.templatePaths.has("backendWorker.podDisruptionBudget.enabled"));
+            assert.deepStrictEqual([...fromArchive.templatePaths].sort(), [...fromDirectory.templatePaths].sort());
+            assert.deepStrictEqual(fromArchive.defaults, fromDirectory.defaults);
+            assert.ok(fromArchive.subcharts.has("rollout_operator"), [...fromArchive.subcharts.keys()].join(", "));
+            assert.deepStrictEqual([...fromArchive.subcharts.keys()].sort(), [...fromDirectory.subcharts.keys()].sort());
+        } finally {
+            fs.rmSync(packaged, { recursive: true, force: true });
+        }
+    });
+
+    it("lists what the templates read exactly as the upstream snapshots' template-values.txt does, where a snapshot is present", () => {
+        let compared = 0;
+        for (const key of Object.keys(CHARTS) as ChartKey[]) {
+            const listing = path.join(SHARED_CHARTS_DIR, CHARTS[key].chart, CHARTS[key].version, "template-values.txt");
+            if (!fs.existsSync(listing)) continue; // users' CI: no snapshot to compare with, the chart itself is the source
+            const snapshot = fs.readFileSync(listing, "utf8").split("\n").map((line) => line.trim()).filter(Boolean).sort();
+            assert.deepStrictEqual([...chartReference(CHARTS[key].chart, CHARTS[key].version).templatePaths].sort(), snapshot, key);
+            compared++;
+        }
+        assert.ok(compared === 0 || compared === Object.keys(CHARTS).length, `${compared} snapshots compared`);
     });
 });

@@ -1,24 +1,15 @@
-// Which Helm values are real keys of a chart, judged from the upstream snapshot in ../shared/charts
-// (its README): a key is real when the chart's defaults have it, a template reads exactly that path,
-// values.yaml documents it in a comment, or it sits below a path the defaults leave open (an empty
-// map, a list or null) or that a template reads but the defaults leave out.
+// Which Helm values are real keys of a chart, judged from the chart itself as scripts/lib/chartSource.ts finds
+// it (the vendored chart or the pulled, digest-checked archive): a key is real when the chart's values.yaml has
+// it, a template reads exactly that path, values.yaml documents it in a comment, or it sits below a path the
+// defaults leave open (an empty map, a list or null) or that a template reads but the defaults leave out.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { CHARTS, type ChartKey } from "../../components/charts";
+import { CHART_CACHE_DIR, SHARED_CHARTS_DIR, chartSource } from "./chartSource";
 
-/**
- * The upstream chart snapshot: $SHARED_CHARTS_DIR, else `shared/charts` beside the checkout or beside any
- * folder above it (CI clones the repository next to `shared/`), else the workplace's /work/shared/charts.
- */
-export const SHARED_CHARTS_DIR = process.env.SHARED_CHARTS_DIR ?? findSharedCharts();
-
-function findSharedCharts(): string {
-    for (let directory = path.resolve(__dirname, "..", ".."); ; directory = path.dirname(directory)) {
-        const candidate = path.join(path.dirname(directory), "shared", "charts");
-        if (fs.existsSync(candidate)) return candidate;
-        if (path.dirname(directory) === directory) return "/work/shared/charts";
-    }
-}
+export { SHARED_CHARTS_DIR };
 
 export interface ChartReference {
     defaults: unknown;
@@ -56,29 +47,87 @@ export function documentedPaths(valuesText: string): Set<string> {
 
 const cache = new Map<string, ChartReference>();
 
-function loadDirectory(directory: string): ChartReference {
+/** `.Values.a.b` in a template reads `a.b` (the same listing as the upstream snapshots' template-values.txt). */
+const VALUES_READ = /\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g;
+
+function templateFiles(directory: string): string[] {
+    if (!fs.existsSync(directory)) return [];
+    return fs.readdirSync(directory, { withFileTypes: true })
+        .flatMap((entry) => (entry.isDirectory() ? templateFiles(path.join(directory, entry.name)) : [path.join(directory, entry.name)]));
+}
+
+/** A chart archive (`.tgz`) unpacked once into the cache; the directory of its chart. */
+function unpacked(archive: string): string {
+    const target = path.join(CHART_CACHE_DIR, "unpacked", path.basename(archive, ".tgz"));
+    if (!fs.existsSync(path.join(target, ".complete"))) {
+        fs.rmSync(target, { recursive: true, force: true });
+        fs.mkdirSync(target, { recursive: true });
+        const untar = spawnSync("tar", ["-xzf", archive, "-C", target], { encoding: "utf8" });
+        if (untar.status !== 0) throw new Error(`tar -xzf ${archive} failed: ${untar.stderr}`);
+        fs.writeFileSync(path.join(target, ".complete"), "");
+    }
+    const [chart] = fs.readdirSync(target).filter((name) => fs.statSync(path.join(target, name)).isDirectory());
+    return path.join(target, chart);
+}
+
+/** A chart directory: its values.yaml, what its templates read, and its subcharts (directories or archives). */
+function loadChart(directory: string): ChartReference {
     const cached = cache.get(directory);
     if (cached) return cached;
-    const valuesText = fs.readFileSync(path.join(directory, "values.yaml"), "utf8");
-    const templatesFile = path.join(directory, "template-values.txt");
-    const templatePaths = new Set(fs.existsSync(templatesFile)
-        ? fs.readFileSync(templatesFile, "utf8").split("\n").map((l) => l.trim()).filter(Boolean) : []);
+    // A chart may ship no values.yaml at all (alloy's crds subchart): no defaults.
+    const valuesFile = path.join(directory, "values.yaml");
+    const valuesText = fs.existsSync(valuesFile) ? fs.readFileSync(valuesFile, "utf8") : "{}";
+    const templatePaths = new Set(templateFiles(path.join(directory, "templates"))
+        .flatMap((file) => [...fs.readFileSync(file, "utf8").matchAll(VALUES_READ)].map((match) => match[1].slice(1))));
     const subcharts = new Map<string, ChartReference>();
     const chartsDirectory = path.join(directory, "charts");
-    if (fs.existsSync(chartsDirectory)) {
-        for (const name of fs.readdirSync(chartsDirectory)) subcharts.set(name, loadDirectory(path.join(chartsDirectory, name)));
+    // A dependency's values sit under its alias when Chart.yaml gives one (tempo-distributed: rollout_operator).
+    const dependencies = (chartYaml(directory).dependencies ?? []) as Array<{ name: string; alias?: string }>;
+    for (const entry of fs.existsSync(chartsDirectory) ? fs.readdirSync(chartsDirectory) : []) {
+        const full = path.join(chartsDirectory, entry);
+        const sub = entry.endsWith(".tgz") ? unpacked(full) : fs.statSync(full).isDirectory() ? full : undefined;
+        if (!sub) continue;
+        const name = chartYaml(sub).name as string;
+        subcharts.set(dependencies.find((d) => d.name === name)?.alias ?? name, loadChart(sub));
     }
     const reference = { defaults: parse(valuesText), templatePaths, documentedPaths: documentedPaths(valuesText), subcharts };
     cache.set(directory, reference);
     return reference;
 }
 
+const chartYaml = (directory: string) => parse(fs.readFileSync(path.join(directory, "Chart.yaml"), "utf8")) as Record<string, any>;
+
+/** The upstream snapshot of a subchart the vendored chart lacks (../shared/charts/<chart>/<version>/charts/<name>). */
+function snapshotSubchart(chart: string, version: string, name: string): ChartReference | undefined {
+    const directory = path.join(SHARED_CHARTS_DIR, chart, version, "charts", name);
+    if (!fs.existsSync(path.join(directory, "values.yaml"))) return undefined;
+    const valuesText = fs.readFileSync(path.join(directory, "values.yaml"), "utf8");
+    const listed = path.join(directory, "template-values.txt");
+    const templatePaths = new Set(fs.existsSync(listed) ? fs.readFileSync(listed, "utf8").split("\n").map((l) => l.trim()).filter(Boolean) : []);
+    return { defaults: parse(valuesText), templatePaths, documentedPaths: documentedPaths(valuesText), subcharts: new Map() };
+}
+
+/** The keys of the chart in a directory or a `.tgz` archive. */
+export function chartReferenceAt(chartPath: string): ChartReference {
+    return loadChart(chartPath.endsWith(".tgz") ? unpacked(chartPath) : chartPath);
+}
+
+/** The keys of a pinned chart, read from the chart Helm renders. */
 export function chartReference(chart: string, version: string): ChartReference {
-    const directory = path.join(SHARED_CHARTS_DIR, chart, version);
-    if (!fs.existsSync(path.join(directory, "values.yaml"))) {
-        throw new Error(`no upstream defaults for ${chart} ${version} in ${SHARED_CHARTS_DIR}: pin a version that is there`);
+    const key = (Object.keys(CHARTS) as ChartKey[]).find((k) => CHARTS[k].chart === chart && CHARTS[k].version === version);
+    if (!key) throw new Error(`${chart} ${version} is not a chart components/charts.ts pins`);
+    const source = chartSource(key);
+    const reference = chartReferenceAt(source.path);
+    if (source.omitted.length === 0) return reference;
+    // Subcharts left out on this machine (CHART_DEPENDENCIES_MISSING_OK): their keys come from the upstream
+    // snapshot of their values.yaml and templates beside the vendored chart, or the check would call them unknown.
+    const subcharts = new Map(reference.subcharts);
+    for (const name of source.omitted.map((entry) => entry.split(" ")[0])) {
+        const snapshot = snapshotSubchart(chart, version, name);
+        // Without a snapshot either, its keys are judged by the parent's defaults for it, as before the subchart existed.
+        if (snapshot) subcharts.set(name, snapshot);
     }
-    return loadDirectory(directory);
+    return { ...reference, subcharts };
 }
 
 const isMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -11,8 +11,21 @@ import * as os from "os";
 import * as path from "path";
 import { type YAMLMap, type YAMLSeq, parse, parseDocument } from "yaml";
 import { CHARTS, type ChartKey } from "../../components/charts";
-import { SHARED_CHARTS_DIR } from "./chartKeys";
 import { REPO_ROOT } from "./stackFile";
+
+/**
+ * The vendored charts: $SHARED_CHARTS_DIR, else `shared/charts` beside the checkout or beside any folder above it
+ * (CI clones the repository next to `shared/`), else the workplace's /work/shared/charts.
+ */
+export const SHARED_CHARTS_DIR = process.env.SHARED_CHARTS_DIR ?? findSharedCharts();
+
+function findSharedCharts(): string {
+    for (let directory = path.resolve(__dirname, "..", ".."); ; directory = path.dirname(directory)) {
+        const candidate = path.join(path.dirname(directory), "shared", "charts");
+        if (fs.existsSync(candidate)) return candidate;
+        if (path.dirname(directory) === directory) return "/work/shared/charts";
+    }
+}
 
 export const CHART_LOCK_FILE = path.join(REPO_ROOT, "charts.lock.json");
 /** Machine-wide, outside the checkout, so a fresh clone on the same machine reuses it (like Go's module cache). */
