@@ -9,6 +9,7 @@ import * as path from "path";
 import { type EvaluationOptions, type Runtime, ensureBuilt, evaluateInChild } from "./lib/childEvaluation";
 import { type Footprint, stackFootprint } from "./lib/footprint";
 import { REPO_ROOT } from "./lib/stackFile";
+import { renderStack } from "./lib/stackManifests";
 
 const STACKS = ["dev", "staging", "production"] as const;
 const SCALE = [1, 10, 100, 500];
@@ -111,16 +112,15 @@ function scale(runs: number): void {
 }
 
 function footprints(): void {
-    console.log("\n3. Footprint of the rendered Helm values (scripts/lib/footprint.ts), DaemonSets on 1 node, hook jobs excluded");
+    console.log("\n3. Footprint of the rendered manifests (helm template; scripts/lib/footprint.ts), DaemonSets on 1 node, hook jobs excluded");
     const totals: Array<[string, Footprint]> = [];
     for (const stack of STACKS) {
-        const run = evaluate({ runtime: "compiled", mode: "program", stack, collect: ["releases"] });
-        const footprint = stackFootprint(run.releases);
+        const footprint = stackFootprint(renderStack(stack).releases);
         console.log(`  ${stack}:`);
         table(["  release / workload", "pods", "CPU req", "mem req", "CPU lim", "mem lim", "storage"], footprint.releases.flatMap((release) => [
             [`  ${release.chart}`, release.workloads.reduce((n, w) => n + w.replicas, 0), cores(release.total.cpuRequest), gib(release.total.memoryRequest),
                 cores(release.total.cpuLimit), gib(release.total.memoryLimit), gib(release.total.storage)],
-            ...release.workloads.filter((w) => w.replicas > 0).map((w) => [`    ${w.name} (${w.containers.join("+")})`, w.replicas,
+            ...release.workloads.filter((w) => w.replicas > 0 || w.storage > 0).map((w) => [`    ${w.kind}/${w.name} (${w.containers.join("+") || "claim"})`, w.replicas,
                 cores(w.cpuRequest), gib(w.memoryRequest), cores(w.cpuLimit), gib(w.memoryLimit), gib(w.storage)]),
         ]));
         totals.push([stack, footprint.total]);

@@ -59,11 +59,11 @@ function footprintRow(name: string, footprint: Footprint): string {
     return `| ${name} | ${cores(footprint.cpuRequest)} | ${gib(footprint.memoryRequest)} | ${cores(footprint.cpuLimit)} | ${gib(footprint.memoryLimit)} | ${gib(footprint.storage)} |`;
 }
 
-function summary(recorded: RecordedInputs[], prometheusRuleCount: number): string {
+function summary(recorded: RecordedInputs[], prometheusRuleCount: number, rendered: RenderedRelease[]): string {
     const byType = new Map<string, number>();
     for (const { type } of recorded) byType.set(type, (byType.get(type) ?? 0) + 1);
     const releases = recorded.filter((r) => r.type === TYPES.release);
-    const footprint = stackFootprint(releases.map((r) => ({ chart: r.inputs.chart, values: r.inputs.values })));
+    const footprint = stackFootprint(rendered);
     const lines = [
         "## Summary", "",
         `${recorded.length} resources; ${prometheusRuleCount} Prometheus rules rendered for promtool.`, "",
@@ -71,7 +71,7 @@ function summary(recorded: RecordedInputs[], prometheusRuleCount: number): strin
         ...[...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, count]) => `| \`${type}\` | ${count} |`),
         "", "| release | chart | version |", "|---|---|---|",
         ...releases.map((r) => `| ${r.inputs.name} | ${r.inputs.chart} | ${r.inputs.version} |`),
-        "", "Footprint (DaemonSets on one node; hook jobs excluded):", "",
+        "", "Footprint of the rendered manifests (DaemonSets on one node; hook jobs excluded):", "",
         "| chart | CPU requested | memory requested | CPU limit | memory limit | storage |", "|---|---|---|---|---|---|",
         ...footprint.releases.map((release) => footprintRow(release.chart, release.total)),
         footprintRow("**total**", footprint.total),
@@ -110,7 +110,7 @@ export function renderFiles(recorded: RecordedInputs[], prometheusRules: { group
     files["alerting/mute-timings.yaml"] = yaml(of(TYPES.muteTiming).map(({ inputs }) => inputs));
     files["alerting/message-templates.yaml"] = yaml(of(TYPES.messageTemplate).map(({ inputs }) => inputs));
     const ruleCount = (prometheusRules.groups as Array<{ rules?: unknown[] }>).reduce((sum, group) => sum + (group.rules?.length ?? 0), 0);
-    files["SUMMARY.md"] = summary(recorded, ruleCount) + manifestSummary(releases);
+    files["SUMMARY.md"] = summary(recorded, ruleCount, releases) + manifestSummary(releases);
     return files;
 }
 
