@@ -3,13 +3,13 @@
 //   npm run render -- --stack production [--out render/production]
 // Secret config values are encrypted in the stack file and not readable offline: every secret key gets
 // a placeholder, unless RENDER_SECRETS (a JSON map) supplies values; either way none is ever written.
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { prometheusRuleFile } from "../components/grafana/alerting/ruleGroups";
 import { alertRuleGroups } from "../components/grafana/alerting/rules";
 import { loadStackConfig } from "../stacks/config";
 import { type RecordedInputs, renderFiles } from "./lib/renderFiles";
+import { refusal, writeRender } from "./lib/renderOutput";
 import { HELM_RELEASE_TYPE } from "./lib/helmTemplate";
 import { releaseToRender, renderReleases } from "./lib/stackManifests";
 import { PROJECT, SECRET_SIG, offlineConfig } from "./lib/stackFile";
@@ -42,6 +42,9 @@ async function main(): Promise<void> {
     const stack = argument("stack");
     if (!stack) throw new Error("usage: npm run render -- --stack <dev|staging|production|...> [--out <dir>]");
     const out = path.resolve(argument("out") ?? path.join("render", stack));
+    // Before any work: a directory that is not a previous render is never written into.
+    const refused = refusal(out);
+    if (refused) throw new Error(refused);
     const secretValues = JSON.parse(process.env.RENDER_SECRETS ?? "{}") as Record<string, string>;
 
     const offline = offlineConfig(stack, {}, secretValues);
@@ -74,11 +77,7 @@ async function main(): Promise<void> {
     const files = renderFiles(recorded, prometheusRules, rendered.releases);
     const leaked = known.filter((secret) => Object.values(files).some((text) => text.includes(secret)));
     if (leaked.length > 0) throw new Error(`refusing to write: ${leaked.length} secret value(s) would appear in the render`);
-    fs.rmSync(out, { recursive: true, force: true });
-    for (const [file, text] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
-        fs.writeFileSync(path.join(out, file), text);
-    }
+    writeRender(out, stack, files);
     process.stdout.write(`${files["SUMMARY.md"]}\nwrote ${Object.keys(files).length} files to ${path.relative(process.cwd(), out) || "."}\n`);
 }
 

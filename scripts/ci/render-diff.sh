@@ -13,7 +13,8 @@ render_all() { # <repo dir> <out dir>
     done
 }
 
-rm -rf render && mkdir -p render
+# Only the two folders this script writes; anything else under render/ is not ours to delete.
+rm -rf render/head render/base && mkdir -p render
 render_all "$PWD" "$PWD/render/head"
 
 base_dir=$(mktemp -d)
