@@ -3,10 +3,13 @@ import * as assert from "assert";
 import { CHARTS } from "../components/charts";
 import { Collector, type CollectorArgs, alloyConfig } from "../components/Collector";
 import type { StackConfig } from "../stacks/schema";
-import { type AlloyBlock, AlloySyntaxError, blockReferences, childBlock, componentId, literal, parseAlloy } from "./helpers/alloySyntax";
+import {
+    type AlloyBlock, type AlloyFile, AlloySyntaxError, blockReferences, chains, childBlock, componentId, literal, parseAlloyConfigs, resolveReference,
+} from "../scripts/lib/alloySyntax";
 import { chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
-import { chartFullname } from "./helpers/helmNames";
-import { type RelabelRule, publicLabels, relabel } from "./helpers/relabel";
+import { type KubernetesObject } from "../scripts/lib/helmTemplate";
+import { type Labels, type RelabelRule, type RelabeledTarget, RelabelRuleError, relabelTargets } from "../scripts/lib/relabel";
+import { committedStackManifests } from "../scripts/lib/stackManifests";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
 
 interface Built {
@@ -46,47 +49,86 @@ const EXPORTS: Array<[RegExp, string[]]> = [
 
 interface Pipeline { components: Map<string, AlloyBlock>; config: string }
 
-function pipeline(values: Record<string, any>): Pipeline {
-    const config: string = values.alloy.configMap.content;
+const contentOf = (values: Record<string, any>): string => values.alloy.configMap.content;
+
+/** The components of a configuration as Alloy's own parser read it (tools/alloysyntax). */
+function pipeline(config: string, parsed: AlloyFile | AlloySyntaxError): Pipeline {
+    if (parsed instanceof AlloySyntaxError) throw parsed;
+    // The parser accepts attributes outside any block; Alloy's runtime refuses them when it loads the file
+    // ("unrecognized attribute", CategorizeStatements in its main module, which is not a dependency here).
+    assert.deepStrictEqual(Object.keys(parsed.attributes), [], "attributes at the top level of the configuration");
     const components = new Map<string, AlloyBlock>();
-    for (const block of parseAlloy(config)) {
+    for (const block of parsed.blocks) {
         assert.ok(!components.has(componentId(block)), `${componentId(block)} declared twice`);
         components.set(componentId(block), block);
     }
     return { components, config };
 }
 
-/** Resolves a reference such as otelcol.processor.batch.apps.input to its component and export. */
-function resolve(components: Map<string, AlloyBlock>, path: string[]): { id: string; block: AlloyBlock; exported: string } | undefined {
-    for (let split = path.length - 1; split > 0; split -= 1) {
-        const id = path.slice(0, split).join(".");
-        const block = components.get(id);
-        if (block) return { id, block, exported: path.slice(split).join(".") };
-    }
-    return undefined;
-}
-
-/** The components a component hands its data to (through forward_to, targets or output blocks). */
-function downstream(components: Map<string, AlloyBlock>, id: string, signal?: string): string[] {
-    const block = components.get(id)!;
-    return blockReferences(block)
-        .filter(({ at }) => at === "forward_to" || (signal ? at === `output.${signal}` : at.startsWith("output.")))
-        .map(({ path }) => resolve(components, path)!.id);
-}
-
-/** Every chain of components from `start` to a component that hands data to nobody. */
-function chains(components: Map<string, AlloyBlock>, start: string, signal?: string): string[][] {
-    const next = downstream(components, start, signal);
-    if (next.length === 0) return [[start]];
-    return next.flatMap((id) => chains(components, id, signal).map((chain) => [start, ...chain]));
-}
-
 const ofKind = (p: Pipeline, name: string) => [...p.components.values()].filter((b) => b.name === name);
+
+/** The rule blocks of the discovery.relabel that feeds pod logs, in Prometheus' relabel_config shape (same fields). */
+function podLogRules(p: Pipeline): RelabelRule[] {
+    const source = ofKind(p, "loki.source.kubernetes")[0];
+    const relabeling = resolveReference(p.components, blockReferences(source).find(({ at }) => at === "targets")!.path)!.block;
+    assert.strictEqual(relabeling.name, "discovery.relabel");
+    return relabeling.blocks.filter((b) => b.name === "rule").map((rule) => Object.fromEntries(Object.entries(rule.attributes).map(([name, value]) => {
+        assert.strictEqual(value.kind, "constant", `rule attribute ${name} = ${value.source} is computed`);
+        return [name, value.value];
+    })));
+}
+
+/** What discovery.kubernetes (role "pod") reports for one container, with the pod's app labels given. */
+const podTarget = (appLabels: Labels): Labels => ({
+    __meta_kubernetes_namespace: "shop", __meta_kubernetes_pod_name: "checkout-7d9f", __meta_kubernetes_pod_container_name: "server", ...appLabels,
+});
+const POD_TARGETS = [
+    podTarget({ __meta_kubernetes_pod_label_app_kubernetes_io_name: "checkout", __meta_kubernetes_pod_label_app: "legacy" }),
+    podTarget({ __meta_kubernetes_pod_label_app: "legacy" }),
+    podTarget({}),
+];
+/** Which label-name validation Alloy applies is its own choice: the rules must mean the same under either. */
+const NAME_SCHEMES = ["utf8", "legacy"] as const;
+
+/** Configurations Alloy refuses, one with an attribute outside any block, and one whose reference dangles. */
+const REFUSED = [
+    'loki.write "x" {\n  endpoint {\n    url = "http://a"\n  }\n',
+    'loki.write "x" { url = "unterminated }',
+    'loki.write "x" {\n  endpoint {\n    url = "http://a"\n    url = "http://b"\n  }\n}\n',
+];
+const TOP_LEVEL_ATTRIBUTE = "top = 1\n";
+const DANGLING = 'otelcol.processor.batch "b" {\n  output {\n    traces = [otelcol.exporter.otlp.missing.input]\n  }\n}\n';
+const ODD_URL = 'http://loki.example/push?a="b"\\c';
+
+/** A Service port's target as a number: a named targetPort is the container port of that name. */
+function targetPortOf(port: { port: number; targetPort?: number | string }, containers: any[]): number | undefined {
+    const target = port.targetPort ?? port.port;
+    if (typeof target === "number") return target;
+    return containers.flatMap((c) => c.ports ?? []).find((p: any) => p.name === target)?.containerPort;
+}
 
 describe("Collector (Grafana Alloy)", () => {
     const built: Record<string, Built> = {};
+    const pipelines: Record<string, Pipeline> = {};
+    const podLogs: Record<string, Record<string, RelabeledTarget[]>> = {};
+    let parsed: Array<AlloyFile | AlloySyntaxError>;
+    let withTenant: Pipeline;
     before(async () => {
         for (const stack of STACK_NAMES) built[stack] = await build(stack);
+        const tenantConfig = contentOf((await build("dev", { lokiTenantId: "platform" })).values);
+        // One run of Alloy's parser for every configuration the tests read.
+        const configs = [...STACK_NAMES.map((stack) => contentOf(built[stack].values)), tenantConfig, alloyConfig(ODD_URL, "tempo:4317"),
+            TOP_LEVEL_ATTRIBUTE, DANGLING, ...REFUSED];
+        parsed = parseAlloyConfigs(configs);
+        STACK_NAMES.forEach((stack, index) => { pipelines[stack] = pipeline(configs[index], parsed[index]); });
+        withTenant = pipeline(tenantConfig, parsed[STACK_NAMES.length]);
+        // One run of Prometheus' relabeling for every stack's pod-log rules, under each name validation scheme.
+        const results = relabelTargets(STACK_NAMES.flatMap((stack) => NAME_SCHEMES.map((scheme) => ({
+            rules: podLogRules(pipelines[stack]), targets: POD_TARGETS, nameValidationScheme: scheme,
+        }))));
+        STACK_NAMES.forEach((stack, index) => {
+            podLogs[stack] = Object.fromEntries(NAME_SCHEMES.map((scheme, offset) => [scheme, results[index * NAME_SCHEMES.length + offset]]));
+        });
     });
 
     for (const stack of STACK_NAMES) {
@@ -120,7 +162,7 @@ describe("Collector (Grafana Alloy)", () => {
             it("exposes OTLP gRPC 4317 and HTTP 4318 on the Service, on the ports the receiver listens on", () => {
                 const { values } = built[stack];
                 const ports = new Map<number, number>(values.alloy.extraPorts.map((p: any) => [p.port, p.targetPort]));
-                const receiver = ofKind(pipeline(values), "otelcol.receiver.otlp")[0];
+                const receiver = ofKind(pipelines[stack], "otelcol.receiver.otlp")[0];
                 const listening = (protocol: string) => Number(String(literal(childBlock(receiver, protocol), "endpoint")).split(":").pop());
                 assert.strictEqual(ports.get(4317), listening("grpc"));
                 assert.strictEqual(ports.get(4318), listening("http"));
@@ -128,12 +170,12 @@ describe("Collector (Grafana Alloy)", () => {
             });
 
             it("generates a configuration that parses and whose every reference names a component and its export", () => {
-                const { components, config } = pipeline(built[stack].values);
+                const { components, config } = pipelines[stack];
                 assert.ok(!config.includes("{{"), "the chart passes the content through tpl");
                 assert.ok(components.size >= 8);
                 for (const [id, block] of components) {
                     for (const { at, path } of blockReferences(block)) {
-                        const target = resolve(components, path);
+                        const target = resolveReference(components, path);
                         assert.ok(target, `${id}.${at} references ${path.join(".")}, which is not declared`);
                         const exports = EXPORTS.find(([kind]) => kind.test(target!.block.name))?.[1] ?? [];
                         assert.ok(exports.includes(target!.exported), `${id}.${at}: ${target!.block.name} exports no "${target!.exported}"`);
@@ -142,7 +184,7 @@ describe("Collector (Grafana Alloy)", () => {
             });
 
             it("sends OTLP traces through memory limiter, Kubernetes attributes and batching to the given Tempo, unencrypted", () => {
-                const p = pipeline(built[stack].values);
+                const p = pipelines[stack];
                 const receivers = ofKind(p, "otelcol.receiver.otlp");
                 assert.strictEqual(receivers.length, 1);
                 const paths = chains(p.components, componentId(receivers[0]), "traces");
@@ -156,7 +198,7 @@ describe("Collector (Grafana Alloy)", () => {
             });
 
             it("sends OTLP logs through the same processors to the given Loki push URL", () => {
-                const p = pipeline(built[stack].values);
+                const p = pipelines[stack];
                 const receiver = ofKind(p, "otelcol.receiver.otlp")[0];
                 const paths = chains(p.components, componentId(receiver), "logs");
                 assert.strictEqual(paths.length, 1);
@@ -168,7 +210,7 @@ describe("Collector (Grafana Alloy)", () => {
             });
 
             it("sends pod logs and Kubernetes events to the given Loki push URL", () => {
-                const p = pipeline(built[stack].values);
+                const p = pipelines[stack];
                 for (const source of ["loki.source.kubernetes", "loki.source.kubernetes_events"]) {
                     const sources = ofKind(p, source);
                     assert.strictEqual(sources.length, 1, source);
@@ -178,61 +220,87 @@ describe("Collector (Grafana Alloy)", () => {
                         assert.strictEqual(literal(childBlock(sink, "endpoint"), "url"), built[stack].lokiPushUrl);
                     }
                 }
-                const podLogs = ofKind(p, "loki.source.kubernetes")[0];
-                assert.strictEqual(literal(childBlock(podLogs, "clustering"), "enabled"), true);
+                const podLogsSource = ofKind(p, "loki.source.kubernetes")[0];
+                assert.strictEqual(literal(childBlock(podLogsSource, "clustering"), "enabled"), true);
             });
 
-            it("labels pod logs with namespace, pod, container and app", () => {
-                const p = pipeline(built[stack].values);
-                const source = ofKind(p, "loki.source.kubernetes")[0];
-                const targetsRef = blockReferences(source).find(({ at }) => at === "targets")!;
-                const relabeling = resolve(p.components, targetsRef.path)!.block;
-                assert.strictEqual(relabeling.name, "discovery.relabel");
-                const rules = relabeling.blocks.filter((b) => b.name === "rule").map((rule) => Object.fromEntries(
-                    Object.keys(rule.attributes).map((name) => [name, literal(rule, name)]))) as RelabelRule[];
-                // What discovery.kubernetes (role "pod") reports for one container.
-                const pod = (labels: Record<string, string>) => publicLabels(relabel({
-                    __meta_kubernetes_namespace: "shop", __meta_kubernetes_pod_name: "checkout-7d9f", __meta_kubernetes_pod_container_name: "server",
-                    ...labels,
-                }, rules)!);
-                assert.deepStrictEqual(pod({ __meta_kubernetes_pod_label_app_kubernetes_io_name: "checkout", __meta_kubernetes_pod_label_app: "legacy" }),
-                    { namespace: "shop", pod: "checkout-7d9f", container: "server", app: "checkout" });
-                assert.deepStrictEqual(pod({ __meta_kubernetes_pod_label_app: "legacy" }),
-                    { namespace: "shop", pod: "checkout-7d9f", container: "server", app: "legacy" });
-                assert.deepStrictEqual(pod({}), { namespace: "shop", pod: "checkout-7d9f", container: "server" });
+            it("labels pod logs with namespace, pod, container and app (Prometheus' relabeling of its rules)", () => {
+                const base = { namespace: "shop", pod: "checkout-7d9f", container: "server" };
+                for (const scheme of NAME_SCHEMES) {
+                    // Consumers keep no label whose name starts with "__" (Prometheus reserves those).
+                    assert.deepStrictEqual(podLogs[stack][scheme].map((target) => target.publicLabels),
+                        [{ ...base, app: "checkout" }, { ...base, app: "legacy" }, base], `name validation ${scheme}`);
+                }
             });
 
             it("leaves who may reach it to the stack's NetworkPolicies (the chart's own policy would widen them)", () => {
                 assert.strictEqual(built[stack].values.networkPolicy.enabled, false);
             });
 
-            it("exports the OTLP endpoints of the Service the chart creates", async () => {
-                const { collector, values } = built[stack];
-                const service = chartFullname("alloy", "alloy", values, 63);
-                assert.strictEqual(await valueOf(collector.otlpGrpcEndpoint), `${service}.monitoring.svc.cluster.local:4317`);
-                assert.strictEqual(await valueOf(collector.otlpHttpEndpoint), `http://${service}.monitoring.svc.cluster.local:4318`);
+            it("exports OTLP endpoints that are a Service the chart renders, on ports that reach the receiver", async () => {
+                const { collector, values, resources } = built[stack];
+                const ours = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs;
+                // The stack's release, rendered by `helm template`, is this one: the same name, namespace and values
+                // apart from the pipeline text (which names the program's own Loki and Tempo).
+                const rendered = committedStackManifests(stack).releases.find((release) => release.chart === "alloy");
+                assert.ok(rendered, "the stack renders no alloy release");
+                assert.deepStrictEqual([rendered.name, rendered.namespace], [ours.name, ours.namespace]);
+                const withoutPipeline = (v: Record<string, any>) => ({ ...v, alloy: { ...v.alloy, configMap: { ...v.alloy.configMap, content: "" } } });
+                assert.deepStrictEqual(withoutPipeline(rendered.values), withoutPipeline(values));
+
+                const services = rendered.objects.filter((o) => o.kind === "Service");
+                const podTemplates = rendered.objects.filter((o) => o.kind === "Deployment").map((o) => o.spec.template);
+                const receiver = ofKind(pipelines[stack], "otelcol.receiver.otlp")[0];
+                const grpc = `grpc://${await valueOf(collector.otlpGrpcEndpoint)}`;
+                const http = await valueOf(collector.otlpHttpEndpoint);
+                assert.match(http, /^http:\/\//);
+                for (const [protocol, endpoint] of [["grpc", grpc], ["http", http]]) {
+                    const { hostname, port } = new URL(endpoint);
+                    const service: KubernetesObject | undefined = services.find((s) => `${s.metadata.name}.${s.metadata.namespace ?? rendered.namespace}.svc.cluster.local` === hostname);
+                    assert.ok(service, `${hostname} is none of the Services the chart renders (${services.map((s) => s.metadata.name).join(", ")})`);
+                    assert.notStrictEqual(service.spec.clusterIP, "None", `${service.metadata.name} is headless: clients would not be balanced across replicas`);
+                    const servicePort = service.spec.ports.find((p: any) => p.port === Number(port));
+                    assert.ok(servicePort, `Service ${service.metadata.name} has no port ${port}`);
+                    // The Service selects Alloy's pods and forwards to the port the receiver listens on.
+                    const selected: any[] = podTemplates.filter((pod) => Object.entries(service.spec.selector ?? {}).every(([k, v]) => pod.metadata.labels?.[k] === v));
+                    assert.strictEqual(selected.length, 1, `Service ${service.metadata.name} selects ${selected.length} of the release's pod templates`);
+                    const listening = Number(String(literal(childBlock(receiver, protocol), "endpoint")).split(":").pop());
+                    assert.strictEqual(targetPortOf(servicePort, selected[0].spec.containers), listening, `${protocol}: Service port ${port} misses the receiver`);
+                }
             });
         });
     }
 
-    it("sends a tenant to a multi-tenant Loki only when given one", async () => {
-        const withTenant = pipeline((await build("dev", { lokiTenantId: "platform" })).values);
+    it("sends a tenant to a multi-tenant Loki only when given one", () => {
         assert.strictEqual(literal(childBlock(ofKind(withTenant, "loki.write")[0], "endpoint"), "tenant_id"), "platform");
-        assert.strictEqual(literal(childBlock(ofKind(pipeline(built.dev.values), "loki.write")[0], "endpoint"), "tenant_id"), undefined);
+        const endpoint = childBlock(ofKind(pipelines.dev, "loki.write")[0], "endpoint");
+        assert.ok(endpoint, "loki.write has no endpoint block");
+        assert.deepStrictEqual(Object.keys(endpoint.attributes), ["url"]);
     });
 
     it("quotes endpoints so that any URL stays one string", () => {
-        const config = alloyConfig('http://loki.example/push?a="b"\\c', "tempo:4317");
-        const write = parseAlloy(config).find((b) => b.name === "loki.write")!;
-        assert.strictEqual(literal(childBlock(write, "endpoint"), "url"), 'http://loki.example/push?a="b"\\c');
+        const write = pipeline("", parsed[STACK_NAMES.length + 1]).components.get("loki.write.loki");
+        assert.strictEqual(literal(childBlock(write, "endpoint"), "url"), ODD_URL);
     });
 
-    it("the syntax reader rejects what Alloy rejects (the checks above can fail)", () => {
-        assert.throws(() => parseAlloy('loki.write "x" {\n  endpoint {\n    url = "http://a"\n  }\n'), AlloySyntaxError);
-        assert.throws(() => parseAlloy('top = 1\n'), AlloySyntaxError);
-        assert.throws(() => parseAlloy('loki.write "x" { url = "unterminated }'), AlloySyntaxError);
-        const blocks = parseAlloy('otelcol.processor.batch "b" {\n  output {\n    traces = [otelcol.exporter.otlp.missing.input]\n  }\n}\n');
-        assert.deepStrictEqual(blockReferences(blocks[0]), [{ at: "output.traces", path: ["otelcol", "exporter", "otlp", "missing", "input"] }]);
-        assert.strictEqual(resolve(new Map(blocks.map((b) => [componentId(b), b])), ["otelcol", "exporter", "otlp", "missing", "input"]), undefined);
+    it("Alloy's parser refuses what Alloy refuses, and the checks above catch the rest (they can fail)", () => {
+        const [topLevel, dangling, ...refused] = parsed.slice(STACK_NAMES.length + 2);
+        const messages = refused.map((result, index) => {
+            assert.ok(result instanceof AlloySyntaxError, `${JSON.stringify(REFUSED[index])} parsed`);
+            return result.message;
+        });
+        assert.match(messages[0], /:5:1: expected }, got EOF/);
+        assert.match(messages[1], /string literal not terminated/);
+        assert.match(messages[2], /:4:5: attribute "url" may only be provided once/);
+        assert.throws(() => pipeline(TOP_LEVEL_ATTRIBUTE, topLevel), /attributes at the top level/);
+        const { components } = pipeline(DANGLING, dangling);
+        assert.deepStrictEqual(blockReferences(components.get("otelcol.processor.batch.b")!),
+            [{ at: "output.traces", path: ["otelcol", "exporter", "otlp", "missing", "input"] }]);
+        assert.strictEqual(resolveReference(components, ["otelcol", "exporter", "otlp", "missing", "input"]), undefined);
+    });
+
+    it("Prometheus' relabeling refuses an invalid rule with its own message (the label check can fail)", () => {
+        assert.throws(() => relabelTargets([{ rules: [{ source_labels: ["__meta_kubernetes_namespace"] }], targets: POD_TARGETS }]),
+            (error: unknown) => error instanceof RelabelRuleError && /requires 'target_label' value/.test(error.message));
     });
 });

@@ -1,0 +1,60 @@
+// Relabeling by Prometheus' own library (tools/relabel, github.com/prometheus/prometheus/model/relabel), the
+// code behind Prometheus' relabel_configs and Alloy's discovery.relabel `rule` blocks (the same fields).
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { goTool, runTool } from "./goTools";
+
+/** One rule in Prometheus' relabel_config shape; unset fields take Prometheus' defaults. */
+export interface RelabelRule {
+    source_labels?: string[];
+    separator?: string;
+    regex?: string;
+    target_label?: string;
+    replacement?: string;
+    action?: string;
+    modulus?: number;
+}
+
+export type Labels = Record<string, string>;
+
+export interface RelabelRequest {
+    rules: RelabelRule[];
+    targets: Labels[];
+    /** How label names are validated: "utf8" (Prometheus 3's default) or "legacy". */
+    nameValidationScheme?: "utf8" | "legacy";
+}
+
+export interface RelabeledTarget {
+    dropped: boolean;
+    /** Every label after relabeling; null when a keep/drop rule removed the target. */
+    labels: Labels | null;
+    /** `labels` without the names Prometheus reserves for internal use ("__..."), which consumers do not keep. */
+    publicLabels: Labels | null;
+}
+
+/** The library's message for rules that do not decode or validate. */
+export class RelabelRuleError extends Error {}
+
+interface ToolResult { file: string; error?: string; targets: RelabeledTarget[] }
+
+/** Applies each request's rules to its targets, all in one run of the tool; invalid rules throw RelabelRuleError. */
+export function relabelTargets(requests: readonly RelabelRequest[]): RelabeledTarget[][] {
+    const binary = goTool("relabel");
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "relabel-"));
+    try {
+        const files = requests.map((request, index) => {
+            const file = path.join(directory, `request-${index}.json`);
+            fs.writeFileSync(file, JSON.stringify(request));
+            return file;
+        });
+        // Exit 1: some request's rules are invalid; its result carries the message.
+        const { results } = JSON.parse(runTool(binary, files, undefined, [0, 1])) as { results: ToolResult[] };
+        return results.map((result, index) => {
+            if (result.error !== undefined) throw new RelabelRuleError(`request ${index}: ${result.error}`);
+            return result.targets;
+        });
+    } finally {
+        fs.rmSync(directory, { recursive: true, force: true });
+    }
+}
