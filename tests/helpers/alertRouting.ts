@@ -1,11 +1,10 @@
-// Reads back the alerting objects a run registered, and routes label sets through a notification policy
-// tree the way Grafana's Alertmanager does (prometheus/alertmanager dispatch/route.go): a route takes an
-// alert when all its matchers match; children are tried in order and the first match stops the search
-// unless it says `continue`; a node keeps the alert only when none of its children took it. Receiver and
-// timings are inherited from the parent; mute timings are not.
+// Reads back the alerting objects a run registered, and routes label sets through the recorded notification
+// policy tree with Prometheus Alertmanager's own router (scripts/lib/alertRoutes.ts, tools/alertroute): the
+// policy converted as Grafana converts it, loaded by Alertmanager's config package, matched by dispatch.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
+import { type MatchedRoute, type NotificationPolicyNode, grafanaRoutingTree, matchRoutes, receiversNamed } from "../../scripts/lib/alertRoutes";
 import { type Routing, createRouting, routingDefinition } from "../../components/grafana/alerting/routing";
 import type { StackConfig } from "../../stacks/schema";
 import { type RecordedResource, captureResources, unwrapSecrets } from "./pulumi";
@@ -20,26 +19,22 @@ export const TYPES = {
     prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
 } as const;
 
-export interface PolicyMatcher { label: string; match: string; value: string }
-export interface PolicyNode {
-    contactPoint?: string;
-    matchers?: PolicyMatcher[];
-    continue?: boolean;
-    muteTimings?: string[];
-    groupBies?: string[];
-    groupWait?: string;
-    groupInterval?: string;
-    repeatInterval?: string;
-    policies?: PolicyNode[];
-}
+export type PolicyNode = NotificationPolicyNode;
+export type PolicyMatcher = NonNullable<PolicyNode["matchers"]>[number];
 
+/** Where Alertmanager delivers an alert: one route it reached, with the options it resolved for that route. */
 export interface Delivery {
     receiver: string;
+    /** The route's own mute timings: Alertmanager does not inherit them. */
     muteTimings: string[];
+    activeTimings: string[];
+    /** Sorted; with groupByAll (`...`) Alertmanager groups by every label instead. */
     groupBy: string[];
-    groupWait?: string;
-    groupInterval?: string;
-    repeatInterval?: string;
+    groupByAll: boolean;
+    /** Prometheus durations as Alertmanager prints them ("30s", "4h", "1d"). */
+    groupWait: string;
+    groupInterval: string;
+    repeatInterval: string;
 }
 
 export const ofType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
@@ -55,53 +50,34 @@ export function policyTree(resources: RecordedResource[]): PolicyNode {
     return unwrapSecrets(onlyOne(resources, TYPES.notificationPolicy).inputs) as PolicyNode;
 }
 
-function matcherMatches(matcher: PolicyMatcher, labels: Record<string, string>): boolean {
-    const value = labels[matcher.label] ?? "";
-    switch (matcher.match) {
-        case "=": return value === matcher.value;
-        case "!=": return value !== matcher.value;
-        case "=~": return new RegExp(`^(?:${matcher.value})$`).test(value);
-        case "!~": return !new RegExp(`^(?:${matcher.value})$`).test(value);
-        default: throw new Error(`unknown matcher operator ${matcher.match}`);
-    }
-}
+const delivery = (matched: MatchedRoute): Delivery => ({
+    receiver: matched.receiver,
+    muteTimings: matched.muteTimeIntervals,
+    activeTimings: matched.activeTimeIntervals,
+    groupBy: matched.groupBy,
+    groupByAll: matched.groupByAll,
+    groupWait: matched.groupWait,
+    groupInterval: matched.groupInterval,
+    repeatInterval: matched.repeatInterval,
+});
 
-/** Where an alert with `labels` is delivered, in order. */
+/** Where an alert with `labels` is delivered, in order, as Grafana's Alertmanager routes it. */
 export function route(root: PolicyNode, labels: Record<string, string>): Delivery[] {
-    const inherit = (node: PolicyNode, parent?: Delivery): Delivery => ({
-        receiver: node.contactPoint ?? parent!.receiver,
-        muteTimings: node.muteTimings ?? [],
-        groupBy: node.groupBies && node.groupBies.length > 0 ? node.groupBies : parent?.groupBy ?? [],
-        groupWait: node.groupWait ?? parent?.groupWait,
-        groupInterval: node.groupInterval ?? parent?.groupInterval,
-        repeatInterval: node.repeatInterval ?? parent?.repeatInterval,
-    });
-    const walk = (node: PolicyNode, settings: Delivery): Delivery[] => {
-        const taken: Delivery[] = [];
-        for (const child of node.policies ?? []) {
-            if (!(child.matchers ?? []).every((m) => matcherMatches(m, labels))) continue;
-            taken.push(...walk(child, inherit(child, settings)));
-            if (!child.continue) break;
-        }
-        return taken.length > 0 ? taken : [settings];
-    };
-    return walk(root, inherit(root));
+    const [matched] = matchRoutes(grafanaRoutingTree(root), [labels]);
+    return matched.map(delivery);
 }
 
-/** Every receiver the tree names, at any depth. */
-export function receiversNamed(node: PolicyNode): string[] {
-    return [...(node.contactPoint ? [node.contactPoint] : []), ...(node.policies ?? []).flatMap(receiversNamed)];
-}
+export { receiversNamed };
 
 /** Every mute timing the tree names, at any depth. */
 export function muteTimingsNamed(node: PolicyNode): string[] {
     return [...(node.muteTimings ?? []), ...(node.policies ?? []).flatMap(muteTimingsNamed)];
 }
 
-/** Seconds of a Go duration such as "30s", "1h30m". */
+/** Seconds of a Prometheus duration such as "30s", "1h30m", "1d" (the notation Alertmanager prints). */
 export function seconds(duration: string): number {
-    const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-    const parts = [...duration.matchAll(/(\d+)(ms|s|m|h|d|w)/g)];
+    const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+    const parts = [...duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
     assert.ok(parts.length > 0 && parts.map((p) => p[0]).join("") === duration, `not a duration: ${duration}`);
     return parts.reduce((total, [, amount, unit]) => total + Number(amount) * units[unit], 0);
 }
