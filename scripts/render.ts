@@ -1,6 +1,6 @@
 // Offline render: evaluates the program for one stack under Pulumi mocks (no cluster, no credentials,
 // no network) and writes the desired state for review. Secrets are redacted.
-//   npm run render -- --stack production [--out render/production]
+//   npm run render -- --stack production [--out render/production] [--placeholder-secrets]
 // Secret config values are encrypted in the stack file and not readable offline: every secret key gets
 // a placeholder, unless RENDER_SECRETS (a JSON map) supplies values; either way none is ever written.
 import * as path from "path";
@@ -12,7 +12,7 @@ import { type RecordedInputs, renderFiles } from "./lib/renderFiles";
 import { refusal, writeRender } from "./lib/renderOutput";
 import { HELM_RELEASE_TYPE } from "./lib/helmTemplate";
 import { releaseToRender, renderReleases } from "./lib/stackManifests";
-import { PROJECT, SECRET_SIG, offlineConfig } from "./lib/stackFile";
+import { PROJECT, SECRET_SIG, offlineConfig, stackFileSecretKeys } from "./lib/stackFile";
 
 export const REDACTED = "[secret]";
 
@@ -40,14 +40,16 @@ function redact(value: unknown, secrets: readonly string[], insideSecret = false
 
 async function main(): Promise<void> {
     const stack = argument("stack");
-    if (!stack) throw new Error("usage: npm run render -- --stack <dev|staging|production|...> [--out <dir>]");
+    if (!stack) throw new Error("usage: npm run render -- --stack <dev|staging|production|...> [--out <dir>] [--placeholder-secrets]");
     const out = path.resolve(argument("out") ?? path.join("render", stack));
     // Before any work: a directory that is not a previous render is never written into.
     const refused = refusal(out);
     if (refused) throw new Error(refused);
     const secretValues = JSON.parse(process.env.RENDER_SECRETS ?? "{}") as Record<string, string>;
 
-    const offline = offlineConfig(stack, {}, secretValues);
+    // As `pulumi preview` would: a secret neither encrypted in the stack file nor given is missing, unless asked.
+    const placeholderSecrets = process.argv.includes("--placeholder-secrets");
+    const offline = offlineConfig(stack, {}, secretValues, { missingSecrets: placeholderSecrets ? "placeholder" : "absent" });
     const generatedPassword = "generated-password-placeholder";
     const generatedToken = "glsa_generated_token_placeholder";
     const known = [...offline.secrets, generatedPassword, generatedToken];
@@ -78,6 +80,8 @@ async function main(): Promise<void> {
     const leaked = known.filter((secret) => Object.values(files).some((text) => text.includes(secret)));
     if (leaked.length > 0) throw new Error(`refusing to write: ${leaked.length} secret value(s) would appear in the render`);
     writeRender(out, stack, files);
+    const filled = offline.placeholders.filter((key) => !stackFileSecretKeys(stack).includes(key));
+    if (filled.length > 0) process.stdout.write(`placeholders for secrets the stack file lacks (pulumi preview would refuse): ${filled.join(", ")}\n`);
     process.stdout.write(`${files["SUMMARY.md"]}\nwrote ${Object.keys(files).length} files to ${path.relative(process.cwd(), out) || "."}\n`);
 }
 

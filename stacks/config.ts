@@ -3,6 +3,7 @@
 // and what is allowed.
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { allowedKeysAt, typeHint, unknownKeyHint } from "./configHints";
 import { PRESETS } from "./presets";
 import { LOKI_COMPONENTS, PRESET_NAMES, type PresetName, type StackConfig, TEMPO_COMPONENTS, configSchema } from "./schema";
 import { cpuCores, prometheusSizeBytes, quantityBytes } from "./units";
@@ -35,6 +36,8 @@ export interface RawConfig {
     /** Top-level config values as Pulumi hands them over: strings, objects as JSON. */
     values: Record<string, string>;
     secrets: StackSecrets;
+    /** Secret keys whose value sits in plain text in the stack file (set without `--secret`). */
+    plaintextSecrets?: string[];
 }
 
 /** Top-level keys whose value is a plain string; every other key holds a map or a list. */
@@ -65,12 +68,21 @@ function keyName(project: string, path: PropertyKey[]): string {
     return name;
 }
 
-function describeIssue(project: string, issue: z.core.$ZodIssue): string {
+/** A hint, then the allowed keys unless the hint already is that list. */
+const withAllowed = (hint: string, allowed: string) => (hint.startsWith("allowed keys") ? hint : `${hint} Allowed keys: ${allowed}`);
+
+function describeIssue(project: string, issue: z.core.$ZodIssue): string[] {
     const key = keyName(project, issue.path);
-    if (issue.code === "unrecognized_keys") return `${key}: ${issue.message}`;
+    if (issue.code === "unrecognized_keys") {
+        const allowed = (allowedKeysAt(configSchema, issue.path) ?? []).join(", ");
+        return issue.keys.map((stray) => `${key}: unknown key "${stray}"; ${withAllowed(unknownKeyHint(configSchema, issue.path, stray, project), allowed)}`);
+    }
     const given = "input" in issue ? issue.input : undefined;
-    const message = issue.message.startsWith("Invalid input") ? `expected a ${"expected" in issue ? String(issue.expected) : "valid value"}` : issue.message;
-    return `${key}: got ${show(given)}; ${message}`;
+    const expected = "expected" in issue ? String(issue.expected) : undefined;
+    const noun = expected ?? "valid value";
+    const message = issue.message.startsWith("Invalid input") ? `expected ${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}` : issue.message;
+    const hint = issue.code === "invalid_type" ? typeHint(expected, given) : undefined;
+    return [`${key}: got ${show(given)}; ${message}${hint ? ` (${hint})` : ""}`];
 }
 
 /** The SRE workbook's fast-burn rate (1h/5m windows), components/grafana/alerting/sloRules.ts pages at. */
@@ -159,7 +171,9 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     const lowestObjective = Math.ceil((100 - 100 / FAST_BURN_RATE) * 100) / 100;
     config.services.forEach((service, index) => {
         for (const key of ["availabilityObjective", "latencyObjective"] as const) {
-            if (service[key] < lowestObjective) {
+            if (service[key] > 0 && service[key] < 1) {
+                add(["services", index, key], service[key], `objectives are percentages: ${+(service[key] * 100).toFixed(4)}, not ${service[key]}`);
+            } else if (service[key] < lowestObjective) {
                 add(["services", index, key], service[key], `expected at least ${lowestObjective}: below it the ${FAST_BURN_RATE}× fast-burn alert would need more than 100% of requests to fail and could never page`);
             }
         }
@@ -183,16 +197,19 @@ function checkRequestsWithinLimits(value: unknown, path: PropertyKey[], add: (pa
     for (const [key, child] of Object.entries(value)) checkRequestsWithinLimits(child, [...path, key], add);
 }
 
-/** Validates raw config against the preset and schema; throws one ConfigError listing every problem. */
+/** Validates raw config against the preset and schema; throws one ConfigError listing every problem at once. */
 export function parseStackConfig(raw: RawConfig): LoadedConfig {
     const { project, stack } = raw;
     const allowedKeys = [...Object.keys(configSchema.shape), ...SECRET_KEYS];
     const overrides: Record<string, unknown> = {};
     const problems: string[] = [];
+    for (const key of raw.plaintextSecrets ?? []) {
+        problems.push(`${project}:${key}: is in plain text in Pulumi.${stack}.yaml; remove that line and run: pulumi config set --secret ${key} <value> --stack ${stack}`);
+    }
     for (const [key, text] of Object.entries(raw.values)) {
         if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
         if (!allowedKeys.includes(key)) {
-            problems.push(`${project}:${key}: unknown key; allowed keys: ${allowedKeys.join(", ")}`);
+            problems.push(`${project}:${key}: unknown key; ${withAllowed(unknownKeyHint(configSchema, [], key, project), allowedKeys.join(", "))}`);
             continue;
         }
         if (PLAIN_STRING_KEYS.includes(key)) {
@@ -208,20 +225,44 @@ export function parseStackConfig(raw: RawConfig): LoadedConfig {
     const presetName = (overrides.preset ?? stack) as string;
     if (!(PRESET_NAMES as readonly string[]).includes(presetName)) {
         problems.push(`${project}:preset: got ${show(overrides.preset)}; stack "${stack}" is not a preset's name, so expected one of: ${PRESET_NAMES.join(", ")} (pulumi config set preset production)`);
+        // Without a preset there is nothing to merge the overrides over: the rest cannot be judged yet.
+        throw new ConfigError(problems, stack);
     }
-    if (problems.length > 0) throw new ConfigError(problems, stack);
 
     const merged = mergeOverrides(PRESETS[presetName as PresetName], { ...overrides, preset: presetName });
     const parsed = configSchema.safeParse(merged, { reportInput: true });
-    if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(project, issue)), stack);
-
-    const later: Array<{ path: PropertyKey[]; given: unknown; message: string }> = [];
-    checkRequestsWithinLimits(parsed.data, [], (path, given, message) => later.push({ path, given, message }));
-    later.push(...crossChecks(parsed.data, raw.secrets));
-    if (later.length > 0) {
-        throw new ConfigError(later.map((p) => `${keyName(project, p.path)}: got ${show(p.given)}; ${p.message}`), stack);
+    const reported: string[] = [];
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            problems.push(...describeIssue(project, issue));
+            reported.push(keyName(project, issue.path));
+        }
     }
+    // The checks across keys run on the merged values even when some failed the schema, so one run reports
+    // every problem; a check that trips over a value of the wrong type is left to the schema's message.
+    const later: Array<{ path: PropertyKey[]; given: unknown; message: string }> = [];
+    const data = (parsed.success ? parsed.data : merged) as StackConfig;
+    try { checkRequestsWithinLimits(data, [], (path, given, message) => later.push({ path, given, message })); } catch { /* reported by the schema */ }
+    try { later.push(...crossChecks(data, raw.secrets)); } catch { /* reported by the schema */ }
+    for (const p of later) {
+        const key = keyName(project, p.path);
+        if (reported.some((path) => key === path || key.startsWith(`${path}.`) || key.startsWith(`${path}[`))) continue;
+        problems.push(`${key}: got ${show(p.given)}; ${p.message}`);
+    }
+    if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, stack);
     return { stack, config: parsed.data, secrets: raw.secrets };
+}
+
+/**
+ * Whether Pulumi holds a config value as a secret (`secure:` in the stack file). The SDK's own check, marked
+ * @internal in @pulumi/pulumi 3.265.0 (runtime/config.js), reads the secret keys the engine hands the program;
+ * Pulumi's `Config.get` uses it to warn about secrets read in plain text. tests/config.test.ts pins its behaviour.
+ */
+function isConfigSecret(key: string): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean };
+    if (typeof runtimeConfig.isConfigSecret !== "function") throw new Error("@pulumi/pulumi no longer exports runtime/config isConfigSecret: update stacks/config.ts");
+    return runtimeConfig.isConfigSecret(key);
 }
 
 /** Reads this stack's Pulumi config. Call once, before creating any resource. */
@@ -238,5 +279,6 @@ export function loadStackConfig(): LoadedConfig {
         const value = config.getSecret(key);
         if (value !== undefined) secrets[key] = value;
     }
-    return parseStackConfig({ project, stack: pulumi.getStack(), values, secrets });
+    const plaintextSecrets = SECRET_KEYS.filter((key) => values[key] !== undefined && !isConfigSecret(`${prefix}${key}`));
+    return parseStackConfig({ project, stack: pulumi.getStack(), values, secrets, plaintextSecrets });
 }

@@ -27,8 +27,8 @@ interface BadConfig {
 
 const BAD_CONFIGS: BadConfig[] = [
     { what: "wrong type", overrides: { grafana: { replicas: "two" } }, expect: ["observability:grafana.replicas", '"two"', "integer ≥ 1"] },
-    { what: "unknown top-level key", overrides: { lokii: { retention: "1d" } }, expect: ["observability:lokii", "unknown key", "allowed keys: preset, namespace"] },
-    { what: "unknown nested key", overrides: { loki: { retenion: "1d" } }, expect: ["observability:loki", '"retenion"', "allowed keys: mode, retention"] },
+    { what: "unknown top-level key", overrides: { lokii: { retention: "1d" } }, expect: ["observability:lokii", "unknown key", "Allowed keys: preset, namespace"] },
+    { what: "unknown nested key", overrides: { loki: { retenion: "1d" } }, expect: ["observability:loki", '"retenion"', "Allowed keys: mode, retention"] },
     { what: "negative replicas", overrides: { grafana: { replicas: -1 } }, expect: ["observability:grafana.replicas", "-1", "integer ≥ 1"] },
     { what: "zero replicas", overrides: { prometheus: { replicas: 0 } }, expect: ["observability:prometheus.replicas", "got 0", "integer ≥ 1"] },
     { what: "malformed duration", overrides: { loki: { retention: "abc" } }, expect: ["observability:loki.retention", '"abc"', 'duration such as "30s"'] },
@@ -82,6 +82,18 @@ const BAD_CONFIGS: BadConfig[] = [
         overrides: { services: [{ name: "checkout", namespace: "shop", team: "payments", availabilityObjective: 90, latencyObjective: 95, latencyThresholdMs: 300 }] },
         expect: ["observability:services[0].availabilityObjective", "got 90", "expected at least 93.06", "never page"],
     },
+    { what: "a misspelt top-level key, with the key meant", overrides: { lokii: { retention: "1d" } }, expect: ["observability:lokii", 'did you mean "loki"?'] },
+    { what: "a misspelt nested key, with the key meant", overrides: { loki: { retenion: "1d" } }, expect: ["observability:loki", '"retenion"', 'did you mean "retention"?'] },
+    { what: "a key at the wrong level, with where it belongs", overrides: { retention: "7d" }, expect: ["observability:retention", "belongs at observability:prometheus.retention"] },
+    { what: "a nested key at the wrong level", overrides: { grafana: { storageSize: "1Gi" } }, expect: ["observability:grafana", '"storageSize"', "belongs at observability:prometheus.storageSize"] },
+    { what: "a quoted number", overrides: { grafana: { replicas: "2" } }, expect: ["observability:grafana.replicas", '"2"', "remove the quotes"] },
+    { what: "a quoted boolean", overrides: { alerting: { slack: { enabled: "true" } } }, expect: ["observability:alerting.slack.enabled", "remove the quotes: true"] },
+    { what: "a list given as one string", overrides: { alerting: { maintenanceWindow: { weekdays: "saturday, sunday" } } }, expect: ["observability:alerting.maintenanceWindow.weekdays", "use a YAML list", '"- saturday"'] },
+    {
+        what: "an objective written as a fraction",
+        overrides: { services: [{ name: "checkout", namespace: "shop", team: "payments", availabilityObjective: 0.999, latencyObjective: 95, latencyThresholdMs: 300 }] },
+        expect: ["observability:services[0].availabilityObjective", "got 0.999", "percentages: 99.9, not 0.999"],
+    },
     { what: "a stack that is not a preset, with no preset set", stack: "qa", overrides: {}, expect: ["observability:preset", 'stack "qa"', "dev, staging, production"] },
     { what: "unknown preset", overrides: { preset: "prod" }, expect: ["observability:preset", '"prod"', "dev, staging, production"] },
 ];
@@ -111,6 +123,22 @@ describe("stack configuration", () => {
 
     it("has at least 20 distinct bad configs in its table", () => {
         assert.ok(BAD_CONFIGS.length >= 20, `only ${BAD_CONFIGS.length}`);
+    });
+
+    it("reports every mistake in one run: unknown keys, schema errors and cross-checks together", () => {
+        const message = rejection("staging", {
+            lokii: { retention: "1d" },                                  // unknown top-level key
+            loki: { retenion: "1d" },                                    // unknown nested key
+            grafana: { replicas: "two" },                                // wrong type
+            prometheus: { retentionSize: "6GB", replicas: "1" },        // cross-check with the volume; quoted number
+            alerting: { maintenanceWindow: { startTime: "04:00", endTime: "02:00" } }, // cross-check of two keys
+        }, testSecrets(["smtpPassword"]));                               // Slack on without its token
+        const problems = message.split("\n").filter((line) => line.startsWith("  - "));
+        for (const key of ["observability:lokii:", "observability:loki:", "observability:grafana.replicas:", "observability:prometheus.replicas:",
+            "observability:alerting.maintenanceWindow.endTime:", "observability:slackToken:"]) {
+            assert.ok(problems.some((line) => line.includes(key)), `no problem for ${key} in:\n${message}`);
+        }
+        assert.ok(problems.length >= 6, message);
     });
 
     for (const bad of BAD_CONFIGS) {

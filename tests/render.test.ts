@@ -12,9 +12,9 @@ import { REPO_ROOT, STACK_NAMES, TEST_SECRET_VALUES } from "./helpers/stacks";
 interface Rendered { files: Map<string, string>; stdout: string; status: number | null; stderr: string }
 
 /** Runs `npm run render` for a stack in its own process, with distinctive secrets set in config. */
-function render(stack: string, secrets: Record<string, string> = TEST_SECRET_VALUES): Rendered {
+function render(stack: string, secrets: Record<string, string> = TEST_SECRET_VALUES, extra: string[] = []): Rendered {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), `render-${stack}-`));
-    const run = spawnSync(process.execPath, ["-r", "ts-node/register", path.join("scripts", "render.ts"), "--stack", stack, "--out", out], {
+    const run = spawnSync(process.execPath, ["-r", "ts-node/register", path.join("scripts", "render.ts"), "--stack", stack, "--out", out, ...extra], {
         cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000,
         env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", RENDER_SECRETS: JSON.stringify(secrets) },
     });
@@ -102,6 +102,42 @@ describe("offline render (npm run render)", function () {
         assert.strictEqual(slack.token, "[secret]");
         assert.strictEqual(slack.recipient, "#platform-alerts");
         assert.strictEqual(pagerduty.integrationKey, "[secret]");
+    });
+
+    it("fails where pulumi preview would: a secret the stack file lacks, named with the command that sets it", () => {
+        const { slackToken: _slack, smtpPassword: _smtp, ...others } = TEST_SECRET_VALUES;
+        const result = render("staging", others);
+        assert.notStrictEqual(result.status, 0);
+        assert.match(result.stderr, /observability:slackToken: .*pulumi config set --secret slackToken/);
+        assert.match(result.stderr, /observability:smtpPassword: .*pulumi config set --secret smtpPassword/);
+        // Asked for, placeholders stand in for them, and the render says which.
+        const placeholders = render("staging", others, ["--placeholder-secrets"]);
+        assert.strictEqual(placeholders.status, 0, placeholders.stderr);
+        assert.match(placeholders.stdout, /placeholders for secrets the stack file lacks \(pulumi preview would refuse\): .*slackToken.*smtpPassword/);
+    });
+
+    describe("stack files pulumi preview refuses", () => {
+        const write = (stack: string, text: string) => fs.writeFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), text);
+        const remove = (stack: string) => fs.rmSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), { force: true });
+
+        it("a config key without the project's namespace", () => {
+            write("render-bare-key", "config:\n  observability:preset: dev\n  retention: 7d\n");
+            try {
+                const result = render("render-bare-key");
+                assert.notStrictEqual(result.status, 0);
+                assert.match(result.stderr, /Pulumi\.render-bare-key\.yaml: config key "retention" has no namespace; write "observability:retention"/);
+            } finally { remove("render-bare-key"); }
+        });
+
+        it("a secret written in plain text, with the command that encrypts it", () => {
+            write("render-plain-secret", "config:\n  observability:preset: dev\n  observability:smtpPassword: hunter2-plain\n");
+            try {
+                const result = render("render-plain-secret", {});
+                assert.notStrictEqual(result.status, 0);
+                assert.match(result.stderr, /observability:smtpPassword: is in plain text in Pulumi\.render-plain-secret\.yaml; remove that line and run: pulumi config set --secret smtpPassword <value> --stack render-plain-secret/);
+                assert.ok(!result.stderr.includes("hunter2-plain") && !result.stdout.includes("hunter2-plain"), "the value itself is never printed");
+            } finally { remove("render-plain-secret"); }
+        });
     });
 
     it("fails with a clear message for a stack without a stack file", () => {

@@ -21,27 +21,58 @@ export function unwrapSecrets(value: unknown): unknown {
     return value;
 }
 
-/** Top-level config of the stack file without the project prefix, objects as JSON; `secure:` values left out. */
-export function stackFileValues(stack: string, options: { required?: boolean } = {}): Record<string, string> {
+/** The stack file's `config:` map; a key without a namespace is refused as Pulumi refuses it. */
+function stackFileConfig(stack: string, required: boolean): Record<string, unknown> {
     const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        if (options.required) throw new Error(`no stack file ${path.relative(process.cwd(), file)}`);
+        if (required) throw new Error(`no stack file ${path.relative(process.cwd(), file)}`);
         return {};
     }
     const config = (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+    // Pulumi reads stack-file keys as <namespace>:<name> and refuses a bare name; say so before anything runs.
+    const bare = Object.keys(config).filter((key) => !key.includes(":"));
+    if (bare.length > 0) {
+        throw new Error(`Pulumi.${stack}.yaml: ${bare.map((key) => `config key "${key}" has no namespace; write "${PROJECT}:${key}"`).join("; ")} (Pulumi reads config keys as <namespace>:<name>)`);
+    }
+    return config;
+}
+
+const isSecure = (value: unknown) => Boolean(value && typeof value === "object" && "secure" in value);
+
+/** Top-level config of the stack file without the project prefix, objects as JSON; `secure:` values left out. */
+export function stackFileValues(stack: string, options: { required?: boolean } = {}): Record<string, string> {
     const values: Record<string, string> = {};
-    for (const [key, value] of Object.entries(config)) {
-        if (!key.startsWith(`${PROJECT}:`) || (value && typeof value === "object" && "secure" in value)) continue;
+    for (const [key, value] of Object.entries(stackFileConfig(stack, options.required ?? false))) {
+        if (!key.startsWith(`${PROJECT}:`) || isSecure(value)) continue;
         values[key.slice(PROJECT.length + 1)] = typeof value === "string" ? value : JSON.stringify(value);
     }
     return values;
 }
 
-/** Pulumi config for an offline evaluation: the stack file, `overrides`, and every secret key (placeholders unless given). */
-export function offlineConfig(stack: string, overrides: Record<string, unknown> = {}, secretValues: Record<string, string> = {}) {
+/** Keys the stack file holds encrypted (`secure:`): set with `pulumi config set --secret`, unreadable offline. */
+export function stackFileSecretKeys(stack: string): string[] {
+    return Object.entries(stackFileConfig(stack, false))
+        .filter(([key, value]) => key.startsWith(`${PROJECT}:`) && isSecure(value)).map(([key]) => key.slice(PROJECT.length + 1));
+}
+
+export interface OfflineOptions {
+    /**
+     * Secret keys neither encrypted in the stack file nor given: "placeholder" gives every one a placeholder (the
+     * suite and bench evaluate the committed example files, which hold no secrets); "absent" leaves them out, so
+     * the program refuses what `pulumi preview` would refuse.
+     */
+    missingSecrets: "placeholder" | "absent";
+}
+
+/** Pulumi config for an offline evaluation: the stack file, `overrides`, and the secret keys (placeholders unless given). */
+export function offlineConfig(stack: string, overrides: Record<string, unknown> = {}, secretValues: Record<string, string> = {},
+    options: OfflineOptions = { missingSecrets: "placeholder" }) {
     const values: Record<string, string> = { ...stackFileValues(stack, { required: true }) };
     for (const [key, value] of Object.entries(overrides)) values[key] = typeof value === "string" ? value : JSON.stringify(value);
-    const secrets = Object.fromEntries(SECRET_KEYS.map((key) => [`${PROJECT}:${key}`, secretValues[key] || `placeholder-${key}`]));
+    const encrypted = stackFileSecretKeys(stack);
+    const present = SECRET_KEYS.filter((key) => secretValues[key] || encrypted.includes(key) || options.missingSecrets === "placeholder");
+    const secrets = Object.fromEntries(present.map((key) => [`${PROJECT}:${key}`, secretValues[key] || `placeholder-${key}`]));
     const config = { ...Object.fromEntries(Object.entries(values).map(([key, value]) => [`${PROJECT}:${key}`, value])), ...secrets };
-    return { config, secretKeys: Object.keys(secrets), secrets: Object.values(secrets) };
+    const placeholders = present.filter((key) => !secretValues[key]);
+    return { config, secretKeys: Object.keys(secrets), secrets: Object.values(secrets), placeholders };
 }
