@@ -35,7 +35,8 @@ describe("compiled program", function () {
             assert.match(command, /^npm run build && /, `npm run ${name}`);
         }
         const upDev = read("scripts/up-dev.sh");
-        assert.ok(upDev.indexOf("npm run build") >= 0 && upDev.indexOf("npm run build") < upDev.indexOf("pulumi up"), "up-dev.sh");
+        const up = upDev.search(/\bpulumi(_cli)? up\b/);
+        assert.ok(up > 0 && upDev.indexOf("npm run build") >= 0 && upDev.indexOf("npm run build") < up, "up-dev.sh builds before pulumi up");
         const steps = (parse(read(".github/actions/setup/action.yml")) as { runs: { steps: Array<{ run?: string }> } }).runs.steps.map((step) => step.run ?? "");
         const install = steps.findIndex((run) => run.includes("npm ci"));
         assert.ok(install >= 0 && steps.findIndex((run) => run.trim() === "npm run build") > install, "the setup action builds after npm ci");

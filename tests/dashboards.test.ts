@@ -1,10 +1,13 @@
 import "./helpers/pulumi";
 import * as assert from "assert";
+import { DASHBOARDS_DIR, IMPORTED_DASHBOARDS, importedModel } from "../components/grafana/dashboards/imported";
+import * as fs from "fs";
+import * as path from "path";
 import { dashboardDefinitions, renderDashboardJson } from "../components/grafana/dashboards";
 import { errorBudget } from "../components/grafana/dashboards/slo";
 import { LOG_LABELS } from "../components/grafana/datasources";
 import { errorRatioRecord, slowRatioRecord } from "../components/grafana/slo";
-import { DASHBOARD_UIDS, sloDashboardUid } from "../components/grafana/uids";
+import { DASHBOARD_UIDS, DATASOURCE_UIDS, sloDashboardUid } from "../components/grafana/uids";
 import { type DashboardQuery, allPanels, dashboardQueries, queryProblems, targetsWithDatasource } from "./helpers/dashboardQueries";
 import { type BuiltContent, buildContent } from "./helpers/grafanaContent";
 import { STACK_NAMES } from "./helpers/stacks";
@@ -35,9 +38,9 @@ describe("dashboards", () => {
 
     for (const stack of STACK_NAMES) {
         describe(stack, () => {
-            it("creates service overview, stack health, Kubernetes and one SLO dashboard per configured service, UIDs unique", () => {
+            it("creates service overview, stack health, Kubernetes, one SLO dashboard per configured service and the imported files, UIDs unique", () => {
                 const { dashboards, config } = built[stack];
-                assert.strictEqual(dashboards.length, 3 + config.services.length);
+                assert.strictEqual(dashboards.length, 3 + config.services.length + IMPORTED_DASHBOARDS.length);
                 assert.strictEqual(new Set(dashboards.map((d) => d.uid)).size, dashboards.length);
                 for (const d of dashboards) {
                     assert.ok(d.uid.length <= 40, `${d.uid} is longer than Grafana allows`);
@@ -211,6 +214,28 @@ describe("dashboards", () => {
             const uids = services.map(sloDashboardUid);
             assert.ok(uids.every((uid) => uid.length <= 40), uids.join());
             assert.notStrictEqual(uids[0], uids[1]);
+        });
+    });
+
+    describe("imported from JSON files (dashboards/, components/grafana/dashboards/imported.ts)", () => {
+        it("binds an export's datasource inputs to this stack's UIDs and keeps nothing of the export's wiring", () => {
+            const exported = JSON.parse(fs.readFileSync(path.join(DASHBOARDS_DIR, "http-requests.json"), "utf8"));
+            assert.deepStrictEqual(exported.__inputs.map((input: { name: string }) => input.name), ["DS_PROMETHEUS", "DS_LOKI"]);
+            const model = importedModel(IMPORTED_DASHBOARDS.find((d) => d.file === "http-requests.json")!) as any;
+            assert.strictEqual(model.uid, "http-requests");
+            for (const key of ["__inputs", "__requires", "id"]) assert.ok(!(key in model), key);
+            assert.ok(!JSON.stringify(model).includes("${DS_"), "an input left unbound");
+            assert.deepStrictEqual(model.panels[0].datasource, { type: "prometheus", uid: DATASOURCE_UIDS.prometheus }, "a datasource given as the input's name");
+            assert.deepStrictEqual(model.panels[2].targets[0].datasource, { type: "loki", uid: DATASOURCE_UIDS.loki });
+        });
+
+        it("refuses an export whose datasource this stack does not have, naming the input", () => {
+            const file = path.join(DASHBOARDS_DIR, "test-unbound-input.json");
+            fs.writeFileSync(file, JSON.stringify({ __inputs: [{ name: "DS_INFLUX", type: "datasource", pluginId: "influxdb" }], title: "x", panels: [] }));
+            try {
+                assert.throws(() => importedModel({ key: "x", file: "test-unbound-input.json", uid: "x", folder: "services", source: "test" }),
+                    /test-unbound-input\.json: no datasource of this stack for DS_INFLUX \(influxdb\); allowed plugins: prometheus, loki, tempo/);
+            } finally { fs.rmSync(file, { force: true }); }
         });
     });
 });

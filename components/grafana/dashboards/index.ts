@@ -6,6 +6,7 @@ import * as grafana from "@pulumiverse/grafana";
 import type { StackConfig } from "../../../stacks/schema";
 import type { FolderKey } from "../folders";
 import { DASHBOARD_UIDS, sloDashboardUid } from "../uids";
+import { IMPORTED_DASHBOARDS, importedModel } from "./imported";
 import { kubernetesDashboard } from "./kubernetes";
 import { serviceOverviewDashboard } from "./serviceOverview";
 import { sloDashboard } from "./slo";
@@ -17,7 +18,10 @@ export interface DashboardDefinition {
     /** Fixed UID: links and bookmarks keep working across deployments. */
     uid: string;
     folder: FolderKey;
-    build: () => dashboard.DashboardBuilder;
+    /** A typed foundation-SDK builder (the dashboards written here)… */
+    build?: () => dashboard.DashboardBuilder;
+    /** …or a model imported from a JSON file under dashboards/ (imported.ts). */
+    imported?: () => Record<string, unknown>;
 }
 
 export interface DashboardInputs {
@@ -38,6 +42,7 @@ export function dashboardDefinitions(inputs: DashboardInputs): DashboardDefiniti
             folder: "slos",
             build: () => sloDashboard(service),
         })),
+        ...IMPORTED_DASHBOARDS.map((file): DashboardDefinition => ({ key: file.key, uid: file.uid, folder: file.folder, imported: () => importedModel(file) })),
     ];
 }
 
@@ -48,6 +53,9 @@ const REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
  * query refIds per panel, so the same definition always renders to the same text (no spurious diffs).
  */
 export function renderDashboardJson(definition: DashboardDefinition): string {
+    // An imported file is stored as it is, bound to our datasources: its panels keep their own ids.
+    if (definition.imported) return JSON.stringify(definition.imported());
+    if (!definition.build) throw new Error(`dashboard ${definition.uid} has neither a builder nor a file`);
     const model = definition.build().uid(definition.uid).build();
     // Grafana expects `annotations.list` and adds its built-in annotation query to it on load.
     model.annotations = { ...model.annotations, list: model.annotations?.list ?? [] };
