@@ -10,6 +10,7 @@ export const FOLDER_TITLES: Record<FolderKey, string> = {
     kubernetes: "Kubernetes",
     alerts: "Alerts",
     slos: "SLOs",
+    kubePrometheusStack: "Kubernetes (kube-prometheus-stack)",
 };
 
 /** Creates every folder at its fixed UID. */

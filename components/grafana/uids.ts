@@ -16,6 +16,7 @@ export const FOLDER_UIDS = {
     kubernetes: "kubernetes",
     alerts: "alerts",
     slos: "slos",
+    kubePrometheusStack: "kube-prometheus-stack",
 } as const;
 
 export const DASHBOARD_UIDS = {

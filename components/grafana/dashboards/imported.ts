@@ -20,11 +20,6 @@ export interface ImportedDashboard {
     source: string;
 }
 
-/** The dashboards imported from JSON files: add a file under dashboards/ and a line here. */
-export const IMPORTED_DASHBOARDS: readonly ImportedDashboard[] = [
-    { key: "httpRequests", file: "http-requests.json", uid: "http-requests", folder: "services", source: "written for this repository in Grafana's export format (the README's worked example)" },
-];
-
 /** dashboards/ beside Pulumi.yaml: found by walking up, so the compiled program in bin/ finds it too. */
 export const DASHBOARDS_DIR = (() => {
     for (let directory = __dirname; ; directory = path.dirname(directory)) {
@@ -32,6 +27,42 @@ export const DASHBOARDS_DIR = (() => {
         if (path.dirname(directory) === directory) throw new Error(`no Pulumi.yaml above ${__dirname}: cannot find dashboards/`);
     }
 })();
+
+/**
+ * kube-prometheus-stack's standard dashboards, vendored from the pinned chart by `npm run dashboards:vendor`
+ * (scripts/vendor-dashboards.ts): compute resources by cluster, namespace, workload, pod and node, networking,
+ * persistent volumes, the API server, kubelet, CoreDNS, node-exporter and Prometheus. Left out: the control
+ * plane's (a managed cluster has none to scrape), and the AIX, macOS and multi-cluster variants.
+ */
+export const KUBE_PROMETHEUS_DASHBOARDS = [
+    "k8s-resources-cluster", "k8s-resources-namespace", "k8s-resources-workloads-namespace", "k8s-resources-workload", "k8s-resources-pod",
+    "k8s-resources-node", "k8s-resources-nodes-overview", "cluster-total", "namespace-by-pod", "namespace-by-workload", "pod-total",
+    "workload-total", "persistentvolumesusage", "apiserver", "kubelet", "k8s-coredns", "nodes", "node-rsrc-use", "node-cluster-rsrc-use",
+    "prometheus",
+] as const;
+
+/** dashboards/kube-prometheus-stack/VENDORED.json: which chart version the files come from. */
+export interface VendoredDashboards { chart: string; version: string; dashboards: Array<{ name: string; uid: string; title: string }> }
+
+function kubePrometheusDashboards(): ImportedDashboard[] {
+    const index = JSON.parse(fs.readFileSync(path.join(DASHBOARDS_DIR, "kube-prometheus-stack", "VENDORED.json"), "utf8")) as VendoredDashboards;
+    // Their own UIDs are kept: the dashboards link to each other by them (/d/<uid>).
+    return index.dashboards.map(({ name, uid }) => ({
+        key: `kubePrometheusStack/${name}`, file: `kube-prometheus-stack/${name}.json`, uid, folder: "kubePrometheusStack",
+        source: `${index.chart} ${index.version}, rendered by helm template`,
+    }));
+}
+
+/** Dashboards imported from a JSON file of ours: add a file under dashboards/ and a line here. */
+export const IMPORTED_DASHBOARDS: readonly ImportedDashboard[] = [
+    { key: "httpRequests", file: "http-requests.json", uid: "http-requests", folder: "services", source: "written for this repository in Grafana's export format (the README's worked example)" },
+];
+
+/** Every imported dashboard: ours, then kube-prometheus-stack's vendored ones. */
+export function importedDashboards(): ImportedDashboard[] {
+    return [...IMPORTED_DASHBOARDS, ...kubePrometheusDashboards()];
+}
+
 
 /** Our datasource UID for each plugin id an export's input names. */
 const UID_BY_PLUGIN: Record<string, string> = { prometheus: DATASOURCE_UIDS.prometheus, loki: DATASOURCE_UIDS.loki, tempo: DATASOURCE_UIDS.tempo };
@@ -47,6 +78,10 @@ function bind(node: unknown, inputs: Map<string, { type: string; uid: string }>)
     }
     if (Array.isArray(node)) return node.map((item) => bind(item, inputs));
     if (node && typeof node === "object") {
+        // A datasource reference by variable, "${datasource}" or "$datasource", with or without its type.
+        const reference = node as { uid?: unknown };
+        const byVariable = typeof reference.uid === "string" ? /^\$\{?([A-Za-z0-9_]+)\}?$/.exec(reference.uid) : null;
+        if (byVariable && inputs.has(byVariable[1])) return { ...node, ...inputs.get(byVariable[1])! };
         return Object.fromEntries(Object.entries(node).map(([key, value]) => {
             // A datasource given as the input's name alone becomes a reference Grafana resolves by UID.
             const named = key === "datasource" && typeof value === "string" ? /^\$\{([A-Za-z0-9_]+)\}$/.exec(value) : null;
@@ -55,6 +90,23 @@ function bind(node: unknown, inputs: Map<string, { type: string; uid: string }>)
         }));
     }
     return node;
+}
+
+/** A panel on Grafana's "-- Mixed --" datasource whose targets all use one datasource takes that one. */
+function unmixed(node: unknown): unknown {
+    if (Array.isArray(node)) return node.map(unmixed);
+    if (!node || typeof node !== "object") return node;
+    const object = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, unmixed(value)])) as Record<string, any>;
+    if (object.datasource?.uid === "-- Mixed --") {
+        const targets: any[] = Array.isArray(object.targets) ? object.targets : [];
+        const used = new Set(targets.map((target) => JSON.stringify(target.datasource ?? null)));
+        // A panel without queries (a text panel) needs no datasource at all.
+        if (targets.length === 0) delete object.datasource;
+        else if (used.size === 1 && !used.has("null")) object.datasource = JSON.parse([...used][0] as string);
+    }
+    // Grafana gives targets without a refId the letters A, B, … on load: stored that way, they read back unchanged.
+    if (Array.isArray(object.targets)) object.targets.forEach((target: any, index: number) => { target.refId ??= "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[index]; });
+    return object;
 }
 
 /** The dashboard model of an imported file, as Grafana will store it. */
@@ -69,10 +121,21 @@ export function importedModel(dashboard: ImportedDashboard): Record<string, unkn
         if (uid) inputs.set(input.name, { type: input.pluginId!, uid });
         else unbound.push(`${input.name} (${input.pluginId})`);
     }
+    // A datasource variable (the mixins' `$datasource`, query "prometheus") is bound the same way, and kept
+    // with our datasource selected: links carry it as ${datasource:queryparam}.
+    const variables = ((exported.templating as { list?: Array<Record<string, any>> } | undefined)?.list ?? []).filter((v) => v.type === "datasource");
+    for (const variable of variables) {
+        const uid = UID_BY_PLUGIN[String(variable.query)];
+        if (!uid) { unbound.push(`$${variable.name} (${variable.query})`); continue; }
+        inputs.set(variable.name, { type: String(variable.query), uid });
+        variable.current = { selected: true, text: uid, value: uid };
+    }
     if (unbound.length > 0) throw new Error(`dashboards/${dashboard.file}: no datasource of this stack for ${unbound.join(", ")}; allowed plugins: ${Object.keys(UID_BY_PLUGIN).join(", ")}`);
     const { __inputs: _inputs, __requires: _requires, __elements: _elements, id: _id, ...model } = exported;
-    const bound = bind(model, inputs) as Record<string, unknown>;
+    const bound = unmixed(bind(model, inputs)) as Record<string, unknown>;
     const left = JSON.stringify(bound).match(/\$\{DS_[A-Za-z0-9_]+\}/g);
     if (left) throw new Error(`dashboards/${dashboard.file}: ${[...new Set(left)].join(", ")} is not one of its __inputs`);
-    return { ...bound, uid: dashboard.uid };
+    // Grafana expects `annotations.list` and adds its built-in annotation query to it on load.
+    const annotations = (bound.annotations ?? {}) as { list?: unknown[] };
+    return { ...bound, annotations: { ...annotations, list: annotations.list ?? [] }, uid: dashboard.uid };
 }

@@ -6,7 +6,7 @@ import * as grafana from "@pulumiverse/grafana";
 import type { StackConfig } from "../../../stacks/schema";
 import type { FolderKey } from "../folders";
 import { DASHBOARD_UIDS, sloDashboardUid } from "../uids";
-import { IMPORTED_DASHBOARDS, importedModel } from "./imported";
+import { importedDashboards, importedModel } from "./imported";
 import { kubernetesDashboard } from "./kubernetes";
 import { serviceOverviewDashboard } from "./serviceOverview";
 import { sloDashboard } from "./slo";
@@ -42,7 +42,7 @@ export function dashboardDefinitions(inputs: DashboardInputs): DashboardDefiniti
             folder: "slos",
             build: () => sloDashboard(service),
         })),
-        ...IMPORTED_DASHBOARDS.map((file): DashboardDefinition => ({ key: file.key, uid: file.uid, folder: file.folder, imported: () => importedModel(file) })),
+        ...importedDashboards().map((file): DashboardDefinition => ({ key: file.key, uid: file.uid, folder: file.folder, imported: () => importedModel(file) })),
     ];
 }
 
