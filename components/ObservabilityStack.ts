@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { scrapesControlPlane } from "../stacks/cluster";
 import type { StackSecrets } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";
 import { Collector } from "./Collector";
@@ -120,7 +121,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             settings: config.alerting,
             services: config.services,
             namespace: config.namespace,
-            managedControlPlane: config.cluster.managedControlPlane,
+            managedControlPlane: !scrapesControlPlane(config.cluster),
             slackToken: secrets.slackToken,
             pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
             alertsFolderUid: content.folderUids.alerts,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { scrapesControlPlane } from "../stacks/cluster";
 import type { Resources, StackConfig } from "../stacks/schema";
 import { durationSeconds } from "../stacks/units";
 import { chartRelease } from "./helm";
@@ -147,9 +148,9 @@ export function prometheusValues(args: PrometheusArgs & { namespace: string; nod
     const { settings, cluster, ingress } = args;
     const ha = settings.replicas > 1;
     const alertmanager = settings.alertmanager;
-    // EKS, GKE and AKS run these out of reach: scraping them only yields "target down" alerts. kube-proxy
-    // listens on 127.0.0.1 on EKS and is absent under GKE Dataplane V2, with the same result.
-    const scrapeControlPlane = !cluster.managedControlPlane;
+    // Only where their metrics listen on node addresses (stacks/cluster.ts says why not elsewhere): a target that
+    // cannot be reached is down from the first minute and its alert fires on a fresh cluster.
+    const scrapeControlPlane = scrapesControlPlane(cluster);
 
     return {
         fullnameOverride: PROMETHEUS_FULLNAME,

@@ -3,6 +3,7 @@
 // and what is allowed.
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { NO_DEFAULT_STORAGE_CLASS } from "./cluster";
 import { allowedKeysAt, typeHint, unknownKeyHint } from "./configHints";
 import { PRESETS } from "./presets";
 import { LOKI_COMPONENTS, PRESET_NAMES, type PresetName, type StackConfig, TEMPO_COMPONENTS, configSchema } from "./schema";
@@ -151,6 +152,8 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     if (prometheusSizeBytes(prometheus.retentionSize) >= quantityBytes(prometheus.storageSize)) {
         add(["prometheus", "retentionSize"], prometheus.retentionSize, `expected less than the volume (prometheus.storageSize ${prometheus.storageSize}), or Prometheus fills its disk before it deletes blocks`);
     }
+    const noDefaultClass = NO_DEFAULT_STORAGE_CLASS[config.cluster.distribution];
+    if (noDefaultClass && !config.cluster.storageClass) add(["cluster", "storageClass"], undefined, noDefaultClass);
     if (alerting.slack.enabled && !secrets.slackToken) {
         add(["slackToken"], undefined, "Slack notifications are enabled (alerting.slack.enabled) but the bot token is missing; run: pulumi config set --secret slackToken <xoxb-token>");
     }

@@ -21,7 +21,7 @@ const dev: StackConfigInput = {
     preset: "dev",
     namespace: "monitoring",
     protectData: false,
-    cluster: { managedControlPlane: false },
+    cluster: { distribution: "kind" },
     ingress: { className: "nginx", controllerNamespace: "ingress-nginx" },
     grafana: {
         replicas: 1,
@@ -72,6 +72,8 @@ const dev: StackConfigInput = {
 const staging: StackConfigInput = {
     ...dev,
     preset: "staging",
+    // A cluster whose control-plane metrics listen on node addresses: they are scraped and alerted on.
+    cluster: { distribution: "self-managed" },
     grafana: {
         ...dev.grafana,
         apiUrl: undefined,
@@ -105,7 +107,7 @@ const production: StackConfigInput = {
     // Losing the TSDB, the log and trace indexes or Grafana's database is not an acceptable side effect of
     // a typo in a PR; lifting this is a deliberate, reviewed change (README, Operations).
     protectData: true,
-    cluster: { managedControlPlane: true },
+    cluster: { distribution: "eks" },
     grafana: {
         ...staging.grafana,
         replicas: 2,

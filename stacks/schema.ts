@@ -1,6 +1,7 @@
 // The one schema every stack's configuration passes before any resource is registered. Leaf messages
 // are noun phrases ("expected ..."), so the loader can say: key, what was given, what is allowed.
 import { z } from "zod";
+import { DISTRIBUTIONS } from "./cluster";
 import {
     BYTES_HINT, BYTES_PATTERN, CPU_HINT, CPU_PATTERN, DURATION_HINT, DURATION_PATTERN,
     PROMETHEUS_SIZE_HINT, PROMETHEUS_SIZE_PATTERN, durationSeconds,
@@ -80,8 +81,13 @@ export const configSchema = section({
      */
     protectData: bool,
     cluster: section({
-        /** EKS/GKE/AKS hide the scheduler, controller manager and etcd: do not scrape or alert on them. */
-        managedControlPlane: bool,
+        /**
+         * The kind of cluster (stacks/cluster.ts): decides whether the control plane's metrics are scraped (only on
+         * "self-managed", where they listen on node addresses) and whether a StorageClass must be named.
+         */
+        distribution: z.enum(DISTRIBUTIONS, { error: `expected one of: ${DISTRIBUTIONS.join(", ")}` }),
+        /** Kept for stack files written before `distribution`: true never scrapes the control plane. */
+        managedControlPlane: bool.optional(),
         /** StorageClass for every persistent volume; unset uses the cluster default. */
         storageClass: k8sName.optional(),
     }),

@@ -1,5 +1,6 @@
 import { type RecordedResource, SECRET_SIG, captureResources, unwrapSecrets, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
+import { scrapesControlPlane } from "../stacks/cluster";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
@@ -47,7 +48,7 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
             provider = new grafana.Provider(`${name}-provider`, { url: "http://grafana.test:3000", auth: "test-token" });
             alerting = new GrafanaAlerting(name, {
                 settings: config.alerting, services: config.services, namespace: config.namespace,
-                managedControlPlane: config.cluster.managedControlPlane,
+                managedControlPlane: !scrapesControlPlane(config.cluster),
                 slackToken: secrets.slackToken, pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
                 alertsFolderUid: FOLDERS.alerts, slosFolderUid: FOLDERS.slos,
             }, { providers: [provider], transformations: [record] });
@@ -147,7 +148,7 @@ describe("GrafanaAlerting", () => {
     it("creates every alert rule group in its folder: platform alerts in Alerts, SLO burn rates in SLOs", () => {
         for (const stack of STACK_NAMES) {
             const { config, resources } = built[stack];
-            const groups = alertRuleGroups({ namespace: config.namespace, services: config.services, managedControlPlane: config.cluster.managedControlPlane });
+            const groups = alertRuleGroups({ namespace: config.namespace, services: config.services, managedControlPlane: !scrapesControlPlane(config.cluster) });
             const created = ofType(resources, TYPES.ruleGroup).map((r) => unwrapSecrets(r.inputs) as any);
             assert.deepStrictEqual(created.map((g) => g.name).sort(), groups.map((g) => g.name).sort(), stack);
             for (const group of groups) {

@@ -185,29 +185,33 @@ describe("Prometheus (kube-prometheus-stack)", function () {
         assert.deepStrictEqual(services.filter((name) => name.includes("kube-prometheus")), []);
     });
 
-    it("dev and staging (self-managed control plane) scrape and alert on scheduler, controller manager, etcd and kube-proxy", () => {
-        for (const stack of ["dev", "staging"]) {
-            assert.strictEqual(built[stack].config.cluster.managedControlPlane, false);
-            assert.deepStrictEqual(controlPlane(built[stack].objects),
-                { monitors: [...CONTROL_PLANE_MONITORS].sort(), services: [...CONTROL_PLANE_MONITORS].sort(), rules: [...CONTROL_PLANE_RULES].sort() }, stack);
+    it("staging (a self-managed control plane) scrapes and alerts on scheduler, controller manager, etcd and kube-proxy", () => {
+        assert.strictEqual(built.staging.config.cluster.distribution, "self-managed");
+        assert.deepStrictEqual(controlPlane(built.staging.objects),
+            { monitors: [...CONTROL_PLANE_MONITORS].sort(), services: [...CONTROL_PLANE_MONITORS].sort(), rules: [...CONTROL_PLANE_RULES].sort() });
+    });
+
+    it("dev (kind) and production (EKS) neither scrape nor alert on a control plane they cannot reach", () => {
+        for (const [stack, distribution] of [["dev", "kind"], ["production", "eks"]] as const) {
+            const { objects, config } = built[stack];
+            assert.strictEqual(config.cluster.distribution, distribution);
+            assert.deepStrictEqual(controlPlane(objects), { monitors: [], services: [], rules: [] }, stack);
+            // The rest of the cluster is still watched.
+            const rules = namesOf(objects, "PrometheusRule");
+            for (const kept of ["prometheus-kubelet.rules", "prometheus-kube-state-metrics", "prometheus-node-exporter", "prometheus-kubernetes-apps", "prometheus-kube-apiserver-slos"]) {
+                assert.ok(rules.includes(kept), `${stack}: ${kept}`);
+            }
+            assert.ok(namesOf(objects, "ServiceMonitor").includes("prometheus-apiserver"), stack);
         }
     });
 
-    it("production (managed control plane) neither scrapes nor alerts on what EKS/GKE/AKS hide", () => {
-        const { objects, config } = built.production;
-        assert.strictEqual(config.cluster.managedControlPlane, true);
-        assert.deepStrictEqual(controlPlane(objects), { monitors: [], services: [], rules: [] });
-        // The rest of the cluster is still watched.
-        const rules = namesOf(objects, "PrometheusRule");
-        for (const kept of ["prometheus-kubelet.rules", "prometheus-kube-state-metrics", "prometheus-node-exporter", "prometheus-kubernetes-apps", "prometheus-kube-apiserver-slos"]) {
-            assert.ok(rules.includes(kept), kept);
+    it("every distribution but self-managed leaves the control plane out; managedControlPlane (older stack files) too", async () => {
+        for (const distribution of ["kind", "k3d", "minikube", "docker-desktop", "kubeadm", "gke", "aks"]) {
+            const { objects } = await build("staging", { cluster: JSON.stringify({ distribution }) });
+            assert.deepStrictEqual(controlPlane(objects), { monitors: [], services: [], rules: [] }, distribution);
         }
-        assert.ok(namesOf(objects, "ServiceMonitor").includes("prometheus-apiserver"));
-    });
-
-    it("managedControlPlane alone switches the control-plane jobs and rules", async () => {
-        const managedDev = await build("dev", { cluster: JSON.stringify({ managedControlPlane: true }) });
-        assert.deepStrictEqual(controlPlane(managedDev.objects), { monitors: [], services: [], rules: [] });
+        const managed = await build("staging", { cluster: JSON.stringify({ managedControlPlane: true }) });
+        assert.deepStrictEqual(controlPlane(managed.objects), { monitors: [], services: [], rules: [] });
     });
 
     it("dev and staging: one replica, no PDB; production: an HA pair on separate nodes with a PDB", () => {

@@ -1,5 +1,6 @@
 import "./helpers/pulumi";
 import * as assert from "assert";
+import { scrapesControlPlane } from "../stacks/cluster";
 import {
     type RuleSuite, promtoolRuleFiles, promtoolRuleSuites, promtoolTestFile, ruleCaseTests,
 } from "../components/grafana/alerting/promtoolCases";
@@ -9,7 +10,7 @@ import { STACK_NAMES, loadStack } from "./helpers/stacks";
 
 const inputOf = (stack: string): AlertRuleInput => {
     const { config } = loadStack(stack);
-    return { namespace: config.namespace, services: config.services, managedControlPlane: config.cluster.managedControlPlane };
+    return { namespace: config.namespace, services: config.services, managedControlPlane: !scrapesControlPlane(config.cluster) };
 };
 
 /** Runs one rule's promtool test file over the stack's rule files. */
