@@ -3,6 +3,7 @@
 // misspelt jsonData key without a word, so tests pin each link to the datasource it must reach.
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
+import { goJsonMarshal } from "./alerting/wireFormat";
 import { DATASOURCE_UIDS } from "./uids";
 
 export type DatasourceKey = keyof typeof DATASOURCE_UIDS;
@@ -194,7 +195,9 @@ export function createDatasources(
             url: definition.url,
             accessMode: "proxy",
             isDefault: definition.isDefault,
-            jsonDataEncoded: JSON.stringify(definition.jsonData),
+            // In the provider's own encoding (Go's json.Marshal: sorted keys, `<>&` escaped): what it stores
+            // in state both from our value (StateFunc NormalizeJsonString) and from Grafana's (datasourceConfigToState).
+            jsonDataEncoded: goJsonMarshal(definition.jsonData),
             ...(definition.httpHeaders ? { httpHeaders: definition.httpHeaders } : {}),
         }, opts);
     }

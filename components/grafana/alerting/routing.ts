@@ -4,6 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import type { StackConfig } from "../../../stacks/schema";
+import { durationSeconds } from "../../../stacks/units";
+import { prometheusDurationString } from "./wireFormat";
 
 type AlertingSettings = StackConfig["alerting"];
 type SlackSettings = grafana.types.input.alerting.ContactPointSlack;
@@ -210,14 +212,20 @@ export interface Routing {
 
 const INTEGRATION_FIELD = { slack: "slacks", email: "emails", pagerduty: "pagerduties" } as const satisfies Record<ContactPointDefinition["type"], keyof grafana.alerting.ContactPointArgs>;
 
+/**
+ * A route timing as Grafana returns it: route durations are Prometheus model.Duration there, printed with
+ * the largest unit ("24h" comes back "1d"), and the provider stores that text as it is (packSpecificPolicy).
+ */
+export const grafanaRouteDuration = (duration: string): string => prometheusDurationString(durationSeconds(duration) * 1000);
+
 function renderRoute(route: RouteDefinition): grafana.types.input.alerting.NotificationPolicyPolicy {
     return {
         contactPoint: route.receiver,
         matchers: route.matchers,
         continue: route.continue,
         ...(route.muteTimings.length > 0 ? { muteTimings: route.muteTimings } : {}),
-        ...(route.groupWait ? { groupWait: route.groupWait } : {}),
-        ...(route.repeatInterval ? { repeatInterval: route.repeatInterval } : {}),
+        ...(route.groupWait ? { groupWait: grafanaRouteDuration(route.groupWait) } : {}),
+        ...(route.repeatInterval ? { repeatInterval: grafanaRouteDuration(route.repeatInterval) } : {}),
     };
 }
 
@@ -226,7 +234,10 @@ function renderRoute(route: RouteDefinition): grafana.types.input.alerting.Notif
  * for what it names, because Grafana refuses a reference to something that does not exist yet.
  */
 export function createRouting(
-    name: string, definition: RoutingDefinition, options: { disableProvenance: boolean }, opts: pulumi.CustomResourceOptions,
+    name: string,
+    definition: RoutingDefinition,
+    options: { disableProvenance: boolean },
+    opts: pulumi.CustomResourceOptions,
 ): Routing {
     const { disableProvenance } = options;
     const template = new grafana.alerting.MessageTemplate(`${name}-template`, {
@@ -247,9 +258,9 @@ export function createRouting(
     const notificationPolicy = new grafana.alerting.NotificationPolicy(`${name}-notification-policy`, {
         contactPoint: tree.receiver,
         groupBies: tree.groupBy,
-        groupWait: tree.groupWait,
-        groupInterval: tree.groupInterval,
-        repeatInterval: tree.repeatInterval,
+        groupWait: grafanaRouteDuration(tree.groupWait),
+        groupInterval: grafanaRouteDuration(tree.groupInterval),
+        repeatInterval: grafanaRouteDuration(tree.repeatInterval),
         policies: tree.routes.map(renderRoute),
         disableProvenance,
     }, pulumi.mergeOptions(opts, { dependsOn: [...contactPoints, muteTiming] }));

@@ -5,24 +5,20 @@ import * as grafana from "@pulumiverse/grafana";
 import { durationSeconds } from "../../../stacks/units";
 import { DATASOURCE_UIDS } from "../uids";
 import type { AlertRuleDefinition, RuleGroupDefinition } from "./rules";
+import { goDurationString, goJsonMarshal } from "./wireFormat";
 
 /** Grafana's server-side expressions pseudo-datasource. */
 const EXPRESSION_DATASOURCE = { type: "__expr__", uid: "__expr__" } as const;
-/**
- * Defaults Grafana writes into every query model it stores (pkg/services/ngalert/models/alert_query.go,
- * `defaultIntervalMS`, `defaultMaxDataPoints`). Writing them ourselves keeps the stored model equal to
- * the one we send.
- */
-const STORED_DEFAULTS = { intervalMs: 1000, maxDataPoints: 43200 } as const;
 /** How far back the Prometheus query looks; the windows are inside the PromQL (`[5m]`). */
 const QUERY_RANGE_SECONDS = 600;
 
 export const REF_IDS = { query: "A", reduce: "B", condition: "C" } as const;
 
 /**
- * The three stages of a rule, each model in the form Grafana stores after a save: it re-encodes the
- * model as a Go map, so keys come back sorted; every object literal below lists its keys in that order
- * (tests check it), so `pulumi preview` after `up` finds nothing to change.
+ * The three stages of a rule. Each model goes out as the provider keeps it in state: Grafana adds
+ * `intervalMs: 1000` and `maxDataPoints: 43200` to every model it stores (pkg/services/ngalert/models/
+ * alert_query.go, PreSave), and the provider's `normalizeModelJSON` strips exactly those defaults again
+ * and re-marshals with Go's encoder. So the models leave the defaults out and are Go-marshalled here.
  */
 export function ruleData(rule: Pick<AlertRuleDefinition, "expr" | "comparison" | "threshold">) {
     const query = {
@@ -30,37 +26,28 @@ export function ruleData(rule: Pick<AlertRuleDefinition, "expr" | "comparison" |
         editorMode: "code",
         expr: rule.expr,
         instant: true,
-        intervalMs: STORED_DEFAULTS.intervalMs,
-        maxDataPoints: STORED_DEFAULTS.maxDataPoints,
         range: false,
         refId: REF_IDS.query,
     };
     // Strict mode (no `settings`): an instant query gives one value per series, nothing to drop.
-    const reduce = {
-        datasource: EXPRESSION_DATASOURCE,
-        expression: REF_IDS.query,
-        intervalMs: STORED_DEFAULTS.intervalMs,
-        maxDataPoints: STORED_DEFAULTS.maxDataPoints,
-        reducer: "last",
-        refId: REF_IDS.reduce,
-        type: "reduce",
-    };
+    const reduce = { datasource: EXPRESSION_DATASOURCE, expression: REF_IDS.query, reducer: "last", refId: REF_IDS.reduce, type: "reduce" };
     const condition = {
         conditions: [{ evaluator: { params: [rule.threshold], type: rule.comparison } }],
         datasource: EXPRESSION_DATASOURCE,
         expression: REF_IDS.reduce,
-        intervalMs: STORED_DEFAULTS.intervalMs,
-        maxDataPoints: STORED_DEFAULTS.maxDataPoints,
         refId: REF_IDS.condition,
         type: "threshold",
     };
     const expressionRange = { from: 0, to: 0 };
     return [
-        { refId: REF_IDS.query, queryType: "", datasourceUid: DATASOURCE_UIDS.prometheus, relativeTimeRange: { from: QUERY_RANGE_SECONDS, to: 0 }, model: JSON.stringify(query) },
-        { refId: REF_IDS.reduce, queryType: "", datasourceUid: EXPRESSION_DATASOURCE.uid, relativeTimeRange: expressionRange, model: JSON.stringify(reduce) },
-        { refId: REF_IDS.condition, queryType: "", datasourceUid: EXPRESSION_DATASOURCE.uid, relativeTimeRange: expressionRange, model: JSON.stringify(condition) },
+        { refId: REF_IDS.query, queryType: "", datasourceUid: DATASOURCE_UIDS.prometheus, relativeTimeRange: { from: QUERY_RANGE_SECONDS, to: 0 }, model: goJsonMarshal(query) },
+        { refId: REF_IDS.reduce, queryType: "", datasourceUid: EXPRESSION_DATASOURCE.uid, relativeTimeRange: expressionRange, model: goJsonMarshal(reduce) },
+        { refId: REF_IDS.condition, queryType: "", datasourceUid: EXPRESSION_DATASOURCE.uid, relativeTimeRange: expressionRange, model: goJsonMarshal(condition) },
     ];
 }
+
+/** `for` as the provider reads it back (Go's time.Duration printing): "5m" goes out as "5m0s". */
+export const grafanaFor = (rule: Pick<AlertRuleDefinition, "for">): string => goDurationString(durationSeconds(rule.for));
 
 export function ruleLabels(rule: AlertRuleDefinition): Record<string, string> {
     return { severity: rule.severity, ...(rule.team ? { team: rule.team } : {}) };
@@ -92,7 +79,7 @@ export function createRuleGroups(
             name: rule.title,
             condition: REF_IDS.condition,
             datas: ruleData(rule),
-            for: rule.for,
+            for: grafanaFor(rule),
             noDataState: rule.noDataState,
             execErrState: rule.execErrState,
             isPaused: false,
