@@ -159,7 +159,8 @@ export function grafanaValues(namespace: string, args: GrafanaArgs): Record<stri
             hosts: [settings.host],
             path: "/",
             pathType: "Prefix",
-            tls: [{ secretName: `${GRAFANA_RELEASE}-tls`, hosts: [settings.host] }],
+            // cert-manager writes this Secret from the issuer, or it is the existing one named in the config.
+            tls: [{ secretName: ingress.tlsSecretName ?? `${GRAFANA_RELEASE}-tls`, hosts: [settings.host] }],
         } : { enabled: false },
         autoscaling: {
             enabled: settings.autoscaling.enabled,

@@ -233,7 +233,7 @@ export function prometheusValues(args: PrometheusArgs & { namespace: string; nod
                 hosts: [settings.host],
                 paths: ["/"],
                 pathType: "Prefix",
-                tls: [{ secretName: `${PROMETHEUS_FULLNAME}-tls`, hosts: [settings.host] }],
+                tls: [{ secretName: ingress.tlsSecretName ?? `${PROMETHEUS_FULLNAME}-tls`, hosts: [settings.host] }],
             } : { enabled: false },
             podDisruptionBudget: { enabled: ha, minAvailable: 1 },
             prometheusSpec: {

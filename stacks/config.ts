@@ -152,6 +152,16 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     if (prometheusSizeBytes(prometheus.retentionSize) >= quantityBytes(prometheus.storageSize)) {
         add(["prometheus", "retentionSize"], prometheus.retentionSize, `expected less than the volume (prometheus.storageSize ${prometheus.storageSize}), or Prometheus fills its disk before it deletes blocks`);
     }
+    // A TLS block names a Secret: cert-manager writes it from the issuer, or it exists already. Neither: the
+    // ingress would serve the controller's fallback certificate for a Secret nothing creates.
+    const hosts = [["grafana", "host"], ["prometheus", "host"]].filter(([section]) => (config as any)[section].host);
+    if (hosts.length > 0 && !config.ingress.clusterIssuer && !config.ingress.tlsSecretName) {
+        add(["ingress", "clusterIssuer"], undefined, `${hosts.map((path) => path.join(".")).join(" and ")} ${hosts.length > 1 ? "are" : "is"} set but nothing provides the TLS certificate: ` +
+            "set ingress.clusterIssuer (a cert-manager ClusterIssuer) or ingress.tlsSecretName (an existing kubernetes.io/tls Secret in the stack's namespace covering the hosts)");
+    }
+    if (config.ingress.clusterIssuer && config.ingress.tlsSecretName) {
+        add(["ingress", "tlsSecretName"], config.ingress.tlsSecretName, `expected either ingress.clusterIssuer (${config.ingress.clusterIssuer}) or ingress.tlsSecretName, not both: cert-manager would overwrite the Secret`);
+    }
     const noDefaultClass = NO_DEFAULT_STORAGE_CLASS[config.cluster.distribution];
     if (noDefaultClass && !config.cluster.storageClass) add(["cluster", "storageClass"], undefined, noDefaultClass);
     if (alerting.slack.enabled && !secrets.slackToken) {

@@ -95,6 +95,8 @@ export const configSchema = section({
         className: k8sName,
         /** cert-manager ClusterIssuer that signs the TLS certificates of every configured host. */
         clusterIssuer: k8sName.optional(),
+        /** Instead of an issuer: an existing `kubernetes.io/tls` Secret in the stack's namespace whose certificate covers every host. */
+        tlsSecretName: k8sName.optional(),
         /** Namespace of the ingress controller's pods: the only namespace the NetworkPolicies let reach Grafana's UI. */
         controllerNamespace: k8sName,
     }),

@@ -280,6 +280,16 @@ describe("Prometheus (kube-prometheus-stack)", function () {
         assert.ok(hasRequestsAndLimits(values.alertmanager.alertmanagerSpec.resources));
     });
 
+    it("an existing TLS Secret instead of an issuer: the rendered Ingress serves it, without cert-manager", async () => {
+        const { objects } = await build("staging", {
+            prometheus: JSON.stringify({ host: "prometheus.staging.example.com" }),
+            ingress: JSON.stringify({ clusterIssuer: null, tlsSecretName: "wildcard-tls" }),
+        });
+        const ingress = findObject(objects, "Ingress", "prometheus-prometheus")!;
+        assert.deepStrictEqual(ingress.spec.tls, [{ secretName: "wildcard-tls", hosts: ["prometheus.staging.example.com"] }]);
+        assert.strictEqual(ingress.metadata.annotations?.["cert-manager.io/cluster-issuer"], undefined);
+    });
+
     it("no host: no ingress; a host: ingress with the class, TLS, the cert-manager issuer and a public URL", async () => {
         assert.deepStrictEqual(built.staging.values.prometheus.ingress, { enabled: false });
         const { values, prometheus } = await build("staging", { prometheus: JSON.stringify({ host: "prometheus.staging.example.com" }) });
