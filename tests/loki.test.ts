@@ -206,7 +206,7 @@ describe("Loki (loki chart)", function () {
             assert.strictEqual(singleBinary.kind, "StatefulSet", stack);
             assert.strictEqual(singleBinary.spec.replicas, 1);
             assert.deepStrictEqual(mainContainer(singleBinary).resources, config.loki.resources);
-            assert.deepStrictEqual(claimSizes(singleBinary), [["storage", config.loki.storageSize, undefined]]);
+            assert.deepStrictEqual(claimSizes(singleBinary), [["storage", config.loki.storageSize, config.cluster.storageClass]]);
             assert.ok(lokiConfig.common.storage.filesystem, "chunks on the volume");
             assert.strictEqual(lokiConfig.common.replication_factor, 1);
         }
@@ -243,7 +243,7 @@ describe("Loki (loki chart)", function () {
         assert.strictEqual(ingester.spec.replicas, 3);
         assert.strictEqual(lokiConfig.common.replication_factor, 3);
         assert.deepStrictEqual(namesOf(objects, "StatefulSet").filter((name) => name.includes("zone")), []);
-        assert.deepStrictEqual(claimSizes(ingester), [["data", config.loki.storageSize, undefined]]);
+        assert.deepStrictEqual(claimSizes(ingester), [["data", config.loki.storageSize, config.cluster.storageClass]]);
         assert.strictEqual(claimSizes(workload(objects, "loki-compactor")!).length, 1);
         assert.strictEqual(workload(objects, "loki"), undefined, "no single binary");
     });
