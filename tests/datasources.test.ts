@@ -3,6 +3,7 @@ import * as assert from "assert";
 import { LOG_LABELS } from "../components/grafana/datasources";
 import { type BuiltContent, type RecordedDatasource, TEST_URLS, buildContent } from "./helpers/grafanaContent";
 import { queryProblems } from "./helpers/dashboardQueries";
+import { committedStackManifests } from "../scripts/lib/stackManifests";
 import { STACK_NAMES } from "./helpers/stacks";
 
 const ofType = (built: BuiltContent, type: string): RecordedDatasource => {
@@ -60,7 +61,7 @@ describe("datasources", () => {
                 const b = built[stack];
                 const found = links(b);
                 assert.deepStrictEqual(found.map((l) => l.link).sort(), [
-                    "derived field TraceID", "derived field trace_id", "exemplar trace_id", "serviceMap", "tracesToLogsV2", "tracesToMetrics",
+                    "derived field TraceID", "derived field trace_id", "exemplar traceID", "exemplar trace_id", "serviceMap", "tracesToLogsV2", "tracesToMetrics",
                 ]);
                 for (const { link, uid, mustBe } of found) {
                     const target = b.datasources.find((ds) => ds.uid === uid);
@@ -142,5 +143,30 @@ describe("datasources", () => {
         assert.deepStrictEqual(alertmanager.jsonData, { implementation: "prometheus", handleGrafanaManagedAlerts: false });
         assert.strictEqual(alertmanager.isDefault, false);
         assert.strictEqual(withAlertmanager.content.datasourceUids.alertmanager, alertmanager.uid);
+    });
+
+    it("links exemplars under the label each producer writes: OpenTelemetry SDKs' trace_id and Tempo's generator's traceID", async () => {
+        // The producers' own output shapes: opentelemetry-go exporters/prometheus writes the exemplar
+        //   {trace_id="01000000000000000000000000000000", span_id="0100000000000000"} (exporter.go traceIDExemplarKey,
+        //   exporter_test.go); Tempo's metrics generator labels span-metrics exemplars with TraceIDLabelName,
+        //   default "traceID" (modules/overrides/config.go RegisterFlagsAndApplyDefaults), which our values leave unset.
+        const producers: Array<{ producer: string; exemplar: Record<string, string> }> = [
+            { producer: "OpenTelemetry SDK (Prometheus exporter)", exemplar: { trace_id: "01000000000000000000000000000000", span_id: "0100000000000000" } },
+            { producer: "Tempo metrics generator", exemplar: { traceID: "4bf92f3577b34da6a3ce929d0e0e4736" } },
+        ];
+        const { datasources } = built.production;
+        const prometheus = datasources.find((d) => d.type === "prometheus")!.jsonData as any;
+        for (const { producer, exemplar } of producers) {
+            const destination = prometheus.exemplarTraceIdDestinations.find((d: { name: string }) => d.name in exemplar);
+            assert.ok(destination, `${producer}: no exemplar destination reads ${Object.keys(exemplar).join(", ")}`);
+            assert.match(exemplar[destination.name], /^[0-9a-f]{32}$/);
+            assert.strictEqual(datasources.find((d) => d.uid === destination.datasourceUid)?.type, "tempo");
+        }
+        // tempo.yaml as the chart writes it: no trace_id_label_name, so the generator writes its default.
+        for (const stack of STACK_NAMES) {
+            const tempo = committedStackManifests(stack).releases.find((r) => r.name === "tempo")!;
+            const config = tempo.objects.filter((o) => o.kind === "ConfigMap").map((o) => JSON.stringify(o.data ?? {})).join("");
+            assert.ok(config.includes("metrics_generator") && !config.includes("trace_id_label_name"), stack);
+        }
     });
 });

@@ -103,6 +103,9 @@ export const SPAN_METRICS = {
 } as const;
 
 /** Loki labels the collector puts on application logs; trace links and log panels select by them. */
+/** Exemplar labels that carry a trace id, per producer (see the Prometheus datasource below). */
+export const EXEMPLAR_TRACE_ID_LABELS = ["trace_id", "traceID"] as const;
+
 export const LOG_LABELS = { namespace: "namespace", service: "app" } as const;
 
 /** OpenTelemetry resource attributes, mapped to the labels the logs and span metrics carry. */
@@ -124,7 +127,10 @@ export function datasourceDefinitions(inputs: DatasourceInputs): DatasourceDefin
                 httpMethod: "POST",
                 timeInterval: inputs.scrapeInterval,
                 prometheusType: "Prometheus",
-                exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: tempo, urlDisplayLabel: "View trace" }],
+                // The exemplar label each producer in the stack writes the trace id under: OpenTelemetry SDKs'
+                // Prometheus exporters "trace_id" (opentelemetry-go exporters/prometheus: traceIDExemplarKey), Tempo's
+                // metrics generator "traceID" (grafana/tempo modules/overrides/config.go: TraceIDLabelName default).
+                exemplarTraceIdDestinations: EXEMPLAR_TRACE_ID_LABELS.map((name) => ({ name, datasourceUid: tempo, urlDisplayLabel: "View trace" })),
             } satisfies PrometheusJsonData,
         },
         {
