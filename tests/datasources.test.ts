@@ -130,6 +130,15 @@ describe("datasources", () => {
             `level=info msg="paid" trace_id=${traceId} span_id=00f067aa0ba902b7`,
             `{"level":"info","traceID":"${traceId}","msg":"paid"}`,
             `{"trace_id": "${traceId}"}`,
+            // opentelemetry-python-contrib's logging instrumentation, its default format (DEFAULT_LOGGING_FORMAT):
+            // "... [trace_id=%(otelTraceID)s span_id=%(otelSpanID)s resource.service.name=%(otelServiceName)s ...] - %(message)s"
+            `2026-12-01 10:00:00,000 INFO [app] [main.py:12] [trace_id=${traceId} span_id=00f067aa0ba902b7 resource.service.name=checkout trace_sampled=True] - paid`,
+            // Spring Boot / Micrometer Tracing's MDC key in a JSON encoder.
+            `{"@timestamp":"2026-12-01T10:00:00Z","level":"INFO","traceId":"${traceId}","spanId":"00f067aa0ba902b7","message":"paid"}`,
+            // .NET's JSON console formatter with ActivityTrackingOptions.TraceId: the scope's TraceId.
+            `{"EventId":0,"LogLevel":"Information","Message":"paid","Scopes":[{"SpanId":"00f067aa0ba902b7","TraceId":"${traceId}","ParentId":"0000000000000000"}]}`,
+            // Elastic Common Schema's field.
+            `{"@timestamp":"2026-12-01T10:00:00Z","log.level":"info","trace.id":"${traceId}","message":"paid"}`,
         ]) assert.strictEqual(matcher.exec(line)?.[1], traceId, line);
         assert.strictEqual(matcher.exec(`span_id=00f067aa0ba902b7 user=42`), null);
         const metadata = ofType(built.dev, "loki").jsonData.derivedFields.find((f: any) => f.matcherType === "label");

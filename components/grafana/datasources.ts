@@ -115,8 +115,13 @@ const TRACE_TO_LOG_TAGS: TagMapping[] = [
 ];
 const TRACE_TO_METRIC_TAGS: TagMapping[] = [{ key: "service.name", value: "service" }];
 
-/** Trace ids as logfmt (`trace_id=...`) or JSON (`"traceID":"..."`) fields of a log line. */
-const TRACE_ID_IN_LINE = "(?:trace_id|traceID|traceId)[\"']?\\s*[=:]\\s*[\"']?([0-9a-fA-F]{16,32})";
+/**
+ * Trace ids as logfmt or JSON fields of a log line, under the keys application loggers write: `trace_id`
+ * (OpenTelemetry's Python logging instrumentation, Java MDC, logfmt), `traceId`/`traceID` (Spring/Micrometer,
+ * Go), `TraceId` (.NET ActivityTrackingOptions scopes), `trace.id` (Elastic Common Schema). Grafana's frontend
+ * runs it as a JavaScript RegExp (no inline flags), hence the character classes instead of `(?i)`.
+ */
+const TRACE_ID_IN_LINE = "(?:[Tt]race_?[Ii][Dd]|trace\\.id)[\"']?\\s*[=:]\\s*[\"']?([0-9a-fA-F]{16,32})";
 
 export function datasourceDefinitions(inputs: DatasourceInputs): DatasourceDefinition[] {
     const { prometheus, loki, tempo } = DATASOURCE_UIDS;
