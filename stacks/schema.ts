@@ -44,9 +44,17 @@ const percent = z.number({ error: "expected a percentage between 0 and 100 (excl
     .lt(100, "expected a percentage between 0 and 100 (exclusive), such as 99.9");
 const timeOfDay = z.string({ error: 'expected a time of day "HH:MM" (24-hour)' })
     .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected a time of day "HH:MM" (24-hour)');
+/** The tz database's name for `tz` as JavaScript resolves it (case-insensitively), or undefined. */
+const resolvedTimeZone = (tz: string) => { try { return new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone; } catch { return undefined; } };
 const timeZone = z.string({ error: 'expected an IANA time zone such as "America/New_York" or "UTC"' })
-    .refine((tz) => { try { new Intl.DateTimeFormat("en-US", { timeZone: tz }); return true; } catch { return false; } },
-        'expected an IANA time zone such as "America/New_York" or "UTC"');
+    .refine((tz) => resolvedTimeZone(tz) !== undefined, 'expected an IANA time zone such as "America/New_York" or "UTC"')
+    // Grafana loads it with Go's time.LoadLocation, which reads tz database files by their exact, case-sensitive name.
+    .superRefine((tz, context) => {
+        const resolved = resolvedTimeZone(tz);
+        if (resolved && resolved !== tz && resolved.toLowerCase() === tz.toLowerCase()) {
+            context.addIssue({ code: "custom", message: `time zone names are case-sensitive (Grafana reads them with Go's time.LoadLocation): "${resolved}"` });
+        }
+    });
 export const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
 const email = z.string({ error: "expected an email address" }).regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "expected an email address");
 

@@ -59,6 +59,7 @@ const BAD_CONFIGS: BadConfig[] = [
     { what: "bad hostname", overrides: { grafana: { host: "Grafana_Example" } }, expect: ["observability:grafana.host", '"Grafana_Example"', "DNS hostname"] },
     { what: "bad namespace", overrides: { namespace: "Monitoring" }, expect: ["observability:namespace", '"Monitoring"', "Kubernetes name"] },
     { what: "bad time zone", overrides: { alerting: { maintenanceWindow: { location: "Mars/Olympus" } } }, expect: ["observability:alerting.maintenanceWindow.location", '"Mars/Olympus"', "IANA time zone"] },
+    { what: "a time zone in the wrong case", overrides: { alerting: { maintenanceWindow: { location: "america/new_york" } } }, expect: ["observability:alerting.maintenanceWindow.location", '"america/new_york"', 'case-sensitive', '"America/New_York"'] },
     { what: "bad weekday", overrides: { alerting: { maintenanceWindow: { weekdays: ["funday"] } } }, expect: ["observability:alerting.maintenanceWindow.weekdays[0]", '"funday"', "monday, tuesday"] },
     { what: "bad time of day", overrides: { alerting: { maintenanceWindow: { startTime: "2am" } } }, expect: ["observability:alerting.maintenanceWindow.startTime", '"2am"', '"HH:MM"'] },
     { what: "window ending before it starts", overrides: { alerting: { maintenanceWindow: { startTime: "04:00", endTime: "02:00" } } }, expect: ["observability:alerting.maintenanceWindow.endTime", '"02:00"', "after startTime (04:00)"] },
