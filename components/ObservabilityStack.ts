@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { scrapesControlPlane } from "../stacks/cluster";
 import type { StackSecrets } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";
 import { Collector } from "./Collector";
 import { Grafana } from "./Grafana";
 import { GrafanaAlerting } from "./GrafanaAlerting";
+import { alertRuleInput } from "./grafana/alerting/rules";
 import { GrafanaAutomation } from "./GrafanaAutomation";
 import { GrafanaContent } from "./GrafanaContent";
 import { LOKI_STACK_TENANT, Loki } from "./Loki";
@@ -121,7 +121,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             settings: config.alerting,
             services: config.services,
             namespace: config.namespace,
-            managedControlPlane: !scrapesControlPlane(config.cluster),
+            managedControlPlane: alertRuleInput(config).managedControlPlane,
             slackToken: secrets.slackToken,
             pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
             alertsFolderUid: content.folderUids.alerts,

@@ -5,8 +5,7 @@
 // a placeholder, unless RENDER_SECRETS (a JSON map) supplies values; either way none is ever written.
 import * as path from "path";
 import { prometheusRuleFile } from "../components/grafana/alerting/ruleGroups";
-import { alertRuleGroups } from "../components/grafana/alerting/rules";
-import { scrapesControlPlane } from "../stacks/cluster";
+import { alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import { loadStackConfig } from "../stacks/config";
 import { type RecordedInputs, renderFiles } from "./lib/renderFiles";
 import { refusal, writeRender } from "./lib/renderOutput";
@@ -36,9 +35,7 @@ async function main(): Promise<void> {
         ({ type: registration.type, name: registration.name, inputs: redact(registration.inputs, known) as Record<string, any> }));
 
     const { config } = loadStackConfig();
-    const prometheusRules = prometheusRuleFile(alertRuleGroups({
-        namespace: config.namespace, services: config.services, managedControlPlane: !scrapesControlPlane(config.cluster),
-    })) as { groups: unknown[] };
+    const prometheusRules = prometheusRuleFile(alertRuleGroups(alertRuleInput(config))) as { groups: unknown[] };
     // Each release as Helm renders it (secrets already masked in the values): what `helm diff` would show.
     const rendered = renderReleases(recorded.filter((r) => r.type === HELM_RELEASE_TYPE).map((r) => releaseToRender(r.inputs)));
     const files = renderFiles(recorded, prometheusRules, rendered.releases);

@@ -154,9 +154,9 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     }
     // A TLS block names a Secret: cert-manager writes it from the issuer, or it exists already. Neither: the
     // ingress would serve the controller's fallback certificate for a Secret nothing creates.
-    const hosts = [["grafana", "host"], ["prometheus", "host"]].filter(([section]) => (config as any)[section].host);
+    const hosts = [grafana.host && "grafana.host", prometheus.host && "prometheus.host"].filter(Boolean);
     if (hosts.length > 0 && !config.ingress.clusterIssuer && !config.ingress.tlsSecretName) {
-        add(["ingress", "clusterIssuer"], undefined, `${hosts.map((path) => path.join(".")).join(" and ")} ${hosts.length > 1 ? "are" : "is"} set but nothing provides the TLS certificate: ` +
+        add(["ingress", "clusterIssuer"], undefined, `${hosts.join(" and ")} ${hosts.length > 1 ? "are" : "is"} set but nothing provides the TLS certificate: ` +
             "set ingress.clusterIssuer (a cert-manager ClusterIssuer) or ingress.tlsSecretName (an existing kubernetes.io/tls Secret in the stack's namespace covering the hosts)");
     }
     if (config.ingress.clusterIssuer && config.ingress.tlsSecretName) {

@@ -1,10 +1,9 @@
 import { type RecordedResource, captureResources } from "./helpers/pulumi";
 import * as assert from "assert";
-import { scrapesControlPlane } from "../stacks/cluster";
 import * as grafana from "@pulumiverse/grafana";
 import { GRAFANA_RELEASE } from "../components/Grafana";
 import { LABEL_TEMPLATE } from "../components/grafana/alerting/promtoolCases";
-import { type AlertRuleInput, type RuleGroupDefinition, alertRuleGroups } from "../components/grafana/alerting/rules";
+import { type AlertRuleInput, type RuleGroupDefinition, alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import { alertCondition, createRuleGroups, grafanaFor } from "../components/grafana/alerting/ruleGroups";
 import { sloRecordingRuleGroups } from "../components/grafana/alerting/sloRecording";
 import { OBJECTIVE_RECORD } from "../components/grafana/slo";
@@ -18,9 +17,7 @@ const RULE_GROUP = "grafana:alerting/ruleGroup:RuleGroup";
 /** Folder UIDs as GrafanaContent hands them over; distinct from the folder keys so a mix-up shows. */
 const FOLDERS = { alerts: `uid-of-${FOLDER_UIDS.alerts}`, slos: `uid-of-${FOLDER_UIDS.slos}` } as const;
 
-const inputOf = (config: StackConfig): AlertRuleInput => ({
-    namespace: config.namespace, services: config.services, managedControlPlane: !scrapesControlPlane(config.cluster),
-});
+const inputOf = (config: StackConfig): AlertRuleInput => alertRuleInput(config);
 
 interface Rendered { config: StackConfig; groups: RuleGroupDefinition[]; resources: RecordedResource[] }
 

@@ -1,12 +1,11 @@
 import { type RecordedResource, SECRET_SIG, captureResources, unwrapSecrets, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
-import { scrapesControlPlane } from "../stacks/cluster";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import { stringify } from "yaml";
 import { GrafanaAlerting } from "../components/GrafanaAlerting";
-import { alertRuleGroups } from "../components/grafana/alerting/rules";
+import { alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import { sloRecordingRuleGroups } from "../components/grafana/alerting/sloRecording";
 import type { StackConfig } from "../stacks/schema";
 import { TYPES, ofType, onlyOne } from "./helpers/alertRouting";
@@ -48,7 +47,7 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
             provider = new grafana.Provider(`${name}-provider`, { url: "http://grafana.test:3000", auth: "test-token" });
             alerting = new GrafanaAlerting(name, {
                 settings: config.alerting, services: config.services, namespace: config.namespace,
-                managedControlPlane: !scrapesControlPlane(config.cluster),
+                managedControlPlane: alertRuleInput(config).managedControlPlane,
                 slackToken: secrets.slackToken, pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
                 alertsFolderUid: FOLDERS.alerts, slosFolderUid: FOLDERS.slos,
             }, { providers: [provider], transformations: [record] });
@@ -148,7 +147,7 @@ describe("GrafanaAlerting", () => {
     it("creates every alert rule group in its folder: platform alerts in Alerts, SLO burn rates in SLOs", () => {
         for (const stack of STACK_NAMES) {
             const { config, resources } = built[stack];
-            const groups = alertRuleGroups({ namespace: config.namespace, services: config.services, managedControlPlane: !scrapesControlPlane(config.cluster) });
+            const groups = alertRuleGroups(alertRuleInput(config));
             const created = ofType(resources, TYPES.ruleGroup).map((r) => unwrapSecrets(r.inputs) as any);
             assert.deepStrictEqual(created.map((g) => g.name).sort(), groups.map((g) => g.name).sort(), stack);
             for (const group of groups) {

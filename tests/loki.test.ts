@@ -6,7 +6,9 @@ import type { StackConfig } from "../stacks/schema";
 import { durationSeconds, quantityBytes } from "../stacks/units";
 import { chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
 import { type KubernetesObject } from "../scripts/lib/helmTemplate";
-import { configFile, containersOf, findObject, namesOf, podSpecOf, renderRelease, servicePorts, workloadsOf } from "./helpers/rendered";
+import {
+    componentName, configFile, findObject, hasRequestsAndLimits, mainContainer, namesOf, podSpecOf, renderRelease, renderedContainers, servicePorts, workloadNamed,
+} from "./helpers/rendered";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
 
 /** Maps the chart renders verbatim into Loki's config file: their keys are Loki's schema, not the chart's. */
@@ -47,11 +49,7 @@ function credentialFields(node: unknown, trail = ""): Array<[string, unknown]> {
 }
 const ENV_REFERENCE = /^\$\{[A-Z_][A-Z0-9_]*\}$/;
 
-/** The kebab-case name the chart gives a component's workload, Service and PodDisruptionBudget: "loki-query-frontend". */
-const workloadName = (component: string) => `loki-${component.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-const workload = (objects: KubernetesObject[], name: string) =>
-    objects.find((o) => ["Deployment", "StatefulSet"].includes(o.kind) && o.metadata.name === name);
-const mainContainer = (object: KubernetesObject) => podSpecOf(object).containers[0];
+const workload = workloadNamed;
 const claimSizes = (object: KubernetesObject) =>
     (object.spec.volumeClaimTemplates ?? []).map((claim: any) => [claim.metadata.name, claim.spec.resources.requests.storage, claim.spec.storageClassName]);
 
@@ -99,10 +97,10 @@ describe("Loki (loki chart)", function () {
 
             it("gives every container it renders, init containers included, requests and limits, and runs no unsized Job", () => {
                 const { objects } = built[stack];
-                const containers = workloadsOf(objects).flatMap((o) => containersOf(podSpecOf(o)).map(({ container }) => [`${o.kind}/${o.metadata.name}/${container.name}`, container.resources] as const));
+                const containers = renderedContainers(objects);
                 assert.ok(containers.length > 0);
-                for (const [name, r] of containers) {
-                    assert.ok(r?.requests?.cpu && r?.requests?.memory && r?.limits?.cpu && r?.limits?.memory, `${name} has no requests and limits: ${JSON.stringify(r)}`);
+                for (const { name, container } of containers) {
+                    assert.ok(hasRequestsAndLimits(container.resources), `${name} has no requests and limits: ${JSON.stringify(container.resources)}`);
                 }
                 // statefulSetRecreateJob runs kubectl in an unsized Job; the chart renders it only when asked.
                 assert.deepStrictEqual(namesOf(objects, "Job"), []);
@@ -110,18 +108,13 @@ describe("Loki (loki chart)", function () {
 
             it("runs every container non-root, without privilege escalation or capabilities, RuntimeDefault seccomp, read-only root", () => {
                 const { objects } = built[stack];
-                for (const object of workloadsOf(objects)) {
-                    const spec = podSpecOf(object);
-                    const pod = spec.securityContext ?? {};
-                    for (const { container } of containersOf(spec)) {
-                        const name = `${object.metadata.name}/${container.name}`;
-                        const c = container.securityContext ?? {};
-                        assert.strictEqual(c.runAsNonRoot ?? pod.runAsNonRoot, true, `${name} runAsNonRoot`);
-                        assert.strictEqual(c.allowPrivilegeEscalation, false, `${name} allowPrivilegeEscalation`);
-                        assert.ok(c.capabilities?.drop?.includes("ALL"), `${name} drops ALL capabilities`);
-                        assert.strictEqual((c.seccompProfile ?? pod.seccompProfile)?.type, "RuntimeDefault", `${name} seccomp`);
-                        assert.strictEqual(c.readOnlyRootFilesystem, true, `${name} readOnlyRootFilesystem`);
-                    }
+                for (const { name, container, pod } of renderedContainers(objects)) {
+                    const c = container.securityContext ?? {};
+                    assert.strictEqual(c.runAsNonRoot ?? pod.runAsNonRoot, true, `${name} runAsNonRoot`);
+                    assert.strictEqual(c.allowPrivilegeEscalation, false, `${name} allowPrivilegeEscalation`);
+                    assert.ok(c.capabilities?.drop?.includes("ALL"), `${name} drops ALL capabilities`);
+                    assert.strictEqual((c.seccompProfile ?? pod.seccompProfile)?.type, "RuntimeDefault", `${name} seccomp`);
+                    assert.strictEqual(c.readOnlyRootFilesystem, true, `${name} readOnlyRootFilesystem`);
                 }
             });
 
@@ -222,7 +215,7 @@ describe("Loki (loki chart)", function () {
         const { objects, config } = built.production;
         const components = config.loki.components;
         for (const key of ["distributor", "ingester", "querier", "queryFrontend", "queryScheduler", "indexGateway", "gateway"] as const) {
-            const name = workloadName(key);
+            const name = componentName("loki", key);
             const rendered = workload(objects, name)!;
             assert.ok(rendered, `${name} is rendered`);
             assert.ok(rendered.spec.replicas >= 2, `${key} replicas`);

@@ -1,8 +1,7 @@
 import "./helpers/pulumi";
 import * as assert from "assert";
-import { scrapesControlPlane } from "../stacks/cluster";
 import { ruleLabels } from "../components/grafana/alerting/ruleGroups";
-import { alertRuleGroups } from "../components/grafana/alerting/rules";
+import { alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import {
     type BuiltRouting, type PolicyNode, TYPES, buildRouting, muteTimingsNamed, ofType, onlyOne, policyTree, receiversNamed, route, seconds,
 } from "./helpers/alertRouting";
@@ -116,7 +115,7 @@ describe("notification policy", () => {
     it("routes every severity our alert rules carry to a contact point that exists, and pages every critical rule in production", () => {
         for (const stack of STACK_NAMES) {
             const { config, resources } = built[stack];
-            const groups = alertRuleGroups({ namespace: config.namespace, services: config.services, managedControlPlane: !scrapesControlPlane(config.cluster) });
+            const groups = alertRuleGroups(alertRuleInput(config));
             const labelSets = groups.flatMap((group) => group.rules.map((rule): Record<string, string> => ({ alertname: rule.title, ...ruleLabels(rule) })));
             assert.ok(labelSets.length > 0, `${stack} has no alert rules`);
             const points = ofType(resources, TYPES.contactPoint).map((p) => p.inputs.name);

@@ -6,7 +6,7 @@ import type { StackConfig } from "../stacks/schema";
 import { durationSeconds, quantityBytes } from "../stacks/units";
 import { type ChartReference, chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
 import { type KubernetesObject, type RenderedRelease } from "../scripts/lib/helmTemplate";
-import { containersOf, findObject, namesOf, podSpecOf, renderRelease, servicePorts, workloadsOf } from "./helpers/rendered";
+import { findObject, hasRequestsAndLimits, namesOf, podSpecOf, renderRelease, renderedContainers, servicePorts, workloadsOf } from "./helpers/rendered";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
 
 interface Built {
@@ -32,9 +32,6 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
 }
 
 const chart: ChartReference = chartReference("kube-prometheus-stack", CHARTS.kubePrometheusStack.version);
-const hasRequestsAndLimits = (resources: any) =>
-    Boolean(resources?.requests?.cpu && resources?.requests?.memory && resources?.limits?.cpu && resources?.limits?.memory);
-
 /** What the chart renders to scrape and alert on the parts of the control plane a managed cluster hides. */
 const CONTROL_PLANE_MONITORS = ["prometheus-kube-controller-manager", "prometheus-kube-etcd", "prometheus-kube-proxy", "prometheus-kube-scheduler"];
 const CONTROL_PLANE_RULES = ["prometheus-etcd", "prometheus-kube-scheduler.rules", "prometheus-kubernetes-system-controller-manager",
@@ -75,9 +72,9 @@ describe("Prometheus (kube-prometheus-stack)", function () {
 
             it("gives every container it renders, and the Prometheus it asks the operator for, requests and limits", () => {
                 const b = built[stack];
-                const containers = workloadsOf(b.objects).flatMap((o) => containersOf(podSpecOf(o)).map(({ container }) => [`${o.kind}/${o.metadata.name}/${container.name}`, container.resources] as const));
-                assert.ok(containers.some(([name]) => name.startsWith("Deployment/prometheus-operator/")));
-                for (const [name, r] of containers) assert.ok(hasRequestsAndLimits(r), `${name} has no requests and limits: ${JSON.stringify(r)}`);
+                const containers = renderedContainers(b.objects);
+                assert.ok(containers.some(({ name }) => name.startsWith("Deployment/prometheus-operator/")));
+                for (const { name, container } of containers) assert.ok(hasRequestsAndLimits(container.resources), `${name} has no requests and limits: ${JSON.stringify(container.resources)}`);
                 assert.ok(hasRequestsAndLimits(prometheusResource(b).spec.resources), "Prometheus pods");
                 // The operator adds the config-reloader sidecar to Prometheus' pods with the resources of its flags.
                 const operator = podSpecOf(findObject(b.objects, "Deployment", "prometheus-operator")!).containers[0];

@@ -1,16 +1,14 @@
 import "./helpers/pulumi";
 import * as assert from "assert";
-import { scrapesControlPlane } from "../stacks/cluster";
 import {
     type RuleSuite, promtoolRuleFiles, promtoolRuleSuites, promtoolTestFile, ruleCaseTests,
 } from "../components/grafana/alerting/promtoolCases";
-import { type AlertRuleInput, alertRuleCases, alertRuleGroups } from "../components/grafana/alerting/rules";
+import { type AlertRuleInput, alertRuleCases, alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import { promtoolVersion, runPromtool } from "./helpers/promtool";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
 
 const inputOf = (stack: string): AlertRuleInput => {
-    const { config } = loadStack(stack);
-    return { namespace: config.namespace, services: config.services, managedControlPlane: !scrapesControlPlane(config.cluster) };
+    return alertRuleInput(loadStack(stack).config);
 };
 
 /** Runs one rule's promtool test file over the stack's rule files. */

@@ -5,12 +5,11 @@
 // provider upgrade that changes a Read needs the port updated (the report lists what only a server proves).
 import { type RecordedResource, captureResources, unwrapSecrets } from "./helpers/pulumi";
 import * as assert from "assert";
-import { scrapesControlPlane } from "../stacks/cluster";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import { createRouting, routingDefinition } from "../components/grafana/alerting/routing";
 import { createRuleGroups } from "../components/grafana/alerting/ruleGroups";
-import { alertRuleGroups } from "../components/grafana/alerting/rules";
+import { alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import { goDurationString, goJsonMarshal, prometheusDurationString } from "../components/grafana/alerting/wireFormat";
 import { TYPES, ofType } from "./helpers/alertRouting";
 import { buildContent } from "./helpers/grafanaContent";
@@ -62,7 +61,7 @@ async function buildAlerting(stack: string) {
         const provider = new grafana.Provider(`${name}-provider`, { url: "http://grafana.test:3000", auth: "test-token" });
         createRouting(name, routingDefinition({ settings: config.alerting, slackToken: secrets.slackToken, pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey }),
             { disableProvenance: false }, { provider, transformations: [record] });
-        createRuleGroups(name, alertRuleGroups({ namespace: config.namespace, services: config.services, managedControlPlane: !scrapesControlPlane(config.cluster) }),
+        createRuleGroups(name, alertRuleGroups(alertRuleInput(config)),
             { alerts: "alerts", slos: "slos" }, { disableProvenance: false }, { provider });
     });
     const inputs = (type: string) => ofType(resources, type).map((r) => ({ name: r.name, inputs: unwrapSecrets(r.inputs) as any }));

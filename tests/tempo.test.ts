@@ -8,7 +8,10 @@ import type { StackConfig } from "../stacks/schema";
 import { durationSeconds } from "../stacks/units";
 import { type ChartReference, chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
 import { type KubernetesObject } from "../scripts/lib/helmTemplate";
-import { configFile, containersOf, findObject, namesOf, podSpecOf, renderRelease, servicePorts, workloadsOf } from "./helpers/rendered";
+import {
+    componentName, configFile, findObject, hasRequestsAndLimits, mainContainer, namesOf, podSpecOf, renderRelease, renderedContainers, servicePorts,
+    workloadNamed, workloadsOf,
+} from "./helpers/rendered";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
 
 interface Built {
@@ -50,11 +53,7 @@ const distributed = withConfigTemplate(chartReference("tempo-distributed", CHART
 const chartOf = (config: StackConfig) => (config.tempo.mode === "monolithic" ? monolithic : distributed);
 /** tempo-distributed renders `tempo.securityContext` verbatim into every container (a Kubernetes SecurityContext). */
 const FREE_FORM: Record<string, string[]> = { monolithic: [], distributed: ["tempo.securityContext"] };
-/** The chart's kebab-case name of a component's workload and Service: "tempo-query-frontend". */
-const workloadName = (component: string) => `tempo-${component.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-const workload = (objects: KubernetesObject[], name: string) =>
-    objects.find((o) => ["Deployment", "StatefulSet"].includes(o.kind) && o.metadata.name === name);
-const mainContainer = (object: KubernetesObject) => podSpecOf(object).containers[0];
+const workload = workloadNamed;
 
 /** Every key anywhere in the values, for checks that nothing secret-shaped is set inline. */
 function allKeys(node: unknown, found: string[] = []): string[] {
@@ -102,10 +101,10 @@ describe("Tempo", function () {
 
             it("gives every container it renders, init containers included, requests and limits", () => {
                 const { objects } = built[stack];
-                const containers = workloadsOf(objects).flatMap((o) => containersOf(podSpecOf(o)).map(({ container }) => [`${o.kind}/${o.metadata.name}/${container.name}`, container.resources] as const));
+                const containers = renderedContainers(objects);
                 assert.ok(containers.length > 0);
-                for (const [name, r] of containers) {
-                    assert.ok(r?.requests?.cpu && r?.requests?.memory && r?.limits?.cpu && r?.limits?.memory, `${name} has no requests and limits: ${JSON.stringify(r)}`);
+                for (const { name, container } of containers) {
+                    assert.ok(hasRequestsAndLimits(container.resources), `${name} has no requests and limits: ${JSON.stringify(container.resources)}`);
                 }
             });
 
@@ -147,7 +146,7 @@ describe("Tempo", function () {
                 const { objects, tempoConfig, values } = built[stack];
                 assert.ok(namesOf(objects, "ServiceMonitor").length > 0);
                 assert.strictEqual(tempoConfig.usage_report.reporting_enabled, false);
-                const containers = workloadsOf(objects).flatMap((o) => containersOf(podSpecOf(o)).map(({ container }) => container.name));
+                const containers = renderedContainers(objects).map(({ container }) => container.name);
                 assert.ok(!containers.includes("tempo-query"), "no Jaeger UI");
                 for (const kind of ["Pod", "DaemonSet"]) assert.deepStrictEqual(namesOf(objects, kind), [], kind);
                 const names = objects.map((o) => o.metadata.name);
@@ -160,18 +159,13 @@ describe("Tempo", function () {
 
             it("runs every container non-root, without privilege escalation or capabilities, under RuntimeDefault, read-only", () => {
                 const { objects } = built[stack];
-                for (const object of workloadsOf(objects)) {
-                    const spec = podSpecOf(object);
-                    const pod = spec.securityContext ?? {};
-                    for (const { container } of containersOf(spec)) {
-                        const name = `${object.metadata.name}/${container.name}`;
-                        const c = container.securityContext ?? {};
-                        assert.strictEqual(c.runAsNonRoot ?? pod.runAsNonRoot, true, `${name} runAsNonRoot`);
-                        assert.strictEqual(c.allowPrivilegeEscalation, false, `${name} allowPrivilegeEscalation`);
-                        assert.deepStrictEqual(c.capabilities?.drop, ["ALL"], `${name} drops ALL capabilities`);
-                        assert.strictEqual((c.seccompProfile ?? pod.seccompProfile)?.type, "RuntimeDefault", `${name} seccomp`);
-                        assert.strictEqual(c.readOnlyRootFilesystem, true, `${name} readOnlyRootFilesystem`);
-                    }
+                for (const { name, container, pod } of renderedContainers(objects)) {
+                    const c = container.securityContext ?? {};
+                    assert.strictEqual(c.runAsNonRoot ?? pod.runAsNonRoot, true, `${name} runAsNonRoot`);
+                    assert.strictEqual(c.allowPrivilegeEscalation, false, `${name} allowPrivilegeEscalation`);
+                    assert.deepStrictEqual(c.capabilities?.drop, ["ALL"], `${name} drops ALL capabilities`);
+                    assert.strictEqual((c.seccompProfile ?? pod.seccompProfile)?.type, "RuntimeDefault", `${name} seccomp`);
+                    assert.strictEqual(c.readOnlyRootFilesystem, true, `${name} readOnlyRootFilesystem`);
                 }
             });
 
@@ -301,12 +295,11 @@ describe("Tempo", function () {
         });
 
         it("sizes every component from tempo.components", () => {
-            const workload_ = workload;
             const b = built.production;
             for (const workload of DISTRIBUTED_WORKLOADS) {
                 const settings = b.config.tempo.components[workload]!;
-                const rendered = workload_(b.objects, workloadName(workload));
-                assert.ok(rendered, `${workloadName(workload)} is rendered`);
+                const rendered = workloadNamed(b.objects, componentName("tempo", workload));
+                assert.ok(rendered, `${componentName("tempo", workload)} is rendered`);
                 assert.deepStrictEqual(mainContainer(rendered).resources, settings.resources, workload);
                 // The chart pins one backend-scheduler; live-stores and block-builders follow the partitions (above).
                 if (!["backendScheduler", "liveStore", "blockBuilder"].includes(workload)) {

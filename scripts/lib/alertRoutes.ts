@@ -1,7 +1,7 @@
 // Alert routing by Prometheus Alertmanager's own code, through tools/alertroute (config.Load, dispatch.NewRoute,
 // Route.Match: what Grafana's Alertmanager runs), and the conversion of a Grafana notification policy, as the
 // @pulumiverse/grafana NotificationPolicy resource takes it, into the route tree Grafana hands to dispatch.
-import { goTool, runTool } from "./goTools";
+import { runGoCheck } from "./goTools";
 
 /** An Alertmanager route in its configuration's field names; object_matchers are Grafana's [label, operator, value]. */
 export interface AlertmanagerRoute {
@@ -44,7 +44,7 @@ export interface DefinedNames { receivers?: string[]; timeIntervals?: string[] }
  */
 export function matchRoutes(route: AlertmanagerRoute, labelSets: Record<string, string>[], defined: DefinedNames = {}): MatchedRoute[][] {
     const out: { error?: string; matches: { routes: MatchedRoute[] }[] } =
-        JSON.parse(runTool(goTool("alertroute"), ["-"], JSON.stringify({ route, labelSets, ...defined })));
+        runGoCheck("alertroute", ["-"], JSON.stringify({ route, labelSets, ...defined }));
     if (out.error) throw new Error(`Alertmanager refuses the route tree: ${out.error}`);
     return out.matches.map((match) => match.routes);
 }

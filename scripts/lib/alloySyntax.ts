@@ -1,10 +1,8 @@
 // Alloy configurations as Alloy's own parser reads them (tools/alloysyntax, github.com/grafana/alloy/syntax):
 // blocks, labels, nested blocks and attributes, each attribute either the constant Alloy's evaluator computes
 // or an expression with the references it contains. The helpers below only walk that tree.
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { goTool, runTool } from "./goTools";
+import { runGoCheck, withInputFiles } from "./goTools";
 
 export type AlloyValue =
     | { kind: "constant"; value: unknown; source: string }
@@ -39,22 +37,13 @@ const blockOf = (block: ToolBlock): AlloyBlock => ({
 
 /** Parses several configurations with one run of the parser: each is its tree or the error Alloy gives. */
 export function parseAlloyConfigs(sources: readonly string[]): Array<AlloyFile | AlloySyntaxError> {
-    const binary = goTool("alloysyntax");
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "alloy-syntax-"));
-    try {
-        const files = sources.map((source, index) => {
-            const file = path.join(directory, `config-${index}.alloy`);
-            fs.writeFileSync(file, source);
-            return file;
-        });
+    return withInputFiles("config", ".alloy", sources, (files, directory) => {
         // Exit 1: some file does not parse; its result carries the message.
-        const output = JSON.parse(runTool(binary, files, undefined, [0, 1])) as { files: ToolFile[] };
+        const output = runGoCheck<{ files: ToolFile[] }>("alloysyntax", files, undefined, [0, 1]);
         return output.files.map((file) => (file.error !== undefined
             ? new AlloySyntaxError(file.error.split(directory + path.sep).join(""))
             : { attributes: attributesOf(file.attributes), blocks: file.blocks.map(blockOf) }));
-    } finally {
-        fs.rmSync(directory, { recursive: true, force: true });
-    }
+    });
 }
 
 /** Parses one configuration; throws AlloySyntaxError with Alloy's message when it does not parse. */

@@ -1,7 +1,7 @@
 // Grafana notification templates read by Go's own text/template, through tools/gotemplate (Prometheus
 // Alertmanager's template package and its DefaultFuncs, plus Grafana's function names): Go's parse error or
 // the names a template defines and calls, and the output of contact point fields run as Grafana runs them.
-import { goTool, runTool } from "./goTools";
+import { runGoCheck } from "./goTools";
 
 /** One of Grafana's notification templates: a name and a group of `{{ define }}` blocks. */
 export interface NotificationTemplate { name: string; text: string }
@@ -37,7 +37,7 @@ export interface ExecutionResult { text: string; output: string; error?: string 
 
 /** Reads every template alone, and executes each field against all of them parsed into one set (as Grafana does). */
 export function goTemplates(templates: NotificationTemplate[], executions: FieldExecution[] = []): { templates: TemplateReading[]; executions: ExecutionResult[] } {
-    return JSON.parse(runTool(goTool("gotemplate"), ["-"], JSON.stringify({ templates, executions })));
+    return runGoCheck("gotemplate", ["-"], JSON.stringify({ templates, executions }));
 }
 
 /** One template read by Go's parser. */

@@ -4,6 +4,7 @@
 // rebuild of unchanged code about a second.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "./stackFile";
 
@@ -49,4 +50,27 @@ export function runTool(binary: string, args: string[], input?: string, accepted
     if (run.error) throw new Error(`${path.basename(binary)}: ${run.error.message}. Fix: \`${INSTALL_TOOLS}\``);
     if (!accepted.includes(run.status ?? -1)) throw new Error(`${path.basename(binary)} ${args.join(" ")} exited ${run.status}:\n${run.stderr}${run.stdout.slice(0, 4000)}`);
     return run.stdout;
+}
+
+/** Runs one of this repository's Go checks and parses the JSON document it prints. */
+export function runGoCheck<T>(name: string, args: string[], input?: string, accepted: readonly number[] = [0]): T {
+    return JSON.parse(runTool(goTool(name), args, input, accepted)) as T;
+}
+
+/**
+ * Writes `contents` to files of a temporary directory, one each (named `<stem>-<index><extension>`), runs `use`
+ * on their paths, and removes the directory: for the checks that read files so their messages can name them.
+ */
+export function withInputFiles<T>(stem: string, extension: string, contents: readonly string[], use: (files: string[], directory: string) => T): T {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), `${stem}-`));
+    try {
+        const files = contents.map((text, index) => {
+            const file = path.join(directory, `${stem}-${index}${extension}`);
+            fs.writeFileSync(file, text);
+            return file;
+        });
+        return use(files, directory);
+    } finally {
+        fs.rmSync(directory, { recursive: true, force: true });
+    }
 }

@@ -2,17 +2,13 @@
 // `prometheus` release, with the switches that make the chart write its dashboard ConfigMaps
 // (templates/grafana/dashboards-1.14/*.yaml render only with grafana.forceDeployDashboards and
 // grafana.defaultDashboardsEnabled). The ConfigMap key `<name>.json` holds the dashboard.
-import { helmTemplate } from "./helmTemplate";
-import { committedStackManifests } from "./stackManifests";
-import { SUPPORTED_KUBERNETES } from "../../components/charts";
+import { committedStackManifests, renderAsInstalled } from "./stackManifests";
 
 export function renderedKubePrometheusDashboards(): Map<string, Record<string, unknown>> {
-    const manifests = committedStackManifests("dev");
-    const release = manifests.releases.find((r) => r.chart === "kubePrometheusStack");
+    const release = committedStackManifests("dev").releases.find((r) => r.chart === "kubePrometheusStack");
     if (!release) throw new Error("the dev stack installs no kube-prometheus-stack release");
     const values = release.values as Record<string, any>;
-    const rendered = helmTemplate({ ...release, values: { ...values, grafana: { ...values.grafana, forceDeployDashboards: true, defaultDashboardsEnabled: true } } },
-        { kubeVersion: SUPPORTED_KUBERNETES.oldest, apiVersions: manifests.apiVersions });
+    const rendered = renderAsInstalled({ ...release, values: { ...values, grafana: { ...values.grafana, forceDeployDashboards: true, defaultDashboardsEnabled: true } } });
     const dashboards = new Map<string, Record<string, unknown>>();
     for (const configMap of rendered.objects.filter((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard !== undefined)) {
         for (const [key, text] of Object.entries((configMap.data ?? {}) as Record<string, string>)) {

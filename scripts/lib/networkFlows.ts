@@ -6,7 +6,7 @@
 // (scraped by Prometheus), every Ingress backend (the ingress controller), every admission webhook (the API
 // server) and OTLP from every namespace that runs a declared service or is listed in the config.
 import { type LabelSelector } from "../../components/NetworkPolicies";
-import { goTool, runTool } from "./goTools";
+import { runGoCheck } from "./goTools";
 import { type KubernetesObject } from "./helmTemplate";
 import { type StackManifests, allObjects } from "./stackManifests";
 
@@ -260,8 +260,7 @@ export function judge(manifests: StackManifests, flows: Flow[]): Verdict[] {
         policies,
         queries: flows.map((flow) => ({ id: flow.id, from: peer(flow.from), to: peer({ pod: flow.to }), port: flow.port, portName: flow.portName ?? "", protocol: flow.protocol })),
     };
-    const output = runTool(goTool("netflows"), ["-"], JSON.stringify(input));
-    const results = (JSON.parse(output) as { results: Array<{ id: string; allowed: boolean; ingressPolicies: string[] }> }).results;
+    const { results } = runGoCheck<{ results: Array<{ id: string; allowed: boolean; ingressPolicies: string[] }> }>("netflows", ["-"], JSON.stringify(input));
     return flows.map((flow, index) => ({ ...flow, allowed: results[index].allowed, ingressPolicies: results[index].ingressPolicies }));
 }
 

@@ -1,10 +1,7 @@
 // Pod Security of a rendered stack, judged by tools/podsecurity (k8s.io/pod-security-admission, the API
 // server's own admission library): every pod template of every release against its namespace's labels.
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { stringify } from "yaml";
-import { goTool, runTool } from "./goTools";
+import { runGoCheck, withInputFiles } from "./goTools";
 import { type StackManifests } from "./stackManifests";
 
 export interface Forbidden { reason: string; detail: string }
@@ -22,21 +19,11 @@ export interface PodSecurityResult {
 export const POLICY_VERSIONS = ["v1.34", "latest"];
 
 export function podSecurity(manifests: StackManifests): PodSecurityResult[] {
-    const binary = goTool("podsecurity");
-    const namespaces = manifests.programObjects.filter((o) => o.kind === "Namespace");
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "pod-security-"));
-    try {
-        const namespaceFile = path.join(directory, "namespaces.yaml");
-        fs.writeFileSync(namespaceFile, namespaces.map((o) => stringify(o)).join("---\n"));
-        return manifests.releases.flatMap((release) => {
-            const file = path.join(directory, `${release.name}.yaml`);
-            fs.writeFileSync(file, release.manifest);
-            const output = runTool(binary, ["--default-namespace", release.namespace, "--versions", POLICY_VERSIONS.join(","), namespaceFile, file]);
-            return (JSON.parse(output) as { results: Omit<PodSecurityResult, "release">[] }).results.map((result) => ({ ...result, release: release.name }));
-        });
-    } finally {
-        fs.rmSync(directory, { recursive: true, force: true });
-    }
+    const namespaces = manifests.programObjects.filter((o) => o.kind === "Namespace").map((o) => stringify(o)).join("---\n");
+    return withInputFiles("pod-security", ".yaml", [namespaces, ...manifests.releases.map((release) => release.manifest)], ([namespaceFile, ...releaseFiles]) =>
+        manifests.releases.flatMap((release, index) => runGoCheck<{ results: Omit<PodSecurityResult, "release">[] }>("podsecurity",
+            ["--default-namespace", release.namespace, "--versions", POLICY_VERSIONS.join(","), namespaceFile, releaseFiles[index]])
+            .results.map((result) => ({ ...result, release: release.name }))));
 }
 
 /** Whether the pod is admitted at its namespace's enforced level, at every policy version judged. */

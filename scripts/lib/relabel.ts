@@ -1,9 +1,6 @@
 // Relabeling by Prometheus' own library (tools/relabel, github.com/prometheus/prometheus/model/relabel), the
 // code behind Prometheus' relabel_configs and Alloy's discovery.relabel `rule` blocks (the same fields).
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { goTool, runTool } from "./goTools";
+import { runGoCheck, withInputFiles } from "./goTools";
 
 /** One rule in Prometheus' relabel_config shape; unset fields take Prometheus' defaults. */
 export interface RelabelRule {
@@ -40,21 +37,12 @@ interface ToolResult { file: string; error?: string; targets: RelabeledTarget[] 
 
 /** Applies each request's rules to its targets, all in one run of the tool; invalid rules throw RelabelRuleError. */
 export function relabelTargets(requests: readonly RelabelRequest[]): RelabeledTarget[][] {
-    const binary = goTool("relabel");
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "relabel-"));
-    try {
-        const files = requests.map((request, index) => {
-            const file = path.join(directory, `request-${index}.json`);
-            fs.writeFileSync(file, JSON.stringify(request));
-            return file;
-        });
+    return withInputFiles("relabel-request", ".json", requests.map((request) => JSON.stringify(request)), (files) => {
         // Exit 1: some request's rules are invalid; its result carries the message.
-        const { results } = JSON.parse(runTool(binary, files, undefined, [0, 1])) as { results: ToolResult[] };
+        const { results } = runGoCheck<{ results: ToolResult[] }>("relabel", files, undefined, [0, 1]);
         return results.map((result, index) => {
             if (result.error !== undefined) throw new RelabelRuleError(`request ${index}: ${result.error}`);
             return result.targets;
         });
-    } finally {
-        fs.rmSync(directory, { recursive: true, force: true });
-    }
+    });
 }

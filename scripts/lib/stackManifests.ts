@@ -67,6 +67,15 @@ export function renderReleases(releases: ReleaseToRender[]): { apiVersions: stri
     return { apiVersions, releases: releases.map((release) => helmTemplate(release, { kubeVersion, apiVersions })) };
 }
 
+/**
+ * One release rendered as the cluster would render it once the stack is installed: the oldest supported
+ * Kubernetes, with the CRD groups every stack's charts install (read from the dev stack's render), so charts
+ * render their ServiceMonitors.
+ */
+export function renderAsInstalled(release: ReleaseToRender): RenderedRelease {
+    return helmTemplate(release, { kubeVersion: SUPPORTED_KUBERNETES.oldest, apiVersions: committedStackManifests("dev").apiVersions });
+}
+
 const memo = new Map<string, StackManifests>();
 
 /** renderStack of a committed stack, once per process. */

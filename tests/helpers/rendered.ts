@@ -2,16 +2,12 @@
 // component tests read what Kubernetes would receive (Services, pods, containers, the config files the
 // charts write) instead of predicting it from values plus the chart's defaults.
 import { parse } from "yaml";
-import { SUPPORTED_KUBERNETES } from "../../components/charts";
-import { type KubernetesObject, type RenderedRelease, helmTemplate } from "../../scripts/lib/helmTemplate";
-import { committedStackManifests, releaseToRender } from "../../scripts/lib/stackManifests";
+import { type KubernetesObject, type RenderedRelease } from "../../scripts/lib/helmTemplate";
+import { releaseToRender, renderAsInstalled } from "../../scripts/lib/stackManifests";
 
 /** Renders a recorded `k8s.helm.v3.Release`'s inputs as the cluster would, with the stack's CRD groups present. */
 export function renderRelease(inputs: Record<string, any>): RenderedRelease {
-    // The dev stack's charts install the CRDs (ServiceMonitor among them) every stack has: charts render
-    // their ServiceMonitors only when that group is known, as on a cluster with the stack installed.
-    const { apiVersions } = committedStackManifests("dev");
-    return helmTemplate(releaseToRender(inputs), { kubeVersion: SUPPORTED_KUBERNETES.oldest, apiVersions });
+    return renderAsInstalled(releaseToRender(inputs));
 }
 
 const POD_OWNERS = ["Deployment", "StatefulSet", "DaemonSet", "Job"];
@@ -33,6 +29,26 @@ export function containersOf(spec: any): Array<{ init: boolean; container: any }
         ...(spec.containers ?? []).map((container: any) => ({ init: false, container })),
     ];
 }
+
+/** Every container of every pod template, init containers included, as "Kind/workload/container", with its pod's securityContext. */
+export function renderedContainers(objects: KubernetesObject[]): Array<{ name: string; container: any; pod: any }> {
+    return workloadsOf(objects).flatMap((object) => {
+        const spec = podSpecOf(object);
+        return containersOf(spec).map(({ container }) => ({ name: `${object.kind}/${object.metadata.name}/${container.name}`, container, pod: spec.securityContext ?? {} }));
+    });
+}
+
+export const hasRequestsAndLimits = (resources: any) =>
+    Boolean(resources?.requests?.cpu && resources?.requests?.memory && resources?.limits?.cpu && resources?.limits?.memory);
+
+/** The Deployment or StatefulSet of that name. */
+export const workloadNamed = (objects: KubernetesObject[], name: string) =>
+    objects.find((o) => ["Deployment", "StatefulSet"].includes(o.kind) && o.metadata.name === name);
+
+export const mainContainer = (object: KubernetesObject) => podSpecOf(object).containers[0];
+
+/** The name a chart gives a component's workload, Service and PodDisruptionBudget: ("loki", "queryFrontend") → "loki-query-frontend". */
+export const componentName = (release: string, component: string) => `${release}-${component.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 
 export function findObject(objects: KubernetesObject[], kind: string, name: string): KubernetesObject | undefined {
     return objects.find((object) => object.kind === kind && object.metadata.name === name);

@@ -4,6 +4,7 @@
 //
 // Each rule travels with the synthetic series that make it fire and stay silent (`RuleCase`): a rule
 // cannot be added without them, and tests/promtool-rules.test.ts runs every one through promtool.
+import { scrapesControlPlane } from "../../../stacks/cluster";
 import type { StackConfig } from "../../../stacks/schema";
 import { durationSeconds } from "../../../stacks/units";
 import { sloRuleGroups } from "./sloRules";
@@ -49,8 +50,13 @@ export interface AlertRuleInput {
     namespace: string;
     /** Services with SLOs: burn-rate alerts each. */
     services: StackConfig["services"];
-    /** Managed control planes (EKS/GKE/AKS) are not scraped, so their components cannot be alerted on. */
+    /** The control plane is not scraped (stacks/cluster.ts says where), so its components cannot be alerted on. */
     managedControlPlane: boolean;
+}
+
+/** The alert rules' input for a stack's configuration: the one place it is derived. */
+export function alertRuleInput(config: Pick<StackConfig, "namespace" | "services" | "cluster">): AlertRuleInput {
+    return { namespace: config.namespace, services: config.services, managedControlPlane: !scrapesControlPlane(config.cluster) };
 }
 
 /** One input series of a promtool test: a series selector and one sample a minute in promtool's notation. */
