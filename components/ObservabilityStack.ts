@@ -103,6 +103,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
 
         const automation = new GrafanaAutomation(`${name}-grafana-automation`, {
             apiUrl: grafana.apiUrl, adminUser: grafana.adminUser, adminPassword: grafana.adminPassword, grafanaRelease: grafana.release,
+            endpoint: { namespace: config.namespace, host: config.grafana.host, ingress: config.ingress },
         }, { parent: this });
         const viaGrafanaApi = { parent: this, providers: [automation.provider] };
         const content = new GrafanaContent(`${name}-grafana-content`, {

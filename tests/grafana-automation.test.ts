@@ -1,20 +1,23 @@
 import { type RecordedResource, SECRET_SIG, captureResources, unwrapSecrets, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import { grafanaValues } from "../components/Grafana";
 import { GrafanaAutomation } from "../components/GrafanaAutomation";
 import { GrafanaContent } from "../components/GrafanaContent";
+import { ObservabilityStack } from "../components/ObservabilityStack";
+import { READINESS_TIMEOUT_SECONDS } from "../components/grafana/readiness";
 import { loadStack } from "./helpers/stacks";
 
 const ADMIN_PASSWORD = "admin-password-5d1c9e";
-const API_URL = "http://localhost:3000";
 const PROVIDER_TYPE = "pulumi:providers:grafana";
+const GATE_TYPE = "pulumi-nodejs:dynamic/grafana:EndpointReady";
 
 /** Stands for the Grafana Helm release, which the bootstrap provider must wait for. */
 class StandInRelease extends pulumi.CustomResource {
     constructor(name: string) { super("kubernetes:helm.sh/v3:Release", name, {}); }
 }
 
-interface Seen { type: string; name: string; opts: pulumi.ResourceOptions; resource: pulumi.Resource }
+interface Seen { type: string; name: string; props: Record<string, unknown>; opts: pulumi.ResourceOptions; resource: pulumi.Resource }
 
 describe("GrafanaAutomation", () => {
     let resources: RecordedResource[];
@@ -24,13 +27,17 @@ describe("GrafanaAutomation", () => {
     /** `urn::id` of each provider, as resources refer to it, to its recorded registration. */
     const providersByRef = new Map<string, RecordedResource>();
 
+    const { config } = loadStack("production");
+    /** Production's public URL: the provider goes through the ingress (grafana.host, cert-manager). */
+    const API_URL = `https://${config.grafana.host}`;
+
     before(async () => {
-        const { config } = loadStack("production");
-        const record: pulumi.ResourceTransformation = ({ type, name, opts, resource }) => { seen.push({ type, name, opts, resource }); return undefined; };
+        const record: pulumi.ResourceTransformation = ({ type, name, props, opts, resource }) => { seen.push({ type, name, props, opts, resource }); return undefined; };
         resources = await captureResources(() => {
             release = new StandInRelease("automation-grafana-release");
             automation = new GrafanaAutomation("automation", {
                 apiUrl: API_URL, adminUser: "admin", adminPassword: pulumi.secret(ADMIN_PASSWORD), grafanaRelease: release,
+                endpoint: { namespace: config.namespace, host: config.grafana.host, ingress: config.ingress },
             }, { transformations: [record] });
             // As the ObservabilityStack wires it: the content only gets the automation's provider.
             new GrafanaContent("automation-content", {
@@ -101,6 +108,74 @@ describe("GrafanaAutomation", () => {
         assert.ok(others.length >= 10, `only ${others.length} Grafana resources were checked`);
         const ref = await tokenProviderRef();
         for (const resource of others) assert.strictEqual(resource.provider, ref, `${resource.type} ${resource.name}`);
+    });
+
+    describe("readiness gate", () => {
+        const gate = () => one(GATE_TYPE);
+        const seenGate = () => seen.find((s) => s.type === GATE_TYPE)!;
+
+        it("waits for the public URL, named with what the diagnosis needs: namespace, ingress class, issuer, TLS Secret", () => {
+            const { __provider: serialized, ...inputs } = gate().inputs;
+            assert.deepStrictEqual(inputs, {
+                url: API_URL,
+                timeoutSeconds: READINESS_TIMEOUT_SECONDS,
+                publicHost: "grafana.example.com",
+                namespace: "monitoring",
+                ingressClassName: "nginx",
+                ingressControllerNamespace: "ingress-nginx",
+                clusterIssuer: "letsencrypt-prod",
+                tlsSecretName: "grafana-tls",
+                tlsSecretConfigured: false,
+            });
+            assert.strictEqual(typeof serialized, "string", "the dynamic provider is serialized into the inputs");
+            assert.match(serialized, /exports\.handler/);
+        });
+
+        it("names the TLS Secret the Grafana chart's Ingress uses", () => {
+            const values = grafanaValues(config.namespace, { namespace: config.namespace, settings: config.grafana, ingress: config.ingress }) as
+                { ingress: { tls: Array<{ secretName: string }> } };
+            assert.strictEqual(gate().inputs.tlsSecretName, values.ingress.tls[0].secretName);
+        });
+
+        it("holds no secret", () => {
+            assert.ok(!JSON.stringify(gate().inputs).includes(SECRET_SIG), "a secret in the gate's inputs");
+        });
+
+        it("waits for the Grafana release", () => {
+            const dependsOn = ([] as unknown[]).concat(seenGate().opts.dependsOn ?? []);
+            assert.ok(dependsOn.includes(release), "the gate does not wait for the Grafana release");
+        });
+
+        it("is waited for by both providers, which call the URL it waited for: nothing calls Grafana before the gate is ready", () => {
+            const providers = seen.filter((s) => s.type === PROVIDER_TYPE);
+            assert.strictEqual(providers.length, 2);
+            for (const provider of providers) {
+                const dependsOn = ([] as unknown[]).concat(provider.opts.dependsOn ?? []);
+                assert.ok(dependsOn.includes(seenGate().resource), `${provider.name} does not wait for the gate`);
+            }
+            for (const provider of resources.filter((r) => r.type === PROVIDER_TYPE)) assert.strictEqual(provider.inputs.url, gate().inputs.url);
+            assert.strictEqual(automation.endpointReady, seenGate().resource);
+        });
+
+        it("is wired from the stack's config by the ObservabilityStack: public host in staging, the dev port-forward without ingress hints", async () => {
+            for (const stack of ["staging", "dev"]) {
+                const loaded = loadStack(stack);
+                const built = await captureResources(() => new ObservabilityStack(`readiness-${stack}`, loaded));
+                const gates = built.filter((r) => r.type === GATE_TYPE);
+                assert.strictEqual(gates.length, 1, stack);
+                const { __provider: _serialized, ...inputs } = gates[0].inputs;
+                const expected = stack === "dev"
+                    ? { url: "http://localhost:3000", timeoutSeconds: READINESS_TIMEOUT_SECONDS, namespace: "monitoring" }
+                    : {
+                        url: "https://grafana.staging.example.com", timeoutSeconds: READINESS_TIMEOUT_SECONDS, publicHost: "grafana.staging.example.com",
+                        namespace: "monitoring", ingressClassName: "nginx", ingressControllerNamespace: "ingress-nginx",
+                        clusterIssuer: "letsencrypt-prod", tlsSecretName: "grafana-tls", tlsSecretConfigured: false,
+                    };
+                assert.deepStrictEqual(inputs, expected, stack);
+                const urls = built.filter((r) => r.type === PROVIDER_TYPE).map((r) => r.inputs.url);
+                assert.deepStrictEqual(urls, [expected.url, expected.url], stack);
+            }
+        });
     });
 
     it("puts the admin password in no input but the bootstrap provider's", () => {
