@@ -70,6 +70,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const prometheus = new Prometheus(`${name}-prometheus`, {
             namespace: namespaceName, settings: config.prometheus, cluster: config.cluster, ingress: config.ingress,
             nodeExporterNamespace: nodeExporterNamespace.metadata.name,
+            alerting: config.alerting, smtp: config.grafana.smtp,
+            notifierSecrets: { slackToken: secrets.slackToken, pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey, smtpPassword: secrets.smtpPassword },
         }, inNamespace);
         const afterCrds = { parent: this, dependsOn: [namespace, prometheus.release] };
         const lokiTenant = config.loki.multiTenant ? LOKI_STACK_TENANT : undefined;

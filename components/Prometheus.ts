@@ -4,6 +4,9 @@ import { scrapesControlPlane } from "../stacks/cluster";
 import type { Resources, StackConfig } from "../stacks/schema";
 import { durationSeconds } from "../stacks/units";
 import { chartRelease } from "./helm";
+import {
+    ALERTMANAGER_NOTIFIER_SECRET, NOTIFIER_SECRET_KEYS, type NotifierSecretKey, alertmanagerConfig, notifierSecretKeys,
+} from "./prometheus/alertmanagerConfig";
 
 export interface PrometheusArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -20,6 +23,12 @@ export interface PrometheusArgs {
      * the stack's namespace at "baseline".
      */
     nodeExporterNamespace: pulumi.Input<string>;
+    /** Where alerts go: Alertmanager gets the same contact points and tree as Grafana (alertmanagerConfig.ts). */
+    alerting: StackConfig["alerting"];
+    /** Grafana's SMTP relay, which Alertmanager's email receiver uses too. */
+    smtp?: NonNullable<StackConfig["grafana"]["smtp"]>;
+    /** The notifiers' credentials (secrets), required for each notifier enabled in `alerting`. */
+    notifierSecrets: Partial<Record<NotifierSecretKey, pulumi.Input<string>>>;
 }
 
 /** Helm release name of kube-prometheus-stack. */
@@ -78,13 +87,26 @@ export class Prometheus extends pulumi.ComponentResource {
         super("observability:stack:Prometheus", name, {}, opts);
         const { settings, namespace } = args;
 
+        // Alertmanager reads each credential from a file of this Secret (alertmanagerSpec.secrets); the
+        // configuration in the chart's values holds none. It must exist before the operator starts the pods.
+        const secretKeys = settings.alertmanager.enabled ? notifierSecretKeys(args.alerting, args.smtp) : [];
+        const notifierSecret = secretKeys.length === 0 ? undefined : new k8s.core.v1.Secret(`${name}-alertmanager-notifiers`, {
+            metadata: { name: ALERTMANAGER_NOTIFIER_SECRET, namespace },
+            type: "Opaque",
+            stringData: Object.fromEntries(secretKeys.map((key) => {
+                const value = args.notifierSecrets[key];
+                if (value === undefined) throw new Error(`Alertmanager needs the secret ${key}; run: pulumi config set --secret ${key} <value>`);
+                return [NOTIFIER_SECRET_KEYS[key], pulumi.secret(value)];
+            })),
+        }, { parent: this });
+
         this.release = chartRelease(`${name}-release`, {
             chart: "kubePrometheusStack",
             releaseName: PROMETHEUS_RELEASE,
             namespace,
             values: pulumi.all([namespace, args.nodeExporterNamespace]).apply(([ns, nodeExporterNs]) =>
                 prometheusValues({ ...args, namespace: ns, nodeExporterNamespace: nodeExporterNs })),
-        }, { parent: this });
+        }, { parent: this, dependsOn: notifierSecret ? [notifierSecret] : [] });
 
         this.internalUrl = pulumi.interpolate`http://${PROMETHEUS_SERVICE}.${namespace}.svc.cluster.local:${PROMETHEUS_PORT}`;
         this.externalUrl = pulumi.output(settings.host ? `https://${settings.host}` : undefined);
@@ -144,7 +166,7 @@ function volumeClaim(size: string, storageClass: string | undefined) {
 }
 
 /** The chart values; every key is a real key of kube-prometheus-stack or its subcharts (tests check it). */
-export function prometheusValues(args: PrometheusArgs & { namespace: string; nodeExporterNamespace: string }): Record<string, unknown> {
+export function prometheusValues(args: Omit<PrometheusArgs, "notifierSecrets"> & { namespace: string; nodeExporterNamespace: string }): Record<string, unknown> {
     const { settings, cluster, ingress } = args;
     const ha = settings.replicas > 1;
     const alertmanager = settings.alertmanager;
@@ -213,6 +235,7 @@ export function prometheusValues(args: PrometheusArgs & { namespace: string; nod
         alertmanager: alertmanager.enabled ? {
             enabled: true,
             forceDeployDashboards: false,
+            config: alertmanagerConfig(args.alerting, args.smtp),
             podDisruptionBudget: { enabled: alertmanager.replicas > 1, minAvailable: 1 },
             alertmanagerSpec: {
                 replicas: alertmanager.replicas,
@@ -220,6 +243,7 @@ export function prometheusValues(args: PrometheusArgs & { namespace: string; nod
                 storage: volumeClaim(alertmanager.storageSize, cluster.storageClass),
                 podAntiAffinity: alertmanager.replicas > 1 ? "hard" : "soft",
                 persistentVolumeClaimRetentionPolicy: KEEP_VOLUMES,
+                ...(notifierSecretKeys(args.alerting, args.smtp).length > 0 ? { secrets: [ALERTMANAGER_NOTIFIER_SECRET] } : {}),
             },
         } : { enabled: false, forceDeployDashboards: false },
         prometheus: {

@@ -164,6 +164,10 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     }
     const noDefaultClass = NO_DEFAULT_STORAGE_CLASS[config.cluster.distribution];
     if (noDefaultClass && !config.cluster.storageClass) add(["cluster", "storageClass"], undefined, noDefaultClass);
+    if (!prometheus.alertmanager.enabled) {
+        add(["prometheus", "alertmanager", "enabled"], false, "kube-prometheus-stack's default alerts (KubePodCrashLooping, KubePersistentVolumeFillingUp, ...) are evaluated by Prometheus and " +
+            "reach a contact point only through Alertmanager (Grafana's Alertmanager cannot receive them); expected true");
+    }
     if (alerting.slack.enabled && !secrets.slackToken) {
         add(["slackToken"], undefined, "Slack notifications are enabled (alerting.slack.enabled) but the bot token is missing; run: pulumi config set --secret slackToken <xoxb-token>");
     }

@@ -43,7 +43,8 @@ const dev: StackConfigInput = {
         operatorResources: size("20m", "48Mi", "200m", "128Mi"),
         nodeExporterResources: size("10m", "24Mi", "100m", "64Mi"),
         kubeStateMetricsResources: size("10m", "48Mi", "100m", "128Mi"),
-        alertmanager: { enabled: false, replicas: 1, storageSize: "1Gi", resources: size("10m", "32Mi", "100m", "128Mi") },
+        // kube-prometheus-stack's default alerts reach a contact point only through it (components/prometheus/alertmanagerConfig.ts).
+        alertmanager: { enabled: true, replicas: 1, storageSize: "1Gi", resources: size("10m", "32Mi", "100m", "128Mi") },
     },
     loki: {
         mode: "Monolithic",
@@ -127,6 +128,8 @@ const production: StackConfigInput = {
         resources: size("2", "8Gi", "4", "12Gi"),
         operatorResources: size("100m", "128Mi", "500m", "256Mi"),
         kubeStateMetricsResources: size("100m", "256Mi", "500m", "512Mi"),
+        // Two replicas gossip notifications and silences: one of them may restart without an alert being lost.
+        alertmanager: { ...staging.prometheus.alertmanager, replicas: 2 },
     },
     loki: {
         ...staging.loki,

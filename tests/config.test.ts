@@ -98,6 +98,7 @@ const BAD_CONFIGS: BadConfig[] = [
     { what: "an ingress host without a certificate source", stack: "staging", overrides: { ingress: { clusterIssuer: null } }, expect: ["observability:ingress.clusterIssuer", "grafana.host is set but nothing provides the TLS certificate", "ingress.tlsSecretName"] },
     { what: "both an issuer and an existing TLS Secret", stack: "staging", overrides: { ingress: { tlsSecretName: "wildcard-tls" } }, expect: ["observability:ingress.tlsSecretName", '"wildcard-tls"', "not both"] },
     { what: "EKS without a StorageClass", stack: "production", overrides: { cluster: { storageClass: null } }, expect: ["observability:cluster.storageClass", "EKS clusters have had no default StorageClass since Kubernetes 1.30", "EBS CSI driver"] },
+    { what: "Alertmanager turned off", overrides: { prometheus: { alertmanager: { enabled: false } } }, expect: ["observability:prometheus.alertmanager.enabled", "KubePodCrashLooping", "reach a contact point only through Alertmanager"] },
     { what: "an unknown distribution", overrides: { cluster: { distribution: "openshift" } }, expect: ["observability:cluster.distribution", '"openshift"', "kind, k3d, minikube"] },
     { what: "a stack that is not a preset, with no preset set", stack: "qa", overrides: {}, expect: ["observability:preset", 'stack "qa"', "dev, staging, production"] },
     { what: "unknown preset", overrides: { preset: "prod" }, expect: ["observability:preset", '"prod"', "dev, staging, production"] },

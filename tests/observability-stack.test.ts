@@ -33,10 +33,10 @@ describe("ObservabilityStack wiring", () => {
         for (const ordinal of [0, 1]) assert.match(text, new RegExp(`prometheus-prometheus-${ordinal}\\.prometheus-operated\\.monitoring\\.svc\\.cluster\\.local:9090/api/v1/write`));
     });
 
-    it("adds the Alertmanager datasource exactly when Alertmanager runs", async () => {
-        assert.strictEqual(datasource(await build("dev"), "alertmanager"), undefined);
-        const withAlertmanager = await build("dev", { prometheus: JSON.stringify({ alertmanager: { enabled: true } }) });
-        assert.strictEqual(datasource(withAlertmanager, "alertmanager")!.url, "http://prometheus-alertmanager.monitoring.svc.cluster.local:9093");
+    it("adds the Alertmanager datasource, at the chart's Alertmanager Service (every stack runs it for kube-prometheus-stack's alerts)", async () => {
+        for (const stack of ["dev", "production"]) {
+            assert.strictEqual(datasource(await build(stack), "alertmanager")!.url, "http://prometheus-alertmanager.monitoring.svc.cluster.local:9093", stack);
+        }
     });
 
     it("points every datasource at the in-cluster Service of its release", async () => {

@@ -53,7 +53,7 @@ describe("the program (index.ts, dev stack)", () => {
         for (const url of [program.grafanaUrl, program.prometheusUrl, program.lokiUrl, program.tempoUrl]) {
             assert.match(await valueOf(url), /^http:\/\/[a-z0-9-]+\.monitoring\.svc\.cluster\.local(:\d+)?$/);
         }
-        assert.strictEqual(await valueOf(program.alertmanagerUrl), undefined);
+        assert.strictEqual(await valueOf(program.alertmanagerUrl), "http://prometheus-alertmanager.monitoring.svc.cluster.local:9093");
     });
 
     it("exports the collector's OTLP endpoints on the standard ports", async () => {
@@ -68,14 +68,15 @@ describe("the program (index.ts, dev stack)", () => {
 
     it("exports a port-forward command per UI for dev", async () => {
         const commands = program.portForwardCommands ? await valueOf(program.portForwardCommands) : {};
-        assert.deepStrictEqual(Object.keys(commands).sort(), ["grafana", "loki", "prometheus", "tempo"]);
+        assert.deepStrictEqual(Object.keys(commands).sort(), ["alertmanager", "grafana", "loki", "prometheus", "tempo"]);
+        assert.strictEqual(commands.alertmanager, "kubectl --namespace monitoring port-forward svc/prometheus-alertmanager 9093:9093");
         assert.strictEqual(commands.grafana, "kubectl --namespace monitoring port-forward svc/grafana 3000:80");
         for (const command of Object.values(commands)) assert.match(command, /^kubectl --namespace monitoring port-forward svc\/[a-z0-9-]+ \d+:\d+$/);
     });
 
     it("exports datasource and folder UIDs and dashboard URLs", async () => {
         const datasources = await valueOf(program.datasourceUids);
-        assert.deepStrictEqual(Object.keys(datasources).sort(), ["loki", "prometheus", "tempo"]);
+        assert.deepStrictEqual(Object.keys(datasources).sort(), ["alertmanager", "loki", "prometheus", "tempo"]);
         assert.ok(Object.keys(await valueOf(program.folderUids)).length >= 3);
         assert.ok(Object.keys(await valueOf(program.dashboardUrls)).length >= 3);
     });

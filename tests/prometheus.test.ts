@@ -7,7 +7,7 @@ import { durationSeconds, quantityBytes } from "../stacks/units";
 import { type ChartReference, chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
 import { type KubernetesObject, type RenderedRelease } from "../scripts/lib/helmTemplate";
 import { findObject, hasRequestsAndLimits, namesOf, podSpecOf, renderRelease, renderedContainers, servicePorts, workloadsOf } from "./helpers/rendered";
-import { STACK_NAMES, loadStack } from "./helpers/stacks";
+import { STACK_NAMES, TEST_SECRET_VALUES, loadStack } from "./helpers/stacks";
 
 interface Built {
     config: StackConfig; prometheus: Prometheus; resources: RecordedResource[]; values: Record<string, any>;
@@ -22,6 +22,7 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
     const args: PrometheusArgs = {
         namespace: config.namespace, settings: config.prometheus, cluster: config.cluster, ingress: config.ingress,
         nodeExporterNamespace: `${config.namespace}-node-exporter`,
+        alerting: config.alerting, smtp: config.grafana.smtp, notifierSecrets: TEST_SECRET_VALUES,
     };
     let prometheus: Prometheus | undefined;
     const resources = await captureResources(() => { prometheus = new Prometheus(`prometheus-${stack}-${builds++}`, args); });
@@ -32,6 +33,11 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
 }
 
 const chart: ChartReference = chartReference("kube-prometheus-stack", CHARTS.kubePrometheusStack.version);
+/**
+ * Alertmanager's configuration file, which the chart writes verbatim (templates/alertmanager/secret.yaml: toYaml):
+ * its keys are Alertmanager's, checked by Alertmanager's own loader in tests/alertmanager.test.ts.
+ */
+const RENDERED_VERBATIM = ["alertmanager.config"];
 /** What the chart renders to scrape and alert on the parts of the control plane a managed cluster hides. */
 const CONTROL_PLANE_MONITORS = ["prometheus-kube-controller-manager", "prometheus-kube-etcd", "prometheus-kube-proxy", "prometheus-kube-scheduler"];
 const CONTROL_PLANE_RULES = ["prometheus-etcd", "prometheus-kube-scheduler.rules", "prometheus-kubernetes-system-controller-manager",
@@ -67,7 +73,7 @@ describe("Prometheus (kube-prometheus-stack)", function () {
             });
 
             it("sets only real keys of the chart and its subcharts", () => {
-                assert.deepStrictEqual(unknownValuePaths(chart, built[stack].values), []);
+                assert.deepStrictEqual(unknownValuePaths(chart, built[stack].values, RENDERED_VERBATIM), []);
             });
 
             it("gives every container it renders, and the Prometheus it asks the operator for, requests and limits", () => {
@@ -245,18 +251,19 @@ describe("Prometheus (kube-prometheus-stack)", function () {
         assert.strictEqual(built.staging.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, undefined);
     });
 
-    it("Alertmanager off (alerting is Grafana-managed): no URL, no Alertmanager, no Alertmanager rules", async () => {
+    it("Alertmanager in every stack (kube-prometheus-stack's alerts reach contact points through it): its URL and rules", async () => {
         for (const stack of STACK_NAMES) {
-            const { values, prometheus, config } = built[stack];
-            assert.strictEqual(config.prometheus.alertmanager.enabled, false);
-            assert.strictEqual(values.alertmanager.enabled, false);
-            assert.strictEqual(values.defaultRules.rules.alertmanager, false);
-            assert.strictEqual(await valueOf(prometheus.alertmanagerUrl), undefined);
+            const { values, prometheus, config, objects } = built[stack];
+            assert.strictEqual(config.prometheus.alertmanager.enabled, true, stack);
+            assert.strictEqual(values.alertmanager.enabled, true, stack);
+            assert.strictEqual(values.defaultRules.rules.alertmanager, true, stack);
+            assert.strictEqual(new URL((await valueOf(prometheus.alertmanagerUrl))!).hostname, "prometheus-alertmanager.monitoring.svc.cluster.local", stack);
+            assert.ok(namesOf(objects, "PrometheusRule").includes("prometheus-alertmanager.rules"), `${stack}: Alertmanager's own rules`);
         }
     });
 
     it("Alertmanager on: its Service URL, replicas, resources, a volume, rules and (for a pair) a PDB", async () => {
-        const { values, prometheus, config, objects } = await build("production", { prometheus: JSON.stringify({ alertmanager: { enabled: true, replicas: 2 } }) });
+        const { values, prometheus, config, objects } = built.production;
         const settings = config.prometheus.alertmanager;
         const url = new URL((await valueOf(prometheus.alertmanagerUrl))!);
         assert.strictEqual(url.hostname, "prometheus-alertmanager.monitoring.svc.cluster.local");
@@ -273,7 +280,7 @@ describe("Prometheus (kube-prometheus-stack)", function () {
         assert.strictEqual(values.alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.resources.requests.storage, settings.storageSize);
         assert.strictEqual(values.alertmanager.podDisruptionBudget.enabled, true);
         assert.strictEqual(values.defaultRules.rules.alertmanager, true);
-        assert.deepStrictEqual(unknownValuePaths(chart, values), []);
+        assert.deepStrictEqual(unknownValuePaths(chart, values, RENDERED_VERBATIM), []);
         assert.ok(hasRequestsAndLimits(values.alertmanager.alertmanagerSpec.resources));
     });
 
@@ -300,7 +307,7 @@ describe("Prometheus (kube-prometheus-stack)", function () {
         assert.strictEqual(await valueOf(prometheus.url), "https://prometheus.staging.example.com");
         assert.strictEqual(await valueOf(prometheus.externalUrl), "https://prometheus.staging.example.com");
         assert.match(await valueOf(prometheus.internalUrl), /^http:\/\/prometheus-prometheus\.monitoring\.svc\.cluster\.local:9090$/);
-        assert.deepStrictEqual(unknownValuePaths(chart, values), []);
+        assert.deepStrictEqual(unknownValuePaths(chart, values, RENDERED_VERBATIM), []);
     });
 
     it("writes durations largest unit first, as the operator's CRD requires", () => {
