@@ -33,6 +33,11 @@ export const LOKI_STACK_TENANT = "observability";
 export const LOKI_GATEWAY_PORT = 80;
 export const LOKI_PUSH_PATH = "/loki/api/v1/push";
 /**
+ * Loki's native OTLP endpoint (OTLP/HTTP logs at /otlp/v1/logs), served by the same Service as the push API:
+ * the single binary, or the gateway, whose nginx routes `location = /otlp/v1/logs` to the distributors.
+ */
+export const LOKI_OTLP_PATH = "/otlp";
+/**
  * The first and only period of the index schema. It must never change once data is written: Loki reads
  * each day's index with the schema whose period covers it, so a later date would orphan older logs.
  */

@@ -109,12 +109,28 @@ export function tempoValues(args: TempoValuesArgs): Record<string, unknown> {
     return args.settings.mode === "monolithic" ? monolithicValues(args) : distributedValues(args);
 }
 
+/**
+ * Span attributes (resource first, then span: modules/generator/processor/util/util.go FindAttributeValue) the
+ * span metrics carry as labels besides the intrinsic service, span_name, span_kind and status_code. Tempo
+ * writes each under its name sanitized by Prometheus' strutil.SanitizeLabelName (modules/generator/validation/
+ * sanitize.go): `k8s.namespace.name`, which the collector's k8sattributes processor sets on every span, becomes
+ * `k8s_namespace_name`, so a trace's metrics links and span-metrics panels can select one namespace's service
+ * (the same service name in two namespaces is otherwise one series).
+ */
+export const SPAN_METRICS_DIMENSIONS = ["k8s.namespace.name"] as const;
+
 /** Tenant defaults (Tempo's "new" overrides format): ingestion limits and the metrics generator's processors. */
 function overrideDefaults(limits: StackConfig["tempo"]["limits"]) {
     return {
         ingestion: { rate_limit_bytes: limits.ingestionRateLimitBytes, burst_size_bytes: limits.ingestionBurstSizeBytes },
         global: { max_bytes_per_trace: limits.maxBytesPerTrace },
-        metrics_generator: { processors: ["service-graphs", "span-metrics"] },
+        metrics_generator: {
+            processors: ["service-graphs", "span-metrics"],
+            // Set here, in both charts' overrides, rather than in metrics_generator.processor: a tenant override that
+            // is set replaces the generator's own list (modules/generator/config.go copyWithOverrides), and
+            // tempo-distributed renders that list as [] by default.
+            processor: { span_metrics: { dimensions: [...SPAN_METRICS_DIMENSIONS] } },
+        },
     };
 }
 

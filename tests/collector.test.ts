@@ -86,6 +86,8 @@ const POD_TARGETS = [
     podTarget({ __meta_kubernetes_pod_label_app_kubernetes_io_name: "checkout", __meta_kubernetes_pod_label_app: "legacy" }),
     podTarget({ __meta_kubernetes_pod_label_app: "legacy" }),
     podTarget({}),
+    // OpenTelemetry's annotation (semantic conventions, k8s service.name) wins over the labels.
+    podTarget({ __meta_kubernetes_pod_annotation_resource_opentelemetry_io_service_name: "payments", __meta_kubernetes_pod_label_app_kubernetes_io_name: "checkout" }),
 ];
 /** Which label-name validation Alloy applies is its own choice: the rules must mean the same under either. */
 const NAME_SCHEMES = ["utf8", "legacy"] as const;
@@ -98,7 +100,7 @@ const REFUSED = [
 ];
 const TOP_LEVEL_ATTRIBUTE = "top = 1\n";
 const DANGLING = 'otelcol.processor.batch "b" {\n  output {\n    traces = [otelcol.exporter.otlp.missing.input]\n  }\n}\n';
-const ODD_URL = 'http://loki.example/push?a="b"\\c';
+const ODD_URL = 'http://loki.example/a"b\\c/loki/api/v1/push';
 
 /** A Service port's target as a number: a named targetPort is the container port of that name. */
 function targetPortOf(port: { port: number; targetPort?: number | string }, containers: any[]): number | undefined {
@@ -197,16 +199,26 @@ describe("Collector (Grafana Alloy)", () => {
                 assert.strictEqual(literal(childBlock(exporter, "client", "tls"), "insecure"), true);
             });
 
-            it("sends OTLP logs through the same processors to the given Loki push URL", () => {
+            it("sends OTLP logs through the same processors to Loki's native OTLP endpoint next to the given push URL", () => {
                 const p = pipelines[stack];
                 const receiver = ofKind(p, "otelcol.receiver.otlp")[0];
                 const paths = chains(p.components, componentId(receiver), "logs");
                 assert.strictEqual(paths.length, 1);
                 assert.deepStrictEqual(paths[0].map((id) => p.components.get(id)!.name), ["otelcol.receiver.otlp",
                     "otelcol.processor.memory_limiter", "otelcol.processor.k8sattributes", "otelcol.processor.batch",
-                    "otelcol.exporter.loki", "loki.write"]);
-                const sink = p.components.get(paths[0][paths[0].length - 1])!;
-                assert.strictEqual(literal(childBlock(sink, "endpoint"), "url"), built[stack].lokiPushUrl);
+                    "otelcol.exporter.otlphttp"]);
+                const exporter = p.components.get(paths[0][paths[0].length - 1])!;
+                // otelcol.exporter.otlphttp appends /v1/logs: Loki's /otlp/v1/logs, on the push API's host.
+                const endpoint = String(literal(childBlock(exporter, "client"), "endpoint"));
+                assert.strictEqual(endpoint, built[stack].lokiPushUrl.replace(/\/loki\/api\/v1\/push$/, "/otlp"));
+                assert.strictEqual(literal(childBlock(exporter, "client"), "headers"), undefined, "no tenant header for a single-tenant Loki");
+                assert.strictEqual(ofKind(p, "otelcol.exporter.loki").length, 0, "the deprecated Loki exporter is gone");
+            });
+
+            it("adds the sending pod's Kubernetes attributes, container included, to OTLP logs and traces", () => {
+                const k8s = ofKind(pipelines[stack], "otelcol.processor.k8sattributes")[0];
+                const metadata = literal(childBlock(k8s, "extract"), "metadata") as string[];
+                for (const attribute of ["k8s.namespace.name", "k8s.pod.name", "k8s.container.name", "k8s.deployment.name"]) assert.ok(metadata.includes(attribute), attribute);
             });
 
             it("sends pod logs and Kubernetes events to the given Loki push URL", () => {
@@ -224,12 +236,14 @@ describe("Collector (Grafana Alloy)", () => {
                 assert.strictEqual(literal(childBlock(podLogsSource, "clustering"), "enabled"), true);
             });
 
-            it("labels pod logs with namespace, pod, container and app (Prometheus' relabeling of its rules)", () => {
-                const base = { namespace: "shop", pod: "checkout-7d9f", container: "server" };
+            it("labels pod logs with service_name, k8s_namespace_name, k8s_pod_name, k8s_container_name (Prometheus' relabeling of its rules)", () => {
+                const base = { k8s_namespace_name: "shop", k8s_pod_name: "checkout-7d9f", k8s_container_name: "server" };
                 for (const scheme of NAME_SCHEMES) {
                     // Consumers keep no label whose name starts with "__" (Prometheus reserves those).
-                    assert.deepStrictEqual(podLogs[stack][scheme].map((target) => target.publicLabels),
-                        [{ ...base, app: "checkout" }, { ...base, app: "legacy" }, base], `name validation ${scheme}`);
+                    assert.deepStrictEqual(podLogs[stack][scheme].map((target) => target.publicLabels), [
+                        { ...base, service_name: "checkout" }, { ...base, service_name: "legacy" }, { ...base, service_name: "server" },
+                        { ...base, service_name: "payments" },
+                    ], `name validation ${scheme}`);
                 }
             });
 
@@ -271,8 +285,9 @@ describe("Collector (Grafana Alloy)", () => {
         });
     }
 
-    it("sends a tenant to a multi-tenant Loki only when given one", () => {
+    it("sends a tenant to a multi-tenant Loki only when given one, on both log paths", () => {
         assert.strictEqual(literal(childBlock(ofKind(withTenant, "loki.write")[0], "endpoint"), "tenant_id"), "platform");
+        assert.deepStrictEqual(literal(childBlock(ofKind(withTenant, "otelcol.exporter.otlphttp")[0], "client"), "headers"), { "X-Scope-OrgID": "platform" });
         const endpoint = childBlock(ofKind(pipelines.dev, "loki.write")[0], "endpoint");
         assert.ok(endpoint, "loki.write has no endpoint block");
         assert.deepStrictEqual(Object.keys(endpoint.attributes), ["url"]);

@@ -36,7 +36,8 @@ describe("datasources", () => {
         describe(stack, () => {
             it("creates Prometheus, Loki and Tempo at the components' URLs, through Grafana's proxy", () => {
                 const b = built[stack];
-                assert.deepStrictEqual(b.datasources.map((ds) => ds.type).sort(), ["loki", "prometheus", "tempo"]);
+                const alertmanager = b.config.prometheus.alertmanager.enabled ? ["alertmanager"] : [];
+                assert.deepStrictEqual(b.datasources.map((ds) => ds.type).sort(), [...alertmanager, "loki", "prometheus", "tempo"]);
                 assert.strictEqual(ofType(b, "prometheus").url, TEST_URLS.prometheus);
                 assert.strictEqual(ofType(b, "loki").url, TEST_URLS.loki);
                 assert.strictEqual(ofType(b, "tempo").url, TEST_URLS.tempo);
@@ -108,7 +109,8 @@ describe("datasources", () => {
 
     it("goes from a span to Tempo's span metrics with queries Prometheus accepts, tags expanded or not", () => {
         const { tracesToMetrics } = ofType(built.dev, "tempo").jsonData;
-        assert.deepStrictEqual(tracesToMetrics.tags, [{ key: "service.name", value: "service" }]);
+        // The labels Tempo's generator writes for these resource attributes (tests/trace-metrics-links.test.ts proves them).
+        assert.deepStrictEqual(tracesToMetrics.tags, [{ key: "service.name", value: "service" }, { key: "k8s.namespace.name", value: "k8s_namespace_name" }]);
         const queries: string[] = tracesToMetrics.queries.map((q: any) => q.query);
         assert.ok(queries.length >= 2);
         // Tempo's metrics-generator names (docs: metrics-from-traces/span-metrics).

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import { goJsonMarshal } from "./alerting/wireFormat";
 import { DATASOURCE_UIDS } from "./uids";
+import { POD_LOG_LABELS } from "../Collector";
 
 export type DatasourceKey = keyof typeof DATASOURCE_UIDS;
 
@@ -96,24 +97,44 @@ export interface DatasourceInputs {
     lokiTenantId?: string;
 }
 
-/** Span-metrics series of Tempo's metrics-generator (service, span_name, span_kind, status_code labels). */
+/**
+ * Span-metrics series of Tempo's metrics generator (grafana/tempo modules/generator/processor/spanmetrics) and the
+ * labels it writes: the intrinsic dimensions, `k8s.namespace.name` (components/Tempo.ts SPAN_METRICS_DIMENSIONS,
+ * sanitised to `k8s_namespace_name`) and `__metrics_gen_instance` (the generator pod): every query must `sum`,
+ * since a service's spans are split between generators. tests/trace-metrics-links.test.ts proves them.
+ */
 export const SPAN_METRICS = {
     calls: "traces_spanmetrics_calls_total",
     latencyBucket: "traces_spanmetrics_latency_bucket",
+    labels: { service: "service", spanName: "span_name", spanKind: "span_kind", statusCode: "status_code", namespace: "k8s_namespace_name" },
 } as const;
 
-/** Loki labels the collector puts on application logs; trace links and log panels select by them. */
 /** Exemplar labels that carry a trace id, per producer (see the Prometheus datasource below). */
 export const EXEMPLAR_TRACE_ID_LABELS = ["trace_id", "traceID"] as const;
 
-export const LOG_LABELS = { namespace: "namespace", service: "app" } as const;
+/**
+ * Loki labels a service's logs carry, whichever way they came (components/Collector.ts POD_LOG_LABELS): Loki's
+ * OTLP endpoint indexes the resource attributes service.name and k8s.namespace.name as service_name and
+ * k8s_namespace_name, and the collector labels pod stdout with the same names. Trace links and log panels select by them.
+ */
+export const LOG_LABELS = { namespace: POD_LOG_LABELS.namespace, service: POD_LOG_LABELS.service } as const;
 
-/** OpenTelemetry resource attributes, mapped to the labels the logs and span metrics carry. */
+/**
+ * Structured metadata Loki's OTLP endpoint writes the log record's TraceId under (lower-case hex;
+ * pkg/loghttp/push/otlp.go otlpLogToPushEntry).
+ */
+export const OTLP_TRACE_ID_METADATA = "trace_id";
+
+/** OpenTelemetry resource attributes (on the span's resource), mapped to the Loki labels both log paths carry. */
 const TRACE_TO_LOG_TAGS: TagMapping[] = [
     { key: "service.name", value: LOG_LABELS.service },
     { key: "k8s.namespace.name", value: LOG_LABELS.namespace },
 ];
-const TRACE_TO_METRIC_TAGS: TagMapping[] = [{ key: "service.name", value: "service" }];
+// `value` is the label name: Grafana writes `${value || key}="…"` (createSpanLink.tsx buildMetricsQuery).
+const TRACE_TO_METRIC_TAGS: TagMapping[] = [
+    { key: "service.name", value: SPAN_METRICS.labels.service },
+    { key: "k8s.namespace.name", value: SPAN_METRICS.labels.namespace },
+];
 
 /**
  * Trace ids as logfmt or JSON fields of a log line, under the keys application loggers write: `trace_id`
@@ -145,8 +166,9 @@ export function datasourceDefinitions(inputs: DatasourceInputs): DatasourceDefin
                 maxLines: "1000",
                 derivedFields: [
                     { name: "TraceID", matcherType: "regex", matcherRegex: TRACE_ID_IN_LINE, url: "${__value.raw}", datasourceUid: tempo, urlDisplayLabel: "View trace" },
-                    // Logs sent over OTLP carry the trace id as structured metadata, not in the line.
-                    { name: "trace_id", matcherType: "label", matcherRegex: "^trace_id$", url: "${__value.raw}", datasourceUid: tempo, urlDisplayLabel: "View trace" },
+                    // Logs sent over OTLP carry the trace id as structured metadata, not in the line; Grafana's
+                    // `label` matcher tests the regex against the names of the row's labels, structured metadata included.
+                    { name: "trace_id", matcherType: "label", matcherRegex: `^${OTLP_TRACE_ID_METADATA}$`, url: "${__value.raw}", datasourceUid: tempo, urlDisplayLabel: "View trace" },
                 ],
             } satisfies LokiJsonData,
         },
