@@ -11,6 +11,16 @@ if ! kubectl --context "$context" get --raw /readyz --request-timeout=10s >/dev/
     echo "kube context '$context' is not reachable (kubectl get --raw /readyz failed). Start the cluster or pick another context: kubectl config use-context <name>" >&2
     exit 1
 fi
+# kind enforces NetworkPolicies (kindnet's sigs.k8s.io/kube-network-policies) from v0.24.0, whose kindnetd
+# v20240813-c6f155d6 already exempts the kubelet's probes; an older kind ignores the stack's default-deny.
+# The image tag starts with its build date (vYYYYMMDD-...), which orders kindnetd releases.
+kindnet_image=$(kubectl --context "$context" --namespace kube-system get daemonset kindnet \
+    -o 'jsonpath={.spec.template.spec.containers[0].image}' 2>/dev/null || true)
+if [[ $kindnet_image =~ :v([0-9]{8}) ]] && [ "${BASH_REMATCH[1]}" -lt 20240813 ]; then
+    echo "this kind cluster's kindnet ($kindnet_image) predates kind v0.24.0 and does not enforce NetworkPolicies:" \
+        "upgrade kind (v0.24.0 or later) and recreate the cluster (kind delete cluster && kind create cluster)" >&2
+    exit 1
+fi
 namespace="${NAMESPACE:-monitoring}"
 echo "Deploying the dev stack into namespace '$namespace' of kube context '$context'"
 

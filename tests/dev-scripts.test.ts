@@ -65,6 +65,24 @@ describe("newcomer scripts (scripts/up-dev.sh, dev-outputs.sh, ensure-dependenci
         assert.deepStrictEqual(run.calls.filter((call) => !call.startsWith("kubectl")), [], "no build, no pulumi");
     });
 
+    // kindnet's image of kind v0.23.0 (no NetworkPolicy support) and of v0.29.0 (pkg/build/nodeimage/const_cni.go of each release).
+    const kindWithKindnet = (image: string) =>
+        `case "$*" in "config current-context") echo kind-dev ;; *"get daemonset kindnet"*) echo -n "${image}" ;; *) exit 0 ;; esac`;
+
+    it("up:dev stops on a kind older than v0.24.0, whose kindnet ignores NetworkPolicies, before building anything", () => {
+        const run = runScript("scripts/up-dev.sh", { kubectl: kindWithKindnet("docker.io/kindest/kindnetd:v20240513-cd2ac642"), npm: "exit 0", pulumi: pulumiAtPinnedVersion });
+        assert.notStrictEqual(run.status, 0);
+        assert.match(run.stderr, /kindnetd:v20240513-cd2ac642\) predates kind v0\.24\.0 and does not enforce NetworkPolicies: upgrade kind/);
+        assert.deepStrictEqual(run.calls.filter((call) => !call.startsWith("kubectl")), [], "no build, no pulumi");
+    });
+
+    it("up:dev goes on with a kind whose kindnet enforces NetworkPolicies (kind v0.29.0), and on clusters without kindnet", () => {
+        const run = runScript("scripts/up-dev.sh", { kubectl: kindWithKindnet("docker.io/kindest/kindnetd:v20250512-df8de77b"), npm: "exit 0", pulumi: pulumiAtPinnedVersion });
+        assert.strictEqual(run.status, 0, run.stderr);
+        assert.ok(run.calls.includes("kubectl --context kind-dev --namespace kube-system get daemonset kindnet -o jsonpath={.spec.template.spec.containers[0].image}"), run.calls.join("\n"));
+        assert.ok(run.calls.some((call) => call.startsWith("npm run build")));
+    });
+
     it("up:dev says how to install the Pulumi CLI when it cannot be fetched, naming the version and PULUMI_HOME", () => {
         // `npx pulumi` fails as the npm package does offline ("pulumi: fetch failed").
         const run = runScript("scripts/up-dev.sh", { kubectl: reachableKubectl, npm: "exit 0", npx: "echo 'pulumi: fetch failed' >&2; exit 1" });
