@@ -67,6 +67,16 @@ describe("NetworkPolicies judged on the rendered stack", function () {
         assert.ok(allowedTo(/ingress-nginx\/\* -> Deployment\/grafana:3000\//).length > 0, "the ingress to Grafana");
     });
 
+    it("Prometheus reaches Alertmanager with its alerts in every stack, and production's two Alertmanagers gossip on 9094 TCP and UDP", () => {
+        for (const stack of STACK_NAMES) {
+            const alerts = judged(stack).needed.filter((v) => /^alerts \(Prometheus/.test(v.why));
+            assert.deepStrictEqual(alerts.map((v) => [v.id, v.allowed]), [["operator-managed/prometheus-prometheus -> operator-managed/prometheus-alertmanager:9093/TCP", true]], stack);
+        }
+        const gossip = judged("production").needed.filter((v) => /Alertmanager replicas gossip/.test(v.why));
+        assert.deepStrictEqual(gossip.map((v) => [v.protocol, v.port, v.allowed]), [["TCP", 9094, true], ["UDP", 9094, true]]);
+        assert.deepStrictEqual(judged("dev").needed.filter((v) => /Alertmanager replicas gossip/.test(v.why)), [], "one replica: no mesh");
+    });
+
     it("the analyzer denies a flow the policies do not allow (a policy removed)", () => {
         const { manifests, needed } = judged("dev");
         const withoutLoki = { ...manifests, programObjects: manifests.programObjects.filter((o) => o.metadata.name !== "allow-ingress-to-loki") };

@@ -189,6 +189,24 @@ export function neededFlows(manifests: StackManifests, context: FlowContext): Fl
         }
     }
     const prometheusPods = pods.filter((pod) => pod.labels["app.kubernetes.io/name"] === "prometheus");
+    // Prometheus sends its alerts to the Alertmanager Services its resource names (spec.alerting.alertmanagers).
+    for (const prometheus of objects.filter((o) => o.kind === "Prometheus")) {
+        for (const endpoint of prometheus.spec.alerting?.alertmanagers ?? []) {
+            const s = service(endpoint.name, endpoint.namespace ?? prometheus.metadata.namespace ?? context.namespace);
+            const port = s?.ports.find((p: ServicePort) => p.name === endpoint.port || p.port === endpoint.port);
+            if (!s || !port) throw new Error(`Prometheus ${prometheus.metadata.name} sends alerts to ${endpoint.name}:${endpoint.port}, which no Service of the stack serves`);
+            for (const pod of prometheusPods) add({ pod }, behind(s, port, pods), `alerts (Prometheus ${prometheus.metadata.name} to ${s.name})`);
+        }
+    }
+    // Alertmanager replicas gossip silences and notification state on 9094, TCP and UDP: the operator starts each
+    // with --cluster.peer=<pod>.alertmanager-operated:9094 (prometheus-operator pkg/alertmanager/statefulset.go).
+    for (const alertmanager of objects.filter((o) => o.kind === "Alertmanager" && (o.spec.replicas ?? 1) > 1)) {
+        const members = services.find((s) => s.selector?.alertmanager === alertmanager.metadata.name && s.selector?.["app.kubernetes.io/name"] === "alertmanager");
+        if (!members) throw new Error(`no Service selects the pods of Alertmanager ${alertmanager.metadata.name}`);
+        for (const member of pods.filter((pod) => pod.namespace === members.namespace && selects({ matchLabels: members.selector }, pod.labels))) {
+            for (const protocol of ["TCP", "UDP"]) add({ pod: member }, behind(members, { port: 9094, targetPort: 9094, protocol }, pods), "Alertmanager replicas gossip (cluster mesh)", protocol);
+        }
+    }
     for (const monitor of objects.filter((o) => o.kind === "ServiceMonitor")) {
         const namespaces = monitor.spec.namespaceSelector?.any ? undefined : (monitor.spec.namespaceSelector?.matchNames ?? [monitor.metadata.namespace ?? context.namespace]);
         for (const s of services.filter((s) => (!namespaces || namespaces.includes(s.namespace)) && selects(monitor.spec.selector ?? {}, s.labels))) {
