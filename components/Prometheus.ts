@@ -61,8 +61,8 @@ const CRD_UPGRADE_JOB_RESOURCES: Resources = { requests: { cpu: "50m", memory: "
 export const CRD_UPGRADE_KUBECTL_TAG = "v1.34.0";
 
 /**
- * Prometheus from `kube-prometheus-stack`: the operator, node-exporter, kube-state-metrics, an optional
- * Alertmanager, and every ServiceMonitor/PodMonitor/PrometheusRule/Probe in the cluster. No Grafana: ours
+ * Prometheus from `kube-prometheus-stack`: the operator, node-exporter, kube-state-metrics, the
+ * Alertmanager that delivers the chart's alerts (configured like Grafana's policy), and every ServiceMonitor/PodMonitor/PrometheusRule/Probe in the cluster. No Grafana: ours
  * is installed separately and configured through its API.
  */
 export class Prometheus extends pulumi.ComponentResource {

@@ -18,7 +18,7 @@ export const SECTION_DOCS: Record<Section, string> = {
     ingress: "Ingress class, cert-manager ClusterIssuer for TLS, and the ingress controller's namespace (allowed through the NetworkPolicies).",
     objectStorage: "Object storage for Loki and Tempo's scalable modes (required in production): `provider` s3/gcs/azure, `region`/`endpoint`/`azureAccountName`, bucket names, and credentials from `existingSecret` or workload-identity `serviceAccountAnnotations`, never keys in config.",
     grafana: "Replicas (more than one needs `database`), admin user, public `host` (ingress + TLS), `apiUrl` the provider calls, resources, persistence, external PostgreSQL `database`, autoscaling, SMTP relay.",
-    prometheus: "Replicas (HA pair in production), retention by time and size, volume size, scrape/evaluation intervals, resources of Prometheus, operator and exporters, optional Alertmanager.",
+    prometheus: "Replicas (HA pair in production), retention by time and size, volume size, scrape/evaluation intervals, resources of Prometheus, operator and exporters, and Alertmanager (required: kube-prometheus-stack's alerts reach contact points through it).",
     loki: "`Monolithic` (single binary, filesystem) or `Distributed` (object storage); retention, volume, resources, per-component replicas and resources, caches (MB, 0 turns a cache off), ingestion limits, multi-tenancy.",
     tempo: "`monolithic` (local volume) or `distributed` (Tempo 3 on object storage; needs `kafka`), retention, resources, per-component replicas, Kafka bootstrap address/topic/partitions, trace-size and rate limits.",
     collector: "Grafana Alloy's resources, and the namespaces whose pods may send OTLP to it.",
