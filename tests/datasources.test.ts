@@ -156,13 +156,17 @@ describe("datasources", () => {
         assert.strictEqual(withAlertmanager.content.datasourceUids.alertmanager, alertmanager.uid);
     });
 
-    it("links exemplars under the label each producer writes: OpenTelemetry SDKs' trace_id and Tempo's generator's traceID", async () => {
+    it("links exemplars under the label each producer writes: OpenTelemetry SDKs' and the Prometheus Java client's trace_id, Tempo's generator's traceID", async () => {
         // The producers' own output shapes: opentelemetry-go exporters/prometheus writes the exemplar
         //   {trace_id="01000000000000000000000000000000", span_id="0100000000000000"} (exporter.go traceIDExemplarKey,
         //   exporter_test.go); Tempo's metrics generator labels span-metrics exemplars with TraceIDLabelName,
-        //   default "traceID" (modules/overrides/config.go RegisterFlagsAndApplyDefaults), which our values leave unset.
+        //   default "traceID" (modules/overrides/config.go RegisterFlagsAndApplyDefaults), which our values leave unset;
+        //   the Prometheus Java client (1.x) names its exemplar labels Exemplar.TRACE_ID = "trace_id" and SPAN_ID = "span_id"
+        //   (prometheus/client_java prometheus-metrics-model, io.prometheus.metrics.model.snapshots.Exemplar), filled from the
+        //   OpenTelemetry agent's span context (docs/content/otel/tracing.md).
         const producers: Array<{ producer: string; exemplar: Record<string, string> }> = [
             { producer: "OpenTelemetry SDK (Prometheus exporter)", exemplar: { trace_id: "01000000000000000000000000000000", span_id: "0100000000000000" } },
+            { producer: "Prometheus Java client", exemplar: { trace_id: "0af7651916cd43dd8448eb211c80319c", span_id: "b7ad6b7169203331" } },
             { producer: "Tempo metrics generator", exemplar: { traceID: "4bf92f3577b34da6a3ce929d0e0e4736" } },
         ];
         const { datasources } = built.production;
