@@ -304,8 +304,11 @@ describe("log correlations: one label schema for pod logs and OTLP logs", functi
                     const filled = expr.replaceAll("$namespace", POD.namespace).replaceAll("$service", POD.service);
                     const matchers = streamSelector(filled);
                     assert.ok(matchers.some((m) => m.name === LOG_LABELS.service) && matchers.some((m) => m.name === LOG_LABELS.namespace), `${where} selects by neither service nor namespace`);
-                    for (const { how, labels } of streams) assert.ok(selects(matchers, labels), `${where}: ${filled} misses the ${how} stream ${JSON.stringify(labels)}`);
-                    const elsewhere = { ...streams[0].labels, [LOG_LABELS.namespace]: "billing" };
+                    // A panel about one service (an SLO dashboard's) must select that service's streams: the same pod, renamed.
+                    const subject = matchers.find((m) => m.name === LOG_LABELS.service && m.op === "=")?.value ?? POD.service;
+                    const ofSubject = streams.map(({ how, labels }) => ({ how, labels: { ...labels, [LOG_LABELS.service]: subject } }));
+                    for (const { how, labels } of ofSubject) assert.ok(selects(matchers, labels), `${where}: ${filled} misses the ${how} stream ${JSON.stringify(labels)}`);
+                    const elsewhere = { ...ofSubject[0].labels, [LOG_LABELS.namespace]: "billing" };
                     assert.ok(!selects(matchers, elsewhere), `${where} also selects another namespace's logs`);
                 }
             });

@@ -4,7 +4,8 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import type { StackConfig } from "../../../stacks/schema";
 import { type SloWindow, errorRatioRecord, percentAsRatio, slowRatioRecord } from "../slo";
-import { WIDTH, promQuery, row, statPanel, textPanel, timeSeries } from "./panels";
+import { LOG_LABELS } from "../datasources";
+import { WIDTH, logsPanel, promQuery, row, statPanel, textPanel, timeSeries } from "./panels";
 
 export type ServiceSlo = StackConfig["services"][number];
 
@@ -15,6 +16,12 @@ const BASE_WINDOW: SloWindow = "5m";
 /** Burn-rate windows shown, and the rates the multi-window alerts page (14.4, 6) and ticket (3, 1) at. */
 const BURN_WINDOWS: readonly SloWindow[] = ["1h", "6h", "1d", "3d"];
 const BURN_ALERT_LEVELS = { page: 6, ticket: 3 } as const;
+
+/**
+ * Levels Loki's `discover_log_levels` writes as `detected_level` that mean a failure (Loki normalises what it
+ * detects to trace, debug, info, warn, error, critical, fatal or unknown: pkg/distributor/field_detection.go).
+ */
+const FAILURE_LEVELS = ["error", "critical", "fatal"] as const;
 
 /** 99.9 → "0.001": the allowed failure ratio, without binary float noise in the query text. */
 export function errorBudget(objectivePercent: number): string {
@@ -76,5 +83,8 @@ export function sloDashboard(service: ServiceSlo): dashboard.DashboardBuilder {
         title: "Latency", objective: service.latencyObjective, record: slowRatioRecord,
         bad: `slower than ${service.latencyThresholdMs} ms`,
     }, selector);
+    // The service's failures in its own words: pod stdout and OTLP logs carry the same labels (components/Collector.ts).
+    const logs = `{${LOG_LABELS.namespace}="${service.namespace}", ${LOG_LABELS.service}="${service.name}"} | detected_level=~"${FAILURE_LEVELS.join("|")}"`;
+    board.withRow(row("Logs")).withPanel(logsPanel("Error logs", logs));
     return board;
 }
