@@ -121,7 +121,8 @@ export function grafanaValues(namespace: string, args: GrafanaArgs): Record<stri
         ini.database = { type: "postgres", host, name, user, ssl_mode: sslMode };
     }
     if (settings.smtp) {
-        ini.smtp = { enabled: true, host: settings.smtp.host, from_address: settings.smtp.fromAddress };
+        // Credentials only over TLS, and the same rule as Alertmanager's email receiver (smtp_require_tls).
+        ini.smtp = { enabled: true, host: settings.smtp.host, from_address: settings.smtp.fromAddress, startTLS_policy: "MandatoryStartTLS" };
     }
     if (ha) {
         // Replicas gossip alert state so a notification goes out once, not once per replica.

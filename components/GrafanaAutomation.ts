@@ -56,7 +56,8 @@ export class GrafanaAutomation extends pulumi.ComponentResource {
         const { endpoint } = args;
         const host = endpoint?.host;
         this.endpointReady = new GrafanaEndpointReady(`${name}-endpoint-ready`, {
-            url: args.apiUrl,
+            // /api/health needs no login: credentials in the URL stay out of the gate's state.
+            url: pulumi.output(args.apiUrl).apply(withoutCredentials),
             timeoutSeconds: args.readinessTimeoutSeconds ?? READINESS_TIMEOUT_SECONDS,
             publicHost: host,
             namespace: endpoint?.namespace,
@@ -97,4 +98,14 @@ export class GrafanaAutomation extends pulumi.ComponentResource {
 
         this.registerOutputs({ serviceAccountId: this.serviceAccountId });
     }
+}
+
+/** The URL without user-info (`https://user:pass@host` → `https://host`); unchanged when it has none. */
+export function withoutCredentials(url: string): string {
+    let parsed: URL;
+    try { parsed = new URL(url); } catch { return url; }
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
 }

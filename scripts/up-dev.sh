@@ -17,8 +17,9 @@ fi
 kindnet_image=$(kubectl --context "$context" --namespace kube-system get daemonset kindnet \
     -o 'jsonpath={.spec.template.spec.containers[0].image}' 2>/dev/null || true)
 if [[ $kindnet_image =~ :v([0-9]{8}) ]] && [ "${BASH_REMATCH[1]}" -lt 20240813 ]; then
-    echo "this kind cluster's kindnet ($kindnet_image) predates kind v0.24.0 and does not enforce NetworkPolicies:" \
-        "upgrade kind (v0.24.0 or later) and recreate the cluster (kind delete cluster && kind create cluster)" >&2
+    echo "this cluster's kindnet ($kindnet_image) predates kind v0.24.0 and does not enforce NetworkPolicies:" \
+        "on kind, upgrade kind (v0.24.0 or later) and recreate the cluster (kind delete cluster && kind create cluster);" \
+        "on minikube's kindnet CNI, start it with a CNI that enforces them (minikube start --cni=calico)" >&2
     exit 1
 fi
 namespace="${NAMESPACE:-monitoring}"

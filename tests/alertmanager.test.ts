@@ -7,7 +7,7 @@ import "./helpers/pulumi";
 import * as assert from "assert";
 import { stringify } from "yaml";
 import {
-    ALERTMANAGER_NOTIFIER_SECRET, ALWAYS_FIRING_ALERTS, NOTIFIER_SECRET_DIR, SILENT_RECEIVER,
+    ALERTMANAGER_NOTIFIER_SECRET, ALWAYS_FIRING_ALERTS, NOTIFIER_SECRET_DIR, SILENT_RECEIVER, alertmanagerConfig,
 } from "../components/prometheus/alertmanagerConfig";
 import { type LoadedAlertmanagerConfig, loadAlertmanagerConfig } from "../scripts/lib/alertmanagerConfig";
 import { type KubernetesObject } from "../scripts/lib/helmTemplate";
@@ -60,6 +60,15 @@ describe("Alertmanager: kube-prometheus-stack's alerts reach the contact points 
         assert.throws(() => loadAlertmanagerConfig("route:\n  receiver: x\nreceivers:\n- name: x\n  email_configs:\n  - to: a@example.com\n"), /no global SMTP smarthost set/);
     });
 
+    it("mentions the channel where Grafana's Slack notifier does (attachment pretext), and Alertmanager loads it", () => {
+        const { config } = loadStack("staging", { alerting: JSON.stringify({ slack: { mentionChannel: "here" } }) });
+        const rendered = alertmanagerConfig(config.alerting, config.grafana.smtp) as { receivers: Array<{ name: string; slack_configs?: any[] }> };
+        const [slack] = rendered.receivers.find((r) => r.slack_configs)!.slack_configs!;
+        assert.strictEqual(slack.pretext, "<!here|here>");
+        assert.strictEqual(slack.text, undefined, "the message keeps Alertmanager's default text");
+        assert.ok(loadAlertmanagerConfig(stringify(rendered)).receivers.some((r) => r.integrations.slack === 1));
+    });
+
     for (const stack of STACK_NAMES) {
         describe(stack, () => {
             it("the stack defines kube-prometheus-stack's default alerts, so it runs Alertmanager and Prometheus sends to it", () => {
@@ -106,16 +115,18 @@ describe("Alertmanager: kube-prometheus-stack's alerts reach the contact points 
                 for (const [key, value] of Object.entries(TEST_SECRET_VALUES)) assert.ok(!configText.includes(value), `${key} is in the configuration`);
             });
 
-            it("every alert of every PrometheusRule reaches, in Alertmanager, exactly the contact points the same labels reach in Grafana", () => {
+            it("every alert of every PrometheusRule reaches, in Alertmanager, exactly the contact points the same labels reach in Grafana, muted and timed alike", () => {
                 const { alerts, loaded, configText, routing } = built[stack];
                 const labelSets = alerts.map(firingLabels);
                 const delivered = loadAlertmanagerConfig(configText, labelSets).matches;
                 const tree = policyTree(routing.resources);
                 const mismatches: string[] = [];
+                // Receiver, mute timings and the timings Alertmanager resolves (own or inherited), in its notation ("1d").
                 labelSets.forEach((labels, index) => {
-                    const inAlertmanager = delivered[index].map((m) => m.receiver);
+                    const inAlertmanager = delivered[index].map((m) => [m.receiver, m.muteTimeIntervals, m.groupWait, m.repeatInterval]);
                     const expected = (ALWAYS_FIRING_ALERTS as readonly string[]).includes(labels.alertname)
-                        ? [SILENT_RECEIVER] : route(tree, labels).map((d) => d.receiver);
+                        ? inAlertmanager.length === 1 && inAlertmanager[0][0] === SILENT_RECEIVER ? inAlertmanager : [[SILENT_RECEIVER]]
+                        : route(tree, labels).map((d) => [d.receiver, d.muteTimings, d.groupWait, d.repeatInterval]);
                     if (JSON.stringify(inAlertmanager) !== JSON.stringify(expected)) {
                         mismatches.push(`${alerts[index].object}/${labels.alertname} (${labels.severity}): Alertmanager ${inAlertmanager} vs Grafana ${expected}`);
                     }

@@ -72,7 +72,7 @@ describe("newcomer scripts (scripts/up-dev.sh, dev-outputs.sh, ensure-dependenci
     it("up:dev stops on a kind older than v0.24.0, whose kindnet ignores NetworkPolicies, before building anything", () => {
         const run = runScript("scripts/up-dev.sh", { kubectl: kindWithKindnet("docker.io/kindest/kindnetd:v20240513-cd2ac642"), npm: "exit 0", pulumi: pulumiAtPinnedVersion });
         assert.notStrictEqual(run.status, 0);
-        assert.match(run.stderr, /kindnetd:v20240513-cd2ac642\) predates kind v0\.24\.0 and does not enforce NetworkPolicies: upgrade kind/);
+        assert.match(run.stderr, /kindnetd:v20240513-cd2ac642\) predates kind v0\.24\.0 and does not enforce NetworkPolicies: on kind, upgrade kind \(v0\.24\.0 or later\)/);
         assert.deepStrictEqual(run.calls.filter((call) => !call.startsWith("kubectl")), [], "no build, no pulumi");
     });
 

@@ -2,7 +2,7 @@ import { type RecordedResource, SECRET_SIG, captureResources, unwrapSecrets, val
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { grafanaValues } from "../components/Grafana";
-import { GrafanaAutomation } from "../components/GrafanaAutomation";
+import { GrafanaAutomation, withoutCredentials } from "../components/GrafanaAutomation";
 import { GrafanaContent } from "../components/GrafanaContent";
 import { ObservabilityStack } from "../components/ObservabilityStack";
 import { READINESS_TIMEOUT_SECONDS } from "../components/grafana/readiness";
@@ -135,6 +135,11 @@ describe("GrafanaAutomation", () => {
             const values = grafanaValues(config.namespace, { namespace: config.namespace, settings: config.grafana, ingress: config.ingress }) as
                 { ingress: { tls: Array<{ secretName: string }> } };
             assert.strictEqual(gate().inputs.tlsSecretName, values.ingress.tls[0].secretName);
+        });
+
+        it("keeps credentials of a URL out of the gate (the health check needs none)", () => {
+            assert.strictEqual(withoutCredentials("https://admin:s3cret@grafana.example.com/grafana"), "https://grafana.example.com/grafana");
+            assert.strictEqual(withoutCredentials("http://localhost:3000"), "http://localhost:3000");
         });
 
         it("holds no secret", () => {

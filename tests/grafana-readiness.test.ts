@@ -168,6 +168,18 @@ describe("Grafana readiness gate", function () {
             assert.match(message, /\nTCP: localhost resolves, but the address does not accept connections on port \d+: point the DNS record for localhost at the ingress controller's external address \(`kubectl -n ingress-nginx get service`\)/);
         });
 
+        it("TCP, not DNS: a name with several addresses (a cloud load balancer's) that resolves but refuses connections", async () => {
+            const port = await closedPort();
+            // Node tries each address in turn (happy eyeballs) and emits no "lookup" event then, only "connectionAttempt".
+            const twoAddresses = ((_host: string, _options: unknown, callback: (error: null, addresses: Array<{ address: string; family: number }>) => void) =>
+                callback(null, [{ address: "127.0.0.1", family: 4 }, { address: "127.0.0.2", family: 4 }])) as unknown as import("net").LookupFunction;
+            const probe = await probeGrafana(`http://grafana.example.test:${port}`, { lookup: twoAddresses, requestTimeoutMs: 5_000 });
+            assert.strictEqual(probe.ready, false);
+            assert.strictEqual(probe.stage, "tcp", JSON.stringify(probe));
+            assert.strictEqual(probe.passed.length, 1, probe.passed.join("; "));
+            assert.match(probe.passed[0], /^DNS ok \(grafana\.example\.test → 127\.0\.0\.[12]\)$/);
+        });
+
         it("TLS: the ingress controller's default certificate → cert-manager's Certificate to describe, and the ClusterIssuer", async () => {
             const port = await serveHttps("fake", grafana());
             const message = await failure({ url: `https://localhost:${port}`, timeoutSeconds: 1, publicHost: "localhost", clusterIssuer: "letsencrypt-prod", tlsSecretName: "grafana-tls", ...INGRESS_HINTS });

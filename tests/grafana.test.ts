@@ -116,6 +116,8 @@ describe("Grafana", () => {
         const values = release(resources).values;
         assert.strictEqual(values.smtp.existingSecret, "grafana-smtp");
         assert.strictEqual(values["grafana.ini"].smtp.host, "smtp.example.com:587");
+        // The SMTP password only over TLS, as Alertmanager's email receiver sends it (smtp_require_tls).
+        assert.strictEqual(values["grafana.ini"].smtp.startTLS_policy, "MandatoryStartTLS");
         const smtpSecret = secretNamed(resources, "grafana-smtp");
         assert.ok(smtpSecret && SECRET_SIG in smtpSecret.stringData);
         assert.strictEqual((unwrapSecrets(smtpSecret.stringData) as Record<string, string>).password, TEST_SECRET_VALUES.smtpPassword);

@@ -124,7 +124,11 @@ export async function waitForGrafana(check: ReadinessCheck, options: WaitOptions
 }
 
 /** One GET of `<url>/api/health`, classified by the first step that failed. Never throws. */
-export async function probeGrafana(url: string, options: { ca?: string[]; requestTimeoutMs?: number } = {}): Promise<Probe> {
+export async function probeGrafana(
+    url: string,
+    // `lookup` replaces the resolver (tests give a name several addresses, as a cloud load balancer's has).
+    options: { ca?: string[]; requestTimeoutMs?: number; lookup?: import("net").LookupFunction } = {},
+): Promise<Probe> {
     const http: typeof import("http") = require("http");
     const https: typeof import("https") = require("https");
     const net: typeof import("net") = require("net");
@@ -168,19 +172,30 @@ export async function probeGrafana(url: string, options: { ca?: string[]; reques
             agent: false,
             headers: { accept: "application/json", connection: "close", "user-agent": "observability-as-code readiness gate" },
             ...(secure && ca ? { ca } : {}),
+            ...(options.lookup ? { lookup: options.lookup } : {}),
         });
         request = sent;
         timer = setTimeout(() => {
             const error = Object.assign(new Error(`no answer within ${Math.round(timeoutMs / 100) / 10}s`), { code: "ETIMEDOUT" });
             sent.destroy(error);
         }, timeoutMs);
+        const resolvedTo = (ip: string) => {
+            if (phase !== "lookup") return;
+            address = ip;
+            passed.push(`DNS ok (${host} → ${ip})`);
+            phase = "connect";
+        };
         sent.on("socket", (socket) => {
-            socket.on("lookup", (error: Error | null, resolved: string) => {
-                if (!error && phase === "lookup") { address = resolved; phase = "connect"; }
-            });
+            // A name with one address emits "lookup"; with several, Node's happy eyeballs (autoSelectFamily) emits
+            // only "connectionAttempt" for each address it tries: either means the name resolved.
+            socket.on("lookup", (error: Error | null, resolved: string) => { if (!error) resolvedTo(resolved); });
+            socket.on("connectionAttempt", (ip: string) => resolvedTo(ip));
+            // The first attempt may start before these listeners exist; its failure is still reported.
+            socket.on("connectionAttemptFailed", (ip: string) => resolvedTo(ip));
             socket.on("connect", () => {
-                address = (socket as import("net").Socket).remoteAddress ?? address;
-                if (!net.isIP(host)) passed.push(`DNS ok (${host} → ${address})`);
+                const remote = (socket as import("net").Socket).remoteAddress;
+                if (remote) resolvedTo(remote);
+                address = remote ?? address;
                 passed.push(`TCP ok (${address}:${port})`);
                 phase = secure ? "handshake" : "answer";
             });
@@ -215,7 +230,6 @@ export async function probeGrafana(url: string, options: { ca?: string[]; reques
                     : code === "ETIMEDOUT" ? "did not accept the connection in time"
                         : code === "EHOSTUNREACH" || code === "ENETUNREACH" ? "is unreachable"
                             : "closed the connection";
-                if (!net.isIP(host) && address) passed.push(`DNS ok (${host} → ${address})`);
                 finish({ ready: false, stage: "tcp", passed, problem: `${address ?? host}:${port} ${what}`, code, error: message });
             }
         });

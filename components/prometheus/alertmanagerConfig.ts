@@ -54,7 +54,8 @@ function receivers(settings: AlertingSettings, smtp: SmtpSettings | undefined): 
                 channel: slack.recipient,
                 username: slack.username,
                 send_resolved: true,
-                ...(slack.mentionChannel ? { text: `<!${slack.mentionChannel}> {{ template "slack.default.text" . }}` } : {}),
+                // Where Grafana's Slack notifier puts it: a mention in the attachment's pretext (markdown there by default).
+                ...(slack.mentionChannel ? { pretext: `<!${slack.mentionChannel}|${slack.mentionChannel}>` } : {}),
             }],
         });
     }
@@ -108,6 +109,7 @@ export function alertmanagerConfig(settings: AlertingSettings, smtp: SmtpSetting
                 smtp_from: smtp.fromAddress,
                 smtp_auth_username: smtp.user,
                 smtp_auth_password_file: secretFile("smtpPassword"),
+                // STARTTLS or nothing, as Grafana's [smtp] startTLS_policy MandatoryStartTLS (components/Grafana.ts).
                 smtp_require_tls: true,
             },
         } : {}),
