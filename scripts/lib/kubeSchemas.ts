@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { goTool, installedTool, runTool } from "./goTools";
+import { goTool, installedTool, runTool, withInputFiles } from "./goTools";
 import { type KubernetesObject } from "./helmTemplate";
 
 /** Kubernetes releases whose OpenAPI the manifests must satisfy: the oldest and newest supported minors. */
@@ -31,13 +31,19 @@ function schemaDirectory(release: string, crds: KubernetesObject[]): string {
 /** kubeconform -strict on `objects`; returns one result per object (status valid, invalid, error or skipped). */
 export function validateSchemas(objects: KubernetesObject[], release: string, crds: KubernetesObject[]): SchemaResult[] {
     const directory = schemaDirectory(release, crds);
-    const input = objects.map((object) => stringify(object, { lineWidth: 0 })).join("---\n");
-    // Exit 1 means some resource is invalid; the JSON says which. Anything else is a failure of the tool.
-    const output = runTool(installedTool("kubeconform"), [
-        "-strict", "-verbose", "-output", "json", "-kubernetes-version", release,
-        "-schema-location", `${directory}/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
-        "-schema-location", `${directory}/crds/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
-        "-",
-    ], input, [0, 1]);
-    return (JSON.parse(output) as { resources: SchemaResult[] }).resources;
+    // One file per object, not a multi-document stream on stdin: kubeconform split the stream inside a large CRD
+    // once in CI ("yaml: line 5: mapping values are not allowed" for prometheusagents, for 1.37.2 only, while the same
+    // objects passed for 1.34.3 in that run and for both in the run before), so
+    // the document boundaries are the files' own.
+    const documents = objects.map((object) => stringify(object, { lineWidth: 0 }));
+    return withInputFiles("object", ".yaml", documents, (files) => {
+        // Exit 1 means some resource is invalid; the JSON says which. Anything else is a failure of the tool.
+        const output = runTool(installedTool("kubeconform"), [
+            "-strict", "-verbose", "-output", "json", "-kubernetes-version", release,
+            "-schema-location", `${directory}/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+            "-schema-location", `${directory}/crds/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
+            ...files,
+        ], undefined, [0, 1]);
+        return (JSON.parse(output) as { resources: SchemaResult[] }).resources;
+    });
 }
