@@ -161,7 +161,7 @@ export function grafanaValues(namespace: string, args: GrafanaArgs): Record<stri
             path: "/",
             pathType: "Prefix",
             // cert-manager writes this Secret from the issuer, or it is the existing one named in the config.
-            tls: [{ secretName: ingress.tlsSecretName ?? `${GRAFANA_RELEASE}-tls`, hosts: [settings.host] }],
+            tls: [{ secretName: grafanaTlsSecretName(ingress), hosts: [settings.host] }],
         } : { enabled: false },
         autoscaling: {
             enabled: settings.autoscaling.enabled,
@@ -185,4 +185,9 @@ export function grafanaValues(namespace: string, args: GrafanaArgs): Record<stri
         // The chart's test pod has no resource limits and is not needed to prove the release works.
         testFramework: { enabled: false },
     };
+}
+
+/** The Grafana Ingress' TLS Secret: the existing one named in the config, else the one cert-manager writes from the issuer. */
+export function grafanaTlsSecretName(ingress: StackConfig["ingress"]): string {
+    return ingress.tlsSecretName ?? `${GRAFANA_RELEASE}-tls`;
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import type { StackConfig } from "../stacks/schema";
-import { GRAFANA_RELEASE } from "./Grafana";
+import { grafanaTlsSecretName } from "./Grafana";
 import { GrafanaEndpointReady, READINESS_TIMEOUT_SECONDS } from "./grafana/readiness";
 
 export interface GrafanaAutomationArgs {
@@ -64,8 +64,7 @@ export class GrafanaAutomation extends pulumi.ComponentResource {
             ingressClassName: host ? endpoint?.ingress?.className : undefined,
             ingressControllerNamespace: host ? endpoint?.ingress?.controllerNamespace : undefined,
             clusterIssuer: host ? endpoint?.ingress?.clusterIssuer : undefined,
-            // The Ingress' TLS Secret as components/Grafana.ts (grafanaValues) names it.
-            tlsSecretName: host ? endpoint?.ingress?.tlsSecretName ?? `${GRAFANA_RELEASE}-tls` : undefined,
+            tlsSecretName: host && endpoint?.ingress ? grafanaTlsSecretName(endpoint.ingress) : undefined,
             tlsSecretConfigured: host ? Boolean(endpoint?.ingress?.tlsSecretName) : undefined,
         }, { parent: this, dependsOn: [args.grafanaRelease] });
         // The providers are configured only once the gate has seen Grafana answer. They take the URL itself, not
