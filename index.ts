@@ -22,3 +22,6 @@ export const portForwardCommands = config.preset === "dev" ? stack.portForwardCo
 export const datasourceUids = stack.datasourceUids;
 export const folderUids = stack.folderUids;
 export const dashboardUrls = stack.dashboardUrls;
+// Secret bookkeeping, read back by the next deployment of this stack: see README "State that reads back unchanged".
+// Its name is FINGERPRINTS_OUTPUT (components/grafana/alerting/contactPointFingerprints.ts).
+export const contactPointFingerprints = stack.contactPointFingerprints;

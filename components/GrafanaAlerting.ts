@@ -1,6 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../stacks/schema";
+import {
+    type Fingerprints, carriesSecret, heldFingerprints, intendedFingerprints, previousFingerprints, unchangedContactPoints, valueIfKnown,
+} from "./grafana/alerting/contactPointFingerprints";
 import { createRouting, routingDefinition } from "./grafana/alerting/routing";
 import { createRuleGroups } from "./grafana/alerting/ruleGroups";
 import { alertRuleGroups } from "./grafana/alerting/rules";
@@ -44,6 +47,11 @@ export const recordingRuleName = (service: ServiceSlo) => `slo-recording.${servi
  * Grafana-managed alerting: contact points, the one notification policy tree, the maintenance mute
  * timing and the alert rule groups, plus the SLO recording rules Prometheus evaluates for those alerts.
  * Create it with the automation's Grafana provider; the PrometheusRule uses the Kubernetes provider.
+ *
+ * The Grafana objects are registered after the constructor returns (once the stack's last
+ * `contactPointFingerprints` are read), so depend on its outputs rather than on the component itself.
+ * The program must export `contactPointFingerprints` under FINGERPRINTS_OUTPUT (index.ts does), or every
+ * run sends the secret-carrying contact points in full and previews show them updated (pulumi-grafana#379).
  */
 export class GrafanaAlerting extends pulumi.ComponentResource {
     /** Names of the contact points created. */
@@ -54,14 +62,20 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
     public readonly ruleGroupNames: pulumi.Output<string[]>;
     /** Names of the PrometheusRules holding the SLO recording rules, one per service. */
     public readonly recordingRuleNames: pulumi.Output<string[]>;
+    /**
+     * Secret: a fingerprint of what each secret-carrying contact point holds after this run (contactPointFingerprints.ts).
+     * The stack exports it; the next deployment reads it back to tell a real change from pulumi-grafana#379.
+     */
+    public readonly contactPointFingerprints: pulumi.Output<Fingerprints>;
 
     constructor(name: string, args: GrafanaAlertingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("observability:grafana:Alerting", name, {}, opts);
         const { disableProvenance } = args.settings;
 
-        const routing = createRouting(name, routingDefinition({
+        const routing = routingDefinition({
             settings: args.settings, slackToken: args.slackToken, pagerdutyIntegrationKey: args.pagerdutyIntegrationKey,
-        }), { disableProvenance }, { parent: this });
+        });
+        const intended = intendedFingerprints(routing.contactPoints, disableProvenance);
 
         // One PrometheusRule per service: a few KB each, where one object for all services would pass the
         // API's 1.5 MiB limit at a few hundred services, and a service's change touches only its own object.
@@ -75,21 +89,35 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             }, { parent: this }));
 
         const groups = alertRuleGroups({ namespace: args.namespace, services: args.services, managedControlPlane: args.managedControlPlane });
-        // Rules fire into the tree: it must exist first, or Grafana routes the first alerts to its default.
-        // The SLO alerts read the recorded series: the PrometheusRules go first.
-        const ruleGroups = createRuleGroups(name, groups, { alerts: args.alertsFolderUid, slos: args.slosFolderUid }, {
-            disableProvenance,
-            dependsOn: (group) => [routing.notificationPolicy, ...(group.folder === "slos" ? recordingRules : [])],
-        }, { parent: this });
+        // The Grafana objects are registered once this stack's last fingerprints are read: whether a contact
+        // point's integration is ignoreChanges'd must be known when it is registered. Only stacks with a
+        // secret-carrying contact point read them; the others have nothing to compare.
+        const grafanaObjects = (async () => {
+            const [previous, intendedNow] = routing.contactPoints.some(carriesSecret)
+                ? await Promise.all([previousFingerprints(name, this), valueIfKnown(intended)])
+                : [{}, undefined];
+            const routingResources = createRouting(name, routing, { disableProvenance, unchanged: unchangedContactPoints(previous, intendedNow) }, { parent: this });
+            // Rules fire into the tree: it must exist first, or Grafana routes the first alerts to its default.
+            // The SLO alerts read the recorded series: the PrometheusRules go first.
+            const ruleGroups = createRuleGroups(name, groups, { alerts: args.alertsFolderUid, slos: args.slosFolderUid }, {
+                disableProvenance,
+                dependsOn: (group) => [routingResources.notificationPolicy, ...(group.folder === "slos" ? recordingRules : [])],
+            }, { parent: this });
+            return { routingResources, ruleGroups };
+        })();
 
-        this.contactPointNames = pulumi.all(routing.contactPoints.map((point) => point.name));
-        this.notificationPolicyId = routing.notificationPolicy.id;
-        this.ruleGroupNames = pulumi.all(ruleGroups.map((group) => group.name));
+        this.contactPointNames = pulumi.output(grafanaObjects.then(({ routingResources }) => pulumi.all(routingResources.contactPoints.map((point) => point.name))));
+        this.notificationPolicyId = pulumi.output(grafanaObjects.then(({ routingResources }) => routingResources.notificationPolicy.id));
+        this.ruleGroupNames = pulumi.output(grafanaObjects.then(({ ruleGroups }) => pulumi.all(ruleGroups.map((group) => group.name))));
         this.recordingRuleNames = pulumi.all(recordingRules.map((rule) => rule.metadata.name));
+        // What the contact points hold after this run, from their own state: the next run compares with it.
+        this.contactPointFingerprints = pulumi.output(grafanaObjects.then(({ routingResources }) =>
+            heldFingerprints(routing.contactPoints, routingResources.contactPoints)));
 
         this.registerOutputs({
             contactPointNames: this.contactPointNames, notificationPolicyId: this.notificationPolicyId,
             ruleGroupNames: this.ruleGroupNames, recordingRuleNames: this.recordingRuleNames,
+            contactPointFingerprints: this.contactPointFingerprints,
         });
     }
 }

@@ -5,6 +5,7 @@ import type { StackConfig } from "../stacks/schema";
 import { Collector } from "./Collector";
 import { Grafana } from "./Grafana";
 import { GrafanaAlerting } from "./GrafanaAlerting";
+import type { Fingerprints } from "./grafana/alerting/contactPointFingerprints";
 import { alertRuleInput } from "./grafana/alerting/rules";
 import { GrafanaAutomation } from "./GrafanaAutomation";
 import { GrafanaContent } from "./GrafanaContent";
@@ -45,6 +46,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     public readonly datasourceUids: pulumi.Output<Record<string, string>>;
     public readonly folderUids: pulumi.Output<Record<string, string>>;
     public readonly dashboardUrls: pulumi.Output<Record<string, string>>;
+    /** Secret bookkeeping the next deployment reads back (GrafanaAlerting.contactPointFingerprints). */
+    public readonly contactPointFingerprints: pulumi.Output<Fingerprints>;
     public readonly components: {
         prometheus: Prometheus; loki: Loki; tempo: Tempo; collector: Collector; grafana: Grafana;
         automation: GrafanaAutomation; content: GrafanaContent; alerting: GrafanaAlerting; networkPolicies: NetworkPolicies;
@@ -149,13 +152,14 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.datasourceUids = pulumi.output(content.datasourceUids);
         this.folderUids = pulumi.all(content.folderUids).apply((uids): Record<string, string> => ({ ...uids }));
         this.dashboardUrls = content.dashboardUrls;
+        this.contactPointFingerprints = alerting.contactPointFingerprints;
 
         this.registerOutputs({
             namespace: this.namespace, grafanaUrl: this.grafanaUrl, prometheusUrl: this.prometheusUrl, lokiUrl: this.lokiUrl,
             tempoUrl: this.tempoUrl, alertmanagerUrl: this.alertmanagerUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint,
             otlpHttpEndpoint: this.otlpHttpEndpoint, grafanaAdminUser: this.grafanaAdminUser, grafanaAdminPassword: this.grafanaAdminPassword,
             portForwardCommands: this.portForwardCommands, datasourceUids: this.datasourceUids, folderUids: this.folderUids,
-            dashboardUrls: this.dashboardUrls,
+            dashboardUrls: this.dashboardUrls, contactPointFingerprints: this.contactPointFingerprints,
         });
     }
 }

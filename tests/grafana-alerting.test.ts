@@ -212,17 +212,31 @@ describe("GrafanaAlerting", () => {
         }
     });
 
-    it("registers its outputs first thing after creating every child", () => {
+    it("registers its outputs as the constructor's last step; only the Grafana objects come later, once the last fingerprints are read", () => {
         for (const stack of STACK_NAMES) {
             const { registered, constructed, alerting } = built[stack];
             // Pulumi calls registerOutputs() itself once the component initialised; only the first call counts.
             assert.ok(registered.length >= 1, stack);
-            assert.strictEqual(registered[0].after, constructed.length, `${stack}: children created after registerOutputs`);
+            // With a secret-carrying contact point (staging, production), the Grafana objects wait for the reference
+            // to this stack's last deployment (contactPointFingerprints.ts), and every output below waits for
+            // them; without one (dev) nothing is read and everything is created before.
+            const typesOf = (part: typeof constructed) => [...new Set(part.map(({ resource }) => resource.constructor.name))].sort();
+            const before = typesOf(constructed.slice(0, registered[0].after).filter(({ resource }) => resource !== alerting));
+            const later = typesOf(constructed.slice(registered[0].after));
+            const prometheusRules = built[stack].config.services.length > 0 ? ["CustomResource"] : [];
+            const grafanaObjects = ["ContactPoint", "MessageTemplate", "MuteTiming", "NotificationPolicy", "RuleGroup"];
+            const { slack, pagerduty } = built[stack].config.alerting;
+            if (slack.enabled || pagerduty.enabled) {
+                assert.deepStrictEqual([before, later], [[...prometheusRules, "StackReference"], grafanaObjects], stack);
+            } else {
+                assert.deepStrictEqual([before, later], [[...grafanaObjects, ...prometheusRules].sort(), []], stack);
+            }
             const outputs = registered[0].outputs;
             assert.strictEqual(outputs.contactPointNames, alerting.contactPointNames);
             assert.strictEqual(outputs.notificationPolicyId, alerting.notificationPolicyId);
             assert.strictEqual(outputs.ruleGroupNames, alerting.ruleGroupNames);
             assert.strictEqual(outputs.recordingRuleNames, alerting.recordingRuleNames);
+            assert.strictEqual(outputs.contactPointFingerprints, alerting.contactPointFingerprints);
         }
     });
 });

@@ -3,6 +3,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { CHARTS } from "../components/charts";
+import { FINGERPRINTS_OUTPUT } from "../components/grafana/alerting/contactPointFingerprints";
 import { REPO_ROOT } from "./helpers/stacks";
 
 type Program = typeof import("../index");
@@ -59,6 +60,11 @@ describe("the program (index.ts, dev stack)", () => {
     it("exports the collector's OTLP endpoints on the standard ports", async () => {
         assert.match(await valueOf(program.otlpGrpcEndpoint), /^[a-z0-9-]+\.monitoring\.svc\.cluster\.local:4317$/);
         assert.match(await valueOf(program.otlpHttpEndpoint), /^http:\/\/[a-z0-9-]+\.monitoring\.svc\.cluster\.local:4318$/);
+    });
+
+    it("exports the contact point fingerprints, as a secret, under the name the next deployment reads", async () => {
+        assert.strictEqual(await isSecret((program as Record<string, any>)[FINGERPRINTS_OUTPUT]), true);
+        assert.deepStrictEqual(await valueOf(program.contactPointFingerprints), {}, "dev sends no notification, so it has no secret-carrying contact point");
     });
 
     it("exports the admin password as a secret", async () => {

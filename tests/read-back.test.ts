@@ -128,9 +128,10 @@ for (const stack of STACK_NAMES) {
             }
         });
 
-        it("contact points: secrets are sent on every update, nothing of them ignored (pulumiverse/pulumi-grafana#379)", () => {
-            // Grafana never returns them, so their diff shows on every preview; ignoring it would keep a rotated
-            // token out of Grafana (ignoreChanges re-sends the old value), which is worse than a harmless update.
+        it("contact points: none ignores a change unless it is sent exactly what was sent before (pulumiverse/pulumi-grafana#379)", () => {
+            // ignoreChanges re-sends the old value, so an unconditional one would keep a rotated token out of
+            // Grafana; only contact points whose fingerprint matches the last deployment's are ignored, and
+            // routing is told which (tests/contact-point-secrets.test.ts). Here it is told none.
             for (const { name } of built.inputs(TYPES.contactPoint)) assert.deepStrictEqual(built.options.get(name)?.ignoreChanges ?? [], [], name);
         });
 

@@ -69,7 +69,8 @@ describe("GitHub workflows", () => {
         const script = fs.readFileSync(path.join(REPO_ROOT, "scripts", "ci", "end-to-end.sh"), "utf8");
         assert.match(script, /trap cleanup EXIT/);
         assert.match(script, /pulumi destroy --stack dev --yes/);
-        for (const check of ["/health", "/api/dashboards/uid/", "/api/v1/provisioning/alert-rules", "/v1/logs", "/v1/traces", "/api/v2/traces/"]) {
+        for (const check of ["/health", "/api/dashboards/uid/", "/api/v1/provisioning/alert-rules", "/v1/logs", "/v1/traces", "/api/v2/traces/",
+            "/api/v1/provisioning/contact-points/export?decrypt=true", "pulumi preview --stack dev --expect-no-changes"]) {
             assert.ok(script.includes(check), check);
         }
     });

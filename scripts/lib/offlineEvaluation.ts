@@ -113,10 +113,12 @@ export async function evaluateOffline(stack: string, options: EvaluationOptions)
             const state: Record<string, unknown> = { ...args.inputs };
             if (args.type === "random:index/randomPassword:RandomPassword") state.result = GENERATED_PASSWORD;
             if (args.type === "grafana:oss/serviceAccountToken:ServiceAccountToken") state.key = GENERATED_TOKEN;
+            // The program reads its own stack's last outputs: offline, a stack never deployed (builtins.go readStackReference).
+            if (args.type === "pulumi:pulumi:StackReference") Object.assign(state, { outputs: {}, secretOutputNames: [] });
             return { id: `${args.name}-id`, state };
         },
         call: (args) => args.inputs,
-    }, PROJECT, stack, false);
+    }, PROJECT, stack, false, "organization");
     const registrations: Registration[] = [];
     recordRegistrations(stack, registrations);
 

@@ -6,6 +6,8 @@ import { PROJECT, SECRET_SIG, unwrapSecrets } from "../../scripts/lib/stackFile"
 
 export { PROJECT, SECRET_SIG, unwrapSecrets };
 export const STACK = "dev";
+/** The organization a self-managed (DIY) backend reports: a stack's full name is organization/<project>/<stack>. */
+export const ORGANIZATION = "organization";
 
 
 export interface RecordedResource {
@@ -27,10 +29,25 @@ pulumi.runtime.setAllConfig(
     Object.keys(DEV_SECRETS).map((key) => `${PROJECT}:${key}`),
 );
 
+/**
+ * What a StackReference reads, by stack name: the outputs of that stack's last deployment and which of
+ * them are secret, in the shape the engine's builtin provider returns (pulumi pkg/resource/deploy/builtins.go,
+ * readStackReference: `outputs`, `secretOutputNames`). Empty by default: a stack never deployed.
+ */
+export const lastDeployments = new Map<string, { outputs: Record<string, unknown>; secretOutputNames: string[] }>();
+
+/**
+ * State a provider reports for a resource, by resource name, over what it was sent: e.g. a contact point
+ * that a targeted `pulumi up` left alone still holds its old settings.
+ */
+export const providerStates = new Map<string, Record<string, unknown>>();
+
 /** Outputs the mocked engine adds to a resource's state, as the real provider would. */
 function outputsFor(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
     const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
     switch (args.type) {
+        case "pulumi:pulumi:StackReference":
+            return lastDeployments.get(inputs.name) ?? { outputs: {}, secretOutputNames: [] };
         case "random:index/randomPassword:RandomPassword":
             return { result: "p".repeat(inputs.length ?? 16) };
         case "grafana:oss/serviceAccountToken:ServiceAccountToken":
@@ -47,10 +64,10 @@ function outputsFor(args: pulumi.runtime.MockResourceArgs): Record<string, unkno
 pulumi.runtime.setMocks({
     newResource(args) {
         recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...outputsFor(args) } };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...outputsFor(args), ...providerStates.get(args.name) } };
     },
     call: (args) => args.inputs,
-}, PROJECT, STACK, false);
+}, PROJECT, STACK, false, ORGANIZATION);
 
 /** Resolves an Output's value (outputs of mocked resources resolve once registered). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {

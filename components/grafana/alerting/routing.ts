@@ -210,7 +210,8 @@ export interface Routing {
     notificationPolicy: grafana.alerting.NotificationPolicy;
 }
 
-const INTEGRATION_FIELD = { slack: "slacks", email: "emails", pagerduty: "pagerduties" } as const satisfies Record<ContactPointDefinition["type"], keyof grafana.alerting.ContactPointArgs>;
+/** The ContactPoint argument (and output) that holds each integration type's blocks. */
+export const INTEGRATION_FIELD = { slack: "slacks", email: "emails", pagerduty: "pagerduties" } as const satisfies Record<ContactPointDefinition["type"], keyof grafana.alerting.ContactPointArgs>;
 
 /**
  * A route timing as Grafana returns it: route durations are Prometheus model.Duration there, printed with
@@ -229,6 +230,15 @@ function renderRoute(route: RouteDefinition): grafana.types.input.alerting.Notif
     };
 }
 
+export interface RoutingOptions {
+    disableProvenance: boolean;
+    /**
+     * Contact points sent exactly this before (same fingerprint, contactPointFingerprints.ts): their
+     * integration block is ignoreChanges'd, which drops the provider's phantom update (pulumi-grafana#379).
+     */
+    unchanged?: ReadonlySet<ContactPointKey>;
+}
+
 /**
  * Creates the template, the mute timing, one contact point per definition and the policy tree; each waits
  * for what it names, because Grafana refuses a reference to something that does not exist yet.
@@ -236,10 +246,10 @@ function renderRoute(route: RouteDefinition): grafana.types.input.alerting.Notif
 export function createRouting(
     name: string,
     definition: RoutingDefinition,
-    options: { disableProvenance: boolean },
+    options: RoutingOptions,
     opts: pulumi.CustomResourceOptions,
 ): Routing {
-    const { disableProvenance } = options;
+    const { disableProvenance, unchanged = new Set() } = options;
     const template = new grafana.alerting.MessageTemplate(`${name}-template`, {
         name: definition.template.name, template: definition.template.content, disableProvenance,
     }, opts);
@@ -253,7 +263,10 @@ export function createRouting(
         name: point.name,
         [INTEGRATION_FIELD[point.type]]: [point.settings],
         disableProvenance,
-    }, pulumi.mergeOptions(opts, { dependsOn: [template] })));
+    }, pulumi.mergeOptions(opts, {
+        dependsOn: [template],
+        ...(unchanged.has(point.key) ? { ignoreChanges: [INTEGRATION_FIELD[point.type]] } : {}),
+    })));
     const tree = definition.policy;
     const notificationPolicy = new grafana.alerting.NotificationPolicy(`${name}-notification-policy`, {
         contactPoint: tree.receiver,
