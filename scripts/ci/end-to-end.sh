@@ -78,7 +78,7 @@ retry 12 curl --silent --fail -H 'Content-Type: application/json' http://localho
 
 log_found() {
     grafana "/api/datasources/proxy/uid/loki/loki/api/v1/query_range" --get \
-        --data-urlencode "query={exporter=\"OTLP\"} |= \"$marker\"" --data-urlencode "since=15m" \
+        --data-urlencode "query={service_name=\"e2e-check\"} |= \"$marker\"" --data-urlencode "since=15m" \
         | jq -e '.data.result | length > 0' >/dev/null
 }
 trace_found() { grafana "/api/datasources/proxy/uid/tempo/api/v2/traces/$trace_id" >/dev/null; }
