@@ -42,15 +42,15 @@
 //     graphTransform.ts rateMetric / errorRateMetric / durationMetric / defaultTableFilter for the
 //     service-graph table.
 //   - packages/grafana-prometheus/src/datasource.ts getRangeScopedVars: `$__range` is "<seconds>s".
+import "./helpers/pulumi";
 import * as assert from "assert";
 import { stringify } from "yaml";
-import { replicaRemoteWriteUrls } from "../components/Prometheus";
-import { SPAN_METRICS_DIMENSIONS, Tempo } from "../components/Tempo";
+import { SPAN_METRICS_DIMENSIONS, TEMPO_RELEASE } from "../components/Tempo";
 import { SPAN_METRICS, datasourceDefinitions } from "../components/grafana/datasources";
 import { type KubernetesObject } from "../scripts/lib/helmTemplate";
+import { committedStackManifests } from "../scripts/lib/stackManifests";
 import { runPromtool } from "./helpers/promtool";
-import { captureResources } from "./helpers/pulumi";
-import { configFile, findObject, renderRelease, workloadsOf } from "./helpers/rendered";
+import { configFile, findObject, workloadsOf } from "./helpers/rendered";
 import { STACK_NAMES, loadStack } from "./helpers/stacks";
 
 // ---- The generator as the charts configure it ----
@@ -291,16 +291,10 @@ const at = (expr: string, samples: Array<[Labels, number]>): ExprTest => ({
 
 interface Built { stack: string; generator: GeneratorConfig; tenantOverrides: any }
 
-async function build(stack: string): Promise<Built> {
+/** Tempo's release as the stack's program installs it, from the render every suite shares (once per process). */
+function build(stack: string): Built {
     const { config } = loadStack(stack, {});
-    const resources = await captureResources(() => {
-        new Tempo(`links-${stack}`, {
-            namespace: config.namespace, settings: config.tempo, objectStorage: config.objectStorage, storageClass: config.cluster.storageClass,
-            prometheusRemoteWriteUrls: replicaRemoteWriteUrls(config.namespace, config.prometheus.replicas),
-        });
-    });
-    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!;
-    const { objects } = renderRelease(release.inputs);
+    const { objects } = committedStackManifests(stack).releases.find((release) => release.name === TEMPO_RELEASE)!;
     const tempoConfig = configFile(objects, config.tempo.mode === "monolithic" ? "tempo" : "tempo-config", "tempo.yaml");
     // The per-tenant file the charts mount (per_tenant_override_config): a tenant listed there would replace the defaults.
     const runtime = findObject(objects, "ConfigMap", config.tempo.mode === "monolithic" ? "tempo" : "tempo-runtime");
@@ -319,7 +313,7 @@ describe("Traces → metrics and the service map read what Tempo's generator wri
     this.timeout(300_000);
     const built: Record<string, Built> = {};
     before(async () => {
-        for (const stack of STACK_NAMES) built[stack] = await build(stack);
+        for (const stack of STACK_NAMES) built[stack] = build(stack);
     });
 
     for (const stack of STACK_NAMES) {
