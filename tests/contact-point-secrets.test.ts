@@ -8,13 +8,13 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import { GrafanaAlerting } from "../components/GrafanaAlerting";
+import { STACK_REFERENCE_TYPE } from "../scripts/lib/mockStackReference";
 import { FINGERPRINTS_OUTPUT, type Fingerprints, unchangedContactPoints, valueIfKnown } from "../components/grafana/alerting/contactPointFingerprints";
 import { CONTACT_POINT_NAMES } from "../components/grafana/alerting/routing";
 import { alertRuleInput } from "../components/grafana/alerting/rules";
 import { TYPES, ofType } from "./helpers/alertRouting";
 import { TEST_SECRET_VALUES, loadStack, testSecrets } from "./helpers/stacks";
 
-const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 /**
  * The stack the mocks run as (helpers/pulumi.ts), as a self-managed backend (organization "organization")
  * names it to a reference: bare, resolved against the current project.
@@ -67,19 +67,22 @@ async function deploy(stack: string, previous: unknown, options: {
     }
 }
 
-const NOTHING_IGNORED = (names: string[]) => new Map(names.map((name) => [name, [] as string[]]));
+/** Production's three contact points, each sent in full. */
+const NOTHING_IGNORED = new Map([CONTACT_POINT_NAMES.slack, CONTACT_POINT_NAMES.email, CONTACT_POINT_NAMES.pagerduty].map((name) => [name as string, [] as string[]]));
+/** The Slack contact point a deployment registered. */
+const slackOf = (deployment: Deployment) => ofType(deployment.resources, TYPES.contactPoint).find((point) => unwrapSecrets(point.inputs.name) === CONTACT_POINT_NAMES.slack)!;
 
 describe("contact points with a secret: no phantom update, every real change sent (pulumi-grafana#379)", () => {
     let first: Deployment;
     before(async () => { first = await deploy("production", undefined); });
 
     it("reads the fingerprints back from this very stack's last deployment", () => {
-        const references = ofType(first.resources, STACK_REFERENCE);
+        const references = ofType(first.resources, STACK_REFERENCE_TYPE);
         assert.deepStrictEqual(references.map((reference) => reference.inputs.name), [THIS_STACK]);
     });
 
     it("on a first deployment sends every contact point in full: none ignores a change", () => {
-        assert.deepStrictEqual(first.ignored, NOTHING_IGNORED([CONTACT_POINT_NAMES.slack, CONTACT_POINT_NAMES.email, CONTACT_POINT_NAMES.pagerduty]));
+        assert.deepStrictEqual(first.ignored, NOTHING_IGNORED);
     });
 
     it("records a fingerprint per contact point with a secret, as a secret holding no secret in plain text", async () => {
@@ -107,7 +110,7 @@ describe("contact points with a secret: no phantom update, every real change sen
         const rotated = await deploy("production", first.fingerprints, { slackToken: "xoxb-rotated-token-e4d1" });
         assert.deepStrictEqual(rotated.ignored.get(CONTACT_POINT_NAMES.slack), []);
         assert.deepStrictEqual(rotated.ignored.get(CONTACT_POINT_NAMES.pagerduty), ["pagerduties"], "PagerDuty did not change");
-        const slack = ofType(rotated.resources, TYPES.contactPoint).find((point) => unwrapSecrets(point.inputs.name) === CONTACT_POINT_NAMES.slack)!;
+        const slack = slackOf(rotated);
         assert.strictEqual((unwrapSecrets(slack.inputs.slacks) as Array<{ token: string }>)[0].token, "xoxb-rotated-token-e4d1");
         assert.ok(JSON.stringify(slack.inputs.slacks).includes(SECRET_SIG), "the new token is sent as a secret");
         assert.notStrictEqual(rotated.fingerprints.slack, first.fingerprints.slack);
@@ -121,12 +124,12 @@ describe("contact points with a secret: no phantom update, every real change sen
 
     it("sends a change of provenance (alerting.disableProvenance)", async () => {
         const unlocked = await deploy("production", first.fingerprints, { overrides: { alerting: JSON.stringify({ disableProvenance: true }) } });
-        assert.deepStrictEqual(unlocked.ignored, NOTHING_IGNORED([CONTACT_POINT_NAMES.slack, CONTACT_POINT_NAMES.email, CONTACT_POINT_NAMES.pagerduty]));
+        assert.deepStrictEqual(unlocked.ignored, NOTHING_IGNORED);
     });
 
     it("records what the contact point holds, not what was meant: a token a targeted run did not send is sent by the next", async () => {
         // `pulumi up --target <something else>` after the rotation: the contact point keeps its state, the old token.
-        const oldSlacks = ofType(first.resources, TYPES.contactPoint).find((point) => unwrapSecrets(point.inputs.name) === CONTACT_POINT_NAMES.slack)!.inputs.slacks;
+        const oldSlacks = slackOf(first).inputs.slacks;
         const targeted = await deploy("production", first.fingerprints, { slackToken: "xoxb-rotated-token-e4d1", slackState: { slacks: oldSlacks } });
         assert.strictEqual(targeted.fingerprints.slack, first.fingerprints.slack, "the held token is still the old one");
         const next = await deploy("production", targeted.fingerprints, { slackToken: "xoxb-rotated-token-e4d1" });
@@ -135,7 +138,7 @@ describe("contact points with a secret: no phantom update, every real change sen
     });
 
     it("records no match for state of another shape: a contact point holding two Slack blocks is sent in full next time", async () => {
-        const oldSlacks = ofType(first.resources, TYPES.contactPoint).find((point) => unwrapSecrets(point.inputs.name) === CONTACT_POINT_NAMES.slack)!.inputs.slacks;
+        const oldSlacks = slackOf(first).inputs.slacks;
         const blocks = unwrapSecrets(oldSlacks) as unknown[];
         const doubled = await deploy("production", first.fingerprints, { slackState: { slacks: [...blocks, ...blocks] } });
         assert.notStrictEqual(doubled.fingerprints.slack, first.fingerprints.slack);
@@ -145,17 +148,17 @@ describe("contact points with a secret: no phantom update, every real change sen
     it("counts a last output of another shape as none", async () => {
         for (const previous of ["not-a-map", ["sha256:0"], { slack: 42 }]) {
             const deployment = await deploy("production", previous);
-            assert.deepStrictEqual(deployment.ignored, NOTHING_IGNORED([CONTACT_POINT_NAMES.slack, CONTACT_POINT_NAMES.email, CONTACT_POINT_NAMES.pagerduty]), JSON.stringify(previous));
+            assert.deepStrictEqual(deployment.ignored, NOTHING_IGNORED, JSON.stringify(previous));
         }
     });
 
     it("ignores nothing while this run's token is unknown (a preview of a token another resource computes)", async () => {
         const unknownToken = await deploy("production", first.fingerprints, { slackToken: pulumi.output(pulumi.unknown) as pulumi.Output<string> });
-        assert.deepStrictEqual(unknownToken.ignored, NOTHING_IGNORED([CONTACT_POINT_NAMES.slack, CONTACT_POINT_NAMES.email, CONTACT_POINT_NAMES.pagerduty]));
+        assert.deepStrictEqual(unknownToken.ignored, NOTHING_IGNORED);
     });
 
     it("reads nothing where no contact point carries a secret (dev)", async () => {
-        assert.deepStrictEqual(ofType((await deploy("dev", undefined)).resources, STACK_REFERENCE), []);
+        assert.deepStrictEqual(ofType((await deploy("dev", undefined)).resources, STACK_REFERENCE_TYPE), []);
     });
 
     it("the helpers: an unknown value is undefined, and only equal fingerprints count as unchanged", async () => {

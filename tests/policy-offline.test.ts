@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { ObservabilityStack } from "../components/ObservabilityStack";
 import { policies } from "../policy/policies";
+import { STACK_REFERENCE_TYPE } from "../scripts/lib/mockStackReference";
 import { captureResources } from "./helpers/pulumi";
 import { REPO_ROOT, TEST_SECRET_VALUES, loadStack } from "./helpers/stacks";
 
@@ -47,7 +48,7 @@ describe("offline policy check (npm run policy)", function () {
         // see it, the policy run's RegisterResource hook does not.
         const { config, secrets } = loadStack("production");
         const constructed = await captureResources(() => new ObservabilityStack("observability", { config, secrets }));
-        const registered = constructed.filter((resource) => resource.type !== "pulumi:pulumi:StackReference");
+        const registered = constructed.filter((resource) => resource.type !== STACK_REFERENCE_TYPE);
         assert.strictEqual(constructed.length - registered.length, 1, "one read: the stack's own last deployment");
         assert.strictEqual(counts.resources, registered.length);
         const stackPolicies = policies.filter((policy) => "validateStack" in policy).length;

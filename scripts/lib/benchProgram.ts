@@ -54,14 +54,15 @@ if (process.env.BENCH_MODE === "floor") {
             }
             // A generated password has its value as an output, as the random provider returns it: the Secrets
             // built from it must reach the manifests whole (Grafana's admin Secret holds admin-password).
+            // This file is transpiled alone (childEvaluation.ts), so it cannot import mockStackReference.ts:
+            // a StackReference (the program's own stack) answers as NEVER_DEPLOYED there does.
             const state = args.type === "random:index/randomPassword:RandomPassword"
                 ? { ...args.inputs, result: "p".repeat(Number(args.inputs.length ?? 16)) }
-                // The program reads its own stack's last outputs: here, a stack never deployed.
                 : args.type === "pulumi:pulumi:StackReference" ? { ...args.inputs, outputs: {}, secretOutputNames: [] } : args.inputs;
             return { id: `${args.name}-id`, state };
         },
         call: (args) => args.inputs,
-    }, run.project, run.stack, false, "organization");
+    }, run.project, run.stack, false, "organization"); // a self-managed backend's organization
 
     const loadedMs = performance.now();
     try {

@@ -4,6 +4,7 @@
 // does not see the options policies check: `protect`, the parent, dependencies.
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
+import { MOCK_ORGANIZATION, mockedState } from "./mockStackReference";
 import { PROJECT, offlineConfig, stackFileSecretKeys } from "./stackFile";
 
 /** What the mocked providers return for values a real provider generates (never a real secret). */
@@ -110,15 +111,13 @@ export async function evaluateOffline(stack: string, options: EvaluationOptions)
     pulumi.runtime.setAllConfig(offline.config, offline.secretKeys);
     pulumi.runtime.setMocks({
         newResource(args) {
-            const state: Record<string, unknown> = { ...args.inputs };
+            const state = mockedState(args); // offline, the stack was never deployed
             if (args.type === "random:index/randomPassword:RandomPassword") state.result = GENERATED_PASSWORD;
             if (args.type === "grafana:oss/serviceAccountToken:ServiceAccountToken") state.key = GENERATED_TOKEN;
-            // The program reads its own stack's last outputs: offline, a stack never deployed (builtins.go readStackReference).
-            if (args.type === "pulumi:pulumi:StackReference") Object.assign(state, { outputs: {}, secretOutputNames: [] });
             return { id: `${args.name}-id`, state };
         },
         call: (args) => args.inputs,
-    }, PROJECT, stack, false, "organization");
+    }, PROJECT, stack, false, MOCK_ORGANIZATION);
     const registrations: Registration[] = [];
     recordRegistrations(stack, registrations);
 

@@ -2,12 +2,11 @@
 // exist before any resource is constructed, and they are process-wide, so they are set exactly once.
 import * as pulumi from "@pulumi/pulumi";
 
+import { type LastDeployment, MOCK_ORGANIZATION, STACK_REFERENCE_TYPE, mockedState } from "../../scripts/lib/mockStackReference";
 import { PROJECT, SECRET_SIG, unwrapSecrets } from "../../scripts/lib/stackFile";
 
 export { PROJECT, SECRET_SIG, unwrapSecrets };
 export const STACK = "dev";
-/** The organization a self-managed (DIY) backend reports: a stack's full name is organization/<project>/<stack>. */
-export const ORGANIZATION = "organization";
 
 
 export interface RecordedResource {
@@ -29,12 +28,8 @@ pulumi.runtime.setAllConfig(
     Object.keys(DEV_SECRETS).map((key) => `${PROJECT}:${key}`),
 );
 
-/**
- * What a StackReference reads, by stack name: the outputs of that stack's last deployment and which of
- * them are secret, in the shape the engine's builtin provider returns (pulumi pkg/resource/deploy/builtins.go,
- * readStackReference: `outputs`, `secretOutputNames`). Empty by default: a stack never deployed.
- */
-export const lastDeployments = new Map<string, { outputs: Record<string, unknown>; secretOutputNames: string[] }>();
+/** What a StackReference to each stack reads, by stack name: that stack's last deployment. None by default. */
+export const lastDeployments = new Map<string, LastDeployment>();
 
 /**
  * State a provider reports for a resource, by resource name, over what it was sent: e.g. a contact point
@@ -46,8 +41,8 @@ export const providerStates = new Map<string, Record<string, unknown>>();
 function outputsFor(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
     const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
     switch (args.type) {
-        case "pulumi:pulumi:StackReference":
-            return lastDeployments.get(inputs.name) ?? { outputs: {}, secretOutputNames: [] };
+        case STACK_REFERENCE_TYPE:
+            return mockedState(args, (stack) => lastDeployments.get(stack));
         case "random:index/randomPassword:RandomPassword":
             return { result: "p".repeat(inputs.length ?? 16) };
         case "grafana:oss/serviceAccountToken:ServiceAccountToken":
@@ -67,7 +62,7 @@ pulumi.runtime.setMocks({
         return { id: `${args.name}-id`, state: { ...args.inputs, ...outputsFor(args), ...providerStates.get(args.name) } };
     },
     call: (args) => args.inputs,
-}, PROJECT, STACK, false, ORGANIZATION);
+}, PROJECT, STACK, false, MOCK_ORGANIZATION);
 
 /** Resolves an Output's value (outputs of mocked resources resolve once registered). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {

@@ -20,6 +20,9 @@ import { type ContactPointDefinition, type ContactPointKey, INTEGRATION_FIELD } 
 /** Name of the stack output that holds the fingerprints; a stack reads its own last value of it. */
 export const FINGERPRINTS_OUTPUT = "contactPointFingerprints";
 
+/** The organization every self-managed (DIY) backend reports. */
+export const SELF_MANAGED_ORGANIZATION = "organization";
+
 /** Contact points whose integration holds a secret: the ones #379 affects. */
 export const carriesSecret = (point: ContactPointDefinition): boolean => point.type === "slack" || point.type === "pagerduty";
 
@@ -87,7 +90,7 @@ export async function valueIfKnown<T>(output: pulumi.Output<T>): Promise<T | und
  */
 function thisStackName(): string {
     const organization = pulumi.getOrganization();
-    return organization === "organization" ? pulumi.getStack() : `${organization}/${pulumi.getProject()}/${pulumi.getStack()}`;
+    return organization === SELF_MANAGED_ORGANIZATION ? pulumi.getStack() : `${organization}/${pulumi.getProject()}/${pulumi.getStack()}`;
 }
 
 /**
