@@ -170,15 +170,18 @@ export function nodeExporterNamespaceName(namespace: string): string {
 }
 
 /**
- * Pod Security Admission: `enforce` refuses pods above the level; `warn` and `audit` report what
- * "restricted" would refuse, so tightening later is a measured step.
+ * Pod Security Admission. The stack's namespace enforces "baseline" and warns and audits at "restricted", so
+ * tightening later is a measured step. node-exporter's namespace is "privileged" at all three: its DaemonSet
+ * needs host access by design, and a "restricted" warning on every install and upgrade would only teach
+ * operators to ignore warnings.
  */
-function namespaceLabels(enforce: "baseline" | "privileged"): Record<string, string> {
+function namespaceLabels(level: "baseline" | "privileged"): Record<string, string> {
+    const reported = level === "baseline" ? "restricted" : "privileged";
     return {
         "app.kubernetes.io/part-of": "observability",
-        "pod-security.kubernetes.io/enforce": enforce,
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/enforce": level,
+        "pod-security.kubernetes.io/warn": reported,
+        "pod-security.kubernetes.io/audit": reported,
     };
 }
 

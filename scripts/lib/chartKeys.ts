@@ -97,16 +97,6 @@ function loadChart(directory: string): ChartReference {
 
 const chartYaml = (directory: string) => parse(fs.readFileSync(path.join(directory, "Chart.yaml"), "utf8")) as Record<string, any>;
 
-/** The upstream snapshot of a subchart the vendored chart lacks (../shared/charts/<chart>/<version>/charts/<name>). */
-function snapshotSubchart(chart: string, version: string, name: string): ChartReference | undefined {
-    const directory = path.join(SHARED_CHARTS_DIR, chart, version, "charts", name);
-    if (!fs.existsSync(path.join(directory, "values.yaml"))) return undefined;
-    const valuesText = fs.readFileSync(path.join(directory, "values.yaml"), "utf8");
-    const listed = path.join(directory, "template-values.txt");
-    const templatePaths = new Set(fs.existsSync(listed) ? fs.readFileSync(listed, "utf8").split("\n").map((l) => l.trim()).filter(Boolean) : []);
-    return { defaults: parse(valuesText), templatePaths, documentedPaths: documentedPaths(valuesText), subcharts: new Map() };
-}
-
 /** The keys of the chart in a directory or a `.tgz` archive. */
 export function chartReferenceAt(chartPath: string): ChartReference {
     return loadChart(chartPath.endsWith(".tgz") ? unpacked(chartPath) : chartPath);
@@ -116,18 +106,7 @@ export function chartReferenceAt(chartPath: string): ChartReference {
 export function chartReference(chart: string, version: string): ChartReference {
     const key = (Object.keys(CHARTS) as ChartKey[]).find((k) => CHARTS[k].chart === chart && CHARTS[k].version === version);
     if (!key) throw new Error(`${chart} ${version} is not a chart components/charts.ts pins`);
-    const source = chartSource(key);
-    const reference = chartReferenceAt(source.path);
-    if (source.omitted.length === 0) return reference;
-    // Subcharts left out on this machine (CHART_DEPENDENCIES_MISSING_OK): their keys come from the upstream
-    // snapshot of their values.yaml and templates beside the vendored chart, or the check would call them unknown.
-    const subcharts = new Map(reference.subcharts);
-    for (const name of source.omitted.map((entry) => entry.split(" ")[0])) {
-        const snapshot = snapshotSubchart(chart, version, name);
-        // Without a snapshot either, its keys are judged by the parent's defaults for it, as before the subchart existed.
-        if (snapshot) subcharts.set(name, snapshot);
-    }
-    return { ...reference, subcharts };
+    return chartReferenceAt(chartSource(key).path);
 }
 
 const isMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);

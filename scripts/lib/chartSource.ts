@@ -1,30 +1,29 @@
 // Where the pinned charts come from, decided in one place for the render, the tests and `npm run charts:pull`.
-//   1. shared: the whole chart vendored beside the checkout (../shared/charts/<chart>/<version>/chart), with
-//      every dependency its Chart.yaml declares: in its own charts/, in another vendored chart's charts/ at the
-//      same version, or in the local dependency cache (<cache>/chart-dependencies/<name>/<version>/).
+//   1. shared: the whole chart vendored beside the checkout (../shared/charts/<chart>/<version>/chart, or the
+//      folder $SHARED_CHARTS_DIR names), with every dependency its Chart.yaml declares: in its own charts/ (a
+//      directory or an archive), in another vendored chart's charts/, or in the local dependency cache
+//      (<cache>/chart-dependencies/<name>/<version>/). A dependency's version is matched as Helm matches it: a
+//      range such as `0.12.*` is satisfied by a version in that range (Masterminds semver constraints).
 //   2. pulled: the archive `helm pull --repo <repo> <chart> --version <v>` downloaded into the cache, accepted
 //      only when its sha256 equals the digest committed in charts.lock.json.
-// Anything else is an error that says which command fixes it: the suite never skips a chart it cannot find.
+// Anything else is an error that says which command fixes it: the suite never renders a chart without a
+// subchart it declares, and never skips a chart it cannot find.
+import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { type YAMLMap, type YAMLSeq, parse, parseDocument } from "yaml";
+import * as semver from "semver";
+import { parse } from "yaml";
 import { CHARTS, type ChartKey } from "../../components/charts";
 import { REPO_ROOT } from "./stackFile";
 
-/**
- * The vendored charts: $SHARED_CHARTS_DIR, else `shared/charts` beside the checkout or beside any folder above it
- * (CI clones the repository next to `shared/`), else the workplace's /work/shared/charts.
- */
-export const SHARED_CHARTS_DIR = process.env.SHARED_CHARTS_DIR ?? findSharedCharts();
+/** The vendored charts: $SHARED_CHARTS_DIR, else `shared/charts` beside the checkout; undefined where neither exists. */
+export const SHARED_CHARTS_DIR: string | undefined = process.env.SHARED_CHARTS_DIR ?? besideCheckout();
 
-function findSharedCharts(): string {
-    for (let directory = path.resolve(__dirname, "..", ".."); ; directory = path.dirname(directory)) {
-        const candidate = path.join(path.dirname(directory), "shared", "charts");
-        if (fs.existsSync(candidate)) return candidate;
-        if (path.dirname(directory) === directory) return "/work/shared/charts";
-    }
+function besideCheckout(): string | undefined {
+    const candidate = path.join(path.dirname(REPO_ROOT), "shared", "charts");
+    return fs.existsSync(candidate) ? candidate : undefined;
 }
 
 export const CHART_LOCK_FILE = path.join(REPO_ROOT, "charts.lock.json");
@@ -46,43 +45,62 @@ export interface ChartSource {
     /** What `helm template` is given: a chart directory or a verified archive. */
     path: string;
     origin: "shared" | "pulled";
-    /** Subcharts left out because this machine lacks them (see allowedMissing); empty for a whole chart. */
-    omitted: string[];
     /** One line for logs and the render summary. */
     description: string;
 }
 
+interface ChartMeta { name: string; version: string; dependencies?: Dependency[] }
 interface Dependency { name: string; version: string; alias?: string }
 
 /** sha256 of an archive, as a Helm repository's index.yaml gives it (`digest`). */
 export const archiveDigest = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-const chartYaml = (directory: string) => parse(fs.readFileSync(path.join(directory, "Chart.yaml"), "utf8")) as
-    { name: string; version: string; dependencies?: Dependency[] };
 
-/** A directory holding chart `name` at `version`, or undefined. */
-function chartAt(directory: string, name: string, version: string): string | undefined {
-    if (!fs.existsSync(path.join(directory, "Chart.yaml"))) return undefined;
-    const meta = chartYaml(directory);
-    return meta.name === name && String(meta.version) === version ? directory : undefined;
+/** Chart.yaml of a chart directory, or of a chart archive (`<name>/Chart.yaml` inside it), or undefined. */
+function chartMeta(location: string): ChartMeta | undefined {
+    if (fs.existsSync(path.join(location, "Chart.yaml"))) return parse(fs.readFileSync(path.join(location, "Chart.yaml"), "utf8")) as ChartMeta;
+    if (!location.endsWith(".tgz") || !fs.existsSync(location)) return undefined;
+    const listed = spawnSync("tar", ["-tzf", location], { encoding: "utf8" });
+    const entry = listed.stdout?.split("\n").find((name) => /^[^/]+\/Chart\.yaml$/.test(name));
+    if (listed.status !== 0 || !entry) return undefined;
+    const read = spawnSync("tar", ["-xzOf", location, entry], { encoding: "utf8" });
+    return read.status === 0 ? parse(read.stdout) as ChartMeta : undefined;
+}
+
+/**
+ * Whether `version` satisfies a Chart.yaml dependency's `version`, as Helm decides it with Masterminds semver:
+ * an exact version, or a constraint (`0.12.*`, `~1.2`, `^2`, `>= 1.2, < 3`; a comma means "and").
+ */
+export function satisfiesDependency(version: string, constraint: string): boolean {
+    const range = constraint.split(",").map((part) => part.trim()).join(" ");
+    return semver.valid(version) !== null && semver.satisfies(version, range, { includePrerelease: false });
+}
+
+/** The location (directory or archive) holding chart `name` at a version `constraint` accepts, or undefined. */
+function chartAt(location: string, name: string, constraint: string): string | undefined {
+    const meta = chartMeta(location);
+    return meta && meta.name === name && satisfiesDependency(String(meta.version), String(constraint)) ? location : undefined;
+}
+
+function listed(directory: string): string[] {
+    return fs.existsSync(directory) ? fs.readdirSync(directory).map((entry) => path.join(directory, entry)) : [];
 }
 
 function findDependency(chartDirectory: string, dependency: Dependency): string | undefined {
-    const inTree = path.join(chartDirectory, "charts");
     const candidates = [
-        ...(fs.existsSync(inTree) ? fs.readdirSync(inTree).map((entry) => path.join(inTree, entry)) : []),
-        path.join(DEPENDENCY_CACHE_DIR, dependency.name, dependency.version),
+        ...listed(path.join(chartDirectory, "charts")),
+        ...listed(path.join(DEPENDENCY_CACHE_DIR, dependency.name)),
         // A dependency may be vendored itself (kube-prometheus-stack's grafana), or inside another vendored chart
         // (loki and tempo-distributed share rollout-operator).
-        path.join(SHARED_CHARTS_DIR, dependency.name, dependency.version, "chart"),
+        ...(SHARED_CHARTS_DIR ? listed(path.join(SHARED_CHARTS_DIR, dependency.name)).map((version) => path.join(version, "chart")) : []),
         ...vendoredCharts().map((directory) => path.join(directory, "charts", dependency.name)),
     ];
     return candidates.map((candidate) => chartAt(candidate, dependency.name, dependency.version)).find(Boolean);
 }
 
 function vendoredCharts(): string[] {
-    if (!fs.existsSync(SHARED_CHARTS_DIR)) return [];
+    if (!SHARED_CHARTS_DIR || !fs.existsSync(SHARED_CHARTS_DIR)) return [];
     return fs.readdirSync(SHARED_CHARTS_DIR).flatMap((chart) => {
-        const versions = path.join(SHARED_CHARTS_DIR, chart);
+        const versions = path.join(SHARED_CHARTS_DIR!, chart);
         if (!fs.statSync(versions).isDirectory()) return [];
         return fs.readdirSync(versions).map((version) => path.join(versions, version, "chart")).filter((d) => fs.existsSync(d));
     });
@@ -93,20 +111,19 @@ function vendoredCharts(): string[] {
  * chart's own charts/, the chart is copied into the cache with the dependencies beside it (Helm needs them in
  * charts/), keyed by the sources' paths so a changed source makes a new copy.
  */
-function sharedChart(key: ChartKey): { path: string; missing: string[]; omitted: string[]; assembled: boolean } | undefined {
+function sharedChart(key: ChartKey): { path: string; missing: string[]; assembled: boolean } | undefined {
     const { chart, version } = CHARTS[key];
+    if (!SHARED_CHARTS_DIR) return undefined;
     const directory = path.join(SHARED_CHARTS_DIR, chart, version, "chart");
     if (!chartAt(directory, chart, version)) return undefined;
-    const dependencies = chartYaml(directory).dependencies ?? [];
+    const dependencies = chartMeta(directory)!.dependencies ?? [];
     const found = dependencies.map((dependency) => ({ dependency, at: findDependency(directory, dependency) }));
-    const missing = found.filter((entry) => !entry.at).map(({ dependency }) => dependency);
-    const allowed = allowedMissing();
-    const refused = missing.filter((dependency) => !allowed.includes(dependency.name)).map((d) => `${d.name} ${d.version}`);
-    if (refused.length > 0) return { path: directory, missing: refused, omitted: [], assembled: false };
-    const outside = found.filter(({ at }) => at && path.dirname(at) !== path.join(directory, "charts"));
-    if (outside.length === 0 && missing.length === 0) return { path: directory, missing: [], omitted: [], assembled: false };
+    const missing = found.filter((entry) => !entry.at).map(({ dependency }) => `${dependency.name} ${dependency.version}`);
+    if (missing.length > 0) return { path: directory, missing, assembled: false };
+    const outside = found.filter(({ at }) => path.dirname(at!) !== path.join(directory, "charts"));
+    if (outside.length === 0) return { path: directory, missing: [], assembled: false };
 
-    const stamp = createHash("sha256").update(JSON.stringify([directory, ...found.map(({ at }) => at ?? "omitted")])).digest("hex").slice(0, 12);
+    const stamp = createHash("sha256").update(JSON.stringify([directory, ...found.map(({ at }) => at)])).digest("hex").slice(0, 12);
     const assembled = path.join(CHART_CACHE_DIR, "assembled", `${chart}-${version}-${stamp}`);
     if (!fs.existsSync(path.join(assembled, "Chart.yaml"))) {
         const staging = `${assembled}.tmp-${process.pid}`;
@@ -114,35 +131,13 @@ function sharedChart(key: ChartKey): { path: string; missing: string[]; omitted:
         fs.cpSync(directory, staging, { recursive: true });
         makeWritable(staging);
         for (const { dependency, at } of outside) {
-            fs.cpSync(at!, path.join(staging, "charts", dependency.name), { recursive: true });
+            const target = path.join(staging, "charts", at!.endsWith(".tgz") ? path.basename(at!) : dependency.name);
+            fs.cpSync(at!, target, { recursive: true });
         }
-        if (missing.length > 0) omitDependencies(staging, missing.map((d) => d.name));
         makeWritable(staging);
         fs.renameSync(staging, assembled);
     }
-    return { path: assembled, missing: [], omitted: missing.map((d) => `${d.name} ${d.version}`), assembled: true };
-}
-
-/**
- * Dependencies a machine may lack, by name, from $CHART_DEPENDENCIES_MISSING_OK (comma-separated). Only for
- * a machine whose vendored charts are incomplete (.ci/run says which and why): the chart is then rendered
- * without those subcharts, and every render says so. Users' CI pulls whole archives and needs none of this.
- */
-export function allowedMissing(): string[] {
-    return (process.env.CHART_DEPENDENCIES_MISSING_OK ?? "").split(",").map((name) => name.trim()).filter(Boolean);
-}
-
-/** Drops dependencies from a copy's Chart.yaml (and Chart.lock), so Helm renders the chart without them. */
-function omitDependencies(directory: string, names: string[]): void {
-    for (const file of ["Chart.yaml", "Chart.lock"]) {
-        const full = path.join(directory, file);
-        if (!fs.existsSync(full)) continue;
-        const document = parseDocument(fs.readFileSync(full, "utf8"));
-        const dependencies = document.get("dependencies") as YAMLSeq | undefined;
-        if (!dependencies) continue;
-        dependencies.items = dependencies.items.filter((item) => !names.includes(String((item as YAMLMap).get("name"))));
-        fs.writeFileSync(full, document.toString());
-    }
+    return { path: assembled, missing: [], assembled: true };
 }
 
 /** ../shared is read-only; its copies in the cache must be removable. */
@@ -183,18 +178,17 @@ export function chartSource(key: ChartKey): ChartSource {
     if (shared && shared.missing.length === 0) {
         source = {
             key, path: shared.path, origin: "shared",
-            omitted: shared.omitted,
-            description: `${chart} ${version} from ${path.join(SHARED_CHARTS_DIR, chart, version, "chart")}`
-                + (shared.assembled ? ` (assembled with its dependencies in ${shared.path})` : "")
-                + (shared.omitted.length > 0 ? `, WITHOUT the subcharts ${shared.omitted.join(", ")} (not vendored on this machine)` : ""),
+            description: `${chart} ${version} from ${path.join(SHARED_CHARTS_DIR!, chart, version, "chart")}`
+                + (shared.assembled ? ` (assembled with its dependencies in ${shared.path})` : ""),
         };
     } else {
         const archive = verifiedArchive(key);
-        if (archive.path) source = { key, path: archive.path, origin: "pulled", omitted: [], description: `${chart} ${version} from ${archive.path} (sha256 as charts.lock.json)` };
+        if (archive.path) source = { key, path: archive.path, origin: "pulled", description: `${chart} ${version} from ${archive.path} (sha256 as charts.lock.json)` };
         else {
+            const vendored = SHARED_CHARTS_DIR ? path.join(SHARED_CHARTS_DIR, chart, version, "chart") : undefined;
             const sharedProblem = shared
-                ? `${path.join(SHARED_CHARTS_DIR, chart, version, "chart")} lacks its dependencies ${shared.missing.join(", ")}`
-                : `no vendored chart at ${path.join(SHARED_CHARTS_DIR, chart, version, "chart")}`;
+                ? `${vendored} lacks its dependencies ${shared.missing.join(", ")}`
+                : vendored ? `no vendored chart at ${vendored}` : "no vendored charts (neither $SHARED_CHARTS_DIR nor shared/charts beside the checkout)";
             throw new Error(`chart ${chart} ${version} is not available: ${sharedProblem}; ${archive.problem}. Fix: \`${PULL_COMMAND}\` (helm pull --repo ${CHARTS[key].repo} ${chart} --version ${version})`);
         }
     }

@@ -11,8 +11,6 @@
 //   (prometheus-operator cmd/operator/main.go and pkg/operator/config_reloader.go); no render can show those pods.
 // - Helm hook Jobs (CRD upgrade, webhook certificates) run during an install or upgrade and are deleted after:
 //   they are listed as transient and not counted.
-// - Subcharts missing from a vendored chart (CHART_DEPENDENCIES_MISSING_OK): their pods cannot be rendered on that
-//   machine, so they are counted from the values that size them and marked as such; a pulled chart renders them.
 import { CHARTS } from "../../components/charts";
 import { cpuCores, quantityBytes } from "../../stacks/units";
 import { type KubernetesObject, type RenderedRelease } from "./helmTemplate";
@@ -26,8 +24,8 @@ export interface Footprint {
 }
 export interface WorkloadFootprint extends Footprint {
     name: string; kind: string; replicas: number; containers: string[];
-    /** How it was counted: from the rendered pod template, the operator's pods for a custom resource, or values of a subchart not rendered here. */
-    source: "rendered" | "operator" | "values (subchart not rendered here)";
+    /** How it was counted: from the rendered pod template, or the operator's pods for a custom resource. */
+    source: "rendered" | "operator";
 }
 export interface ReleaseFootprint {
     chart: string;
@@ -99,16 +97,6 @@ function configReloaderResources(objects: KubernetesObject[]): Resources {
 const POD_TEMPLATE_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod"];
 
 /** Subcharts a vendored chart may lack, the switch that renders them, and how their one workload is sized. */
-const SUBCHART_WORKLOADS: Record<string, { enabled: (values: any) => boolean; kind: string; resources: (values: any) => Resources; replicas: (values: any) => number }> = {
-    "kube-state-metrics": { enabled: (v) => v.kubeStateMetrics?.enabled !== false, kind: "Deployment",
-        resources: (v) => v["kube-state-metrics"]?.resources, replicas: (v) => v["kube-state-metrics"]?.replicas ?? 1 },
-    "prometheus-node-exporter": { enabled: (v) => v.nodeExporter?.enabled !== false, kind: "DaemonSet",
-        resources: (v) => v["prometheus-node-exporter"]?.resources, replicas: () => 1 },
-    "prometheus-windows-exporter": { enabled: (v) => v.windowsMonitoring?.enabled === true, kind: "DaemonSet",
-        resources: (v) => v["prometheus-windows-exporter"]?.resources, replicas: () => 1 },
-    minio: { enabled: (v) => v.minio?.enabled === true, kind: "StatefulSet", resources: (v) => v.minio?.resources, replicas: (v) => v.minio?.replicas ?? 1 },
-};
-
 /** The footprint of one rendered release. */
 export function releaseFootprint(release: RenderedRelease, options: { nodes?: number } = {}): ReleaseFootprint {
     const nodes = options.nodes ?? 1;
@@ -147,15 +135,6 @@ export function releaseFootprint(release: RenderedRelease, options: { nodes?: nu
         } else if (object.kind === "PersistentVolumeClaim") {
             workloads.push({ ...workloadFootprint(object.metadata.name, object.kind, 0, [], 0, "rendered"), storage: claimBytes([object]) });
         }
-    }
-    for (const entry of release.source.omitted) {
-        const name = entry.split(" ")[0];
-        const subchart = SUBCHART_WORKLOADS[name];
-        if (!subchart) throw new Error(`footprint: ${release.name} lacks subchart ${name}, whose pods it cannot count`);
-        if (!subchart.enabled(release.values)) continue;
-        const replicas = subchart.kind === "DaemonSet" ? nodes : subchart.replicas(release.values);
-        workloads.push(workloadFootprint(name, subchart.kind, replicas, [sized(`${release.name}/${name}/${name}`, "container", subchart.resources(release.values), unsized)],
-            0, "values (subchart not rendered here)"));
     }
     return { chart: CHARTS[release.chart].chart, release: release.name, workloads, total: addFootprints(workloads), transient, unsized };
 }
