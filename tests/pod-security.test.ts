@@ -36,6 +36,19 @@ describe("Pod Security of every rendered pod template", function () {
         assert.match(admitted(result).refusals.join(" "), /privileged/);
     });
 
+    it("node-exporter's DaemonSet is admitted only in its own privileged namespace", () => {
+        const manifests = committedStackManifests("dev");
+        const prometheus = manifests.releases.find((r) => r.chart === "kubePrometheusStack")!;
+        const daemonSet = prometheus.objects.find((o) => o.kind === "DaemonSet" && o.metadata.name.endsWith("node-exporter"))!;
+        const [own] = podSecurity({ ...manifests, releases: [{ ...prometheus, manifest: stringify(daemonSet) }] });
+        assert.deepStrictEqual({ namespace: own.namespace, enforce: own.enforce?.level, ok: admitted(own).ok },
+            { namespace: "monitoring-node-exporter", enforce: "privileged", ok: true });
+        const moved = { ...structuredClone(daemonSet), metadata: { ...daemonSet.metadata, namespace: "monitoring" } };
+        const [inStackNamespace] = podSecurity({ ...manifests, releases: [{ ...prometheus, manifest: stringify(moved) }] });
+        assert.strictEqual(admitted(inStackNamespace).ok, false);
+        assert.match(admitted(inStackNamespace).refusals.join(" "), /baseline@v1\.34: host namespaces \(hostNetwork=true, hostPID=true\)/);
+    });
+
     it("every refusal at restricted is explained, and README shows the table", () => {
         for (const stack of STACK_NAMES) resultsOf(stack);
         const table = restrictedTable(byStack);
