@@ -15,7 +15,7 @@ import { REPO_ROOT, STACK_NAMES } from "./helpers/stacks";
 // kube-apiserver, controller manager and scheduler of the pinned Kubernetes, kwok's fake nodes), a fresh cluster
 // per stack: the program's own objects by server-side apply with strict validation, each Helm release with the
 // program's name, values, --atomic and timeout, in the program's order; an upgrade with the same values; an
-// uninstall. kwok reports pods Ready without running them and no operator runs: README says what that leaves out.
+// uninstall. kwok reports pods Ready without running them and no operator runs: docs/proven.md says what that leaves out.
 const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet"];
 const CLUSTER_VERSIONS = Object.fromEntries(fs.readFileSync(path.join(REPO_ROOT, "scripts", "cluster", "versions.env"), "utf8")
     .split("\n").map((line) => /^([A-Z_]+)=(\S+)/.exec(line)).filter((m): m is RegExpExecArray => Boolean(m)).map((m) => [m[1], m[2]]));
@@ -50,7 +50,7 @@ for (const stack of STACK_NAMES) {
         const status = (release: RenderedRelease) => JSON.parse(helm(["status", release.name, "--namespace", release.namespace, "--output", "json"]).stdout);
 
         /**
-         * The API server's warnings Helm printed, less those README explains: an unknown or duplicate field (the
+         * The API server's warnings Helm printed, less those docs/proven.md explains: an unknown or duplicate field (the
          * server drops it), or a Pod Security `warn` (restricted) naming a container outside RESTRICTED_EXCEPTIONS.
          */
         function unexplainedWarnings(release: RenderedRelease, stderr: string): string[] {
@@ -209,9 +209,9 @@ for (const stack of STACK_NAMES) {
             assert.deepStrictEqual(changed, []);
         });
 
-        it("helm uninstall keeps the claims README promises (Grafana's claim: resource-policy keep; StatefulSet claims)", async () => {
+        it("helm uninstall keeps the claims docs/operations.md promises (Grafana's claim: resource-policy keep; StatefulSet claims)", async () => {
             needs("install others");
-            // README: "Volumes outlive an uninstall". A claim in a chart's manifest without `keep` would be deleted.
+            // docs/operations.md: "Volumes outlive an uninstall". A claim in a chart's manifest without `keep` would be deleted.
             const rendered = manifests.releases.flatMap((r) => r.objects.filter((o) => o.kind === "PersistentVolumeClaim"));
             assert.deepStrictEqual(rendered.filter((c) => c.metadata.annotations?.["helm.sh/resource-policy"] !== "keep").map((c) => c.metadata.name), []);
             const promised = manifests.releases.flatMap(keptClaims);

@@ -123,7 +123,7 @@ describe("stack safety: secrets, determinism, protection", () => {
             assert.strictEqual(isProtected(built.production.stack.components.collector.release), false, "the collector holds no data");
         });
 
-        it("protectData: false lifts the protection for a deliberate teardown (README, Operations)", async () => {
+        it("protectData: false lifts the protection for a deliberate teardown (docs/operations.md)", async () => {
             const { stack } = await build("production", { protectData: "false" });
             for (const [release, resource] of Object.entries(dataHolders(stack))) assert.strictEqual(isProtected(resource), false, release);
         });

@@ -89,8 +89,8 @@ echo "ok: trace $trace_id found in Tempo"
 
 echo "--- what Grafana stores reads back unchanged; a rotated Slack token is a change, and reaches Grafana"
 # Every object of the program, the contact points with a secret included (pulumi-grafana#379), shows no
-# change on a second preview: components/grafana/alerting/contactPointFingerprints.ts, README "State that
-# reads back unchanged".
+# change on a second preview: components/grafana/alerting/contactPointFingerprints.ts, docs/proven.md "State
+# that reads back unchanged".
 npx pulumi preview --stack dev --expect-no-changes --diff || fail "a preview right after up shows changes"
 slack_token_in_grafana() {
     grafana "/api/v1/provisioning/contact-points/export?decrypt=true&format=json" \

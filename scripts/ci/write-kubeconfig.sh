@@ -3,7 +3,7 @@
 set -euo pipefail
 : "${KUBECONFIG:?KUBECONFIG must name the file to write}"
 if [ -z "${KUBECONFIG_BASE64:-}" ]; then
-    echo "KUBECONFIG_BASE64 is not set: add it to this stack's GitHub environment (README, PR checks)" >&2
+    echo "KUBECONFIG_BASE64 is not set: add it to this stack's GitHub environment (docs/operations.md, Deploying from CI)" >&2
     exit 1
 fi
 umask 077

@@ -43,7 +43,7 @@ export const RESTRICTED_EXCEPTIONS: Record<string, string> = {
     "Deployment/grafana": "the chart's `init-chown-data` init container runs as root to chown the persistent volume: local-path and hostPath volumes (kind, k3d) ignore `fsGroup`. Stacks without persistence (production keeps dashboards in its database) drop it and pass `restricted`",
 };
 
-/** README's table of what `restricted` would still refuse, per workload, across the stacks. */
+/** docs/proven.md's table of what `restricted` would still refuse, per workload, across the stacks. */
 export function restrictedTable(byStack: Record<string, PodSecurityResult[]>): string {
     const rows = new Map<string, { stacks: string[]; reasons: Set<string>; namespace: string; enforce: string }>();
     for (const [stack, results] of Object.entries(byStack)) {

@@ -139,7 +139,7 @@ function normalizeLogLevel(level: string): string {
 /**
  * field_detection.go extractLogLevel for an OTLP entry: a level-named label or structured metadata (severity_text
  * is one), else severity_number by the OpenTelemetry ranges. Lines without either are not ported (the pod-log path
- * reads its level from the line; see the README's "how level is found").
+ * reads its level from the line; see docs/correlations.md, "Level is not a label").
  */
 export function detectedLevel(labels: Record<string, string>, metadata: Record<string, string>): string | undefined {
     for (const source of [labels, metadata]) {
