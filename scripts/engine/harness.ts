@@ -112,7 +112,9 @@ export async function engineStack(options: EngineStackOptions): Promise<Stack> {
     const { stack, workDir, binDir } = options;
     for (const dir of ["project", "state", "home", "standin"]) fs.mkdirSync(path.join(workDir, dir), { recursive: true });
     const projectDir = path.join(workDir, "project");
-    fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(projectDir, "Pulumi.yaml"));
+    // The project without `main`: the program is inline (the engine checks that `main` exists).
+    const { main: _main, ...project } = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
+    fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), stringify(project));
     const stackFile = parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
     const config: Record<string, unknown> = { ...(stackFile.config ?? {}) };
     for (const [key, value] of Object.entries(options.config)) config[`${PROJECT}:${key}`] = merge(config[`${PROJECT}:${key}`], value);

@@ -16,10 +16,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { STANDIN_PACKAGES, type StandinEntry } from "./log";
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_VALUE, value });
-const typeOf = (urn: string) => urn.split("::")[2];
+/** The resource's own type: the URN's type part ends with it, after its parents' types joined by "$". */
+const typeOf = (urn: string) => urn.split("::")[2].split("$").pop()!;
 
 /** Outputs the real providers compute and the program reads (stacks' outputs, the second Grafana provider's token). */
 function computed(type: string, inputs: Record<string, any>, id: string): Record<string, unknown> {
@@ -27,12 +25,12 @@ function computed(type: string, inputs: Record<string, any>, id: string): Record
         case "random:index/randomPassword:RandomPassword": {
             const length = Number(inputs.length ?? 16);
             const result = crypto.randomBytes(length * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, length);
-            return { result: secret(result), bcryptHash: secret(crypto.createHash("sha256").update(result).digest("hex")) };
+            return { result, bcryptHash: crypto.createHash("sha256").update(result).digest("hex") };
         }
         case "grafana:oss/serviceAccount:ServiceAccount":
             return { orgId: "1" };
         case "grafana:oss/serviceAccountToken:ServiceAccountToken":
-            return { key: secret(`glsa_${crypto.randomBytes(24).toString("hex")}`), hasExpired: false };
+            return { key: `glsa_${crypto.randomBytes(24).toString("hex")}`, hasExpired: false };
         case "grafana:oss/folder:Folder":
             return { url: `http://grafana.standin/dashboards/f/${inputs.uid ?? id}` };
         case "grafana:oss/dashboard:Dashboard": {
