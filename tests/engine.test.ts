@@ -57,6 +57,8 @@ function describeEngine(stackName: string): void {
         const releases = () => JSON.parse(helm(["list", "--namespace", NAMESPACE, "--output", "json"])) as Array<{ name: string; chart: string; revision: string; status: string }>;
         const claims = async () => (await cluster.get(`/api/v1/namespaces/${NAMESPACE}/persistentvolumeclaims`)).items.map((c: any) => c.metadata.name).sort();
         const stateResources = async (): Promise<any[]> => (await stack.exportStack()).deployment.resources ?? [];
+        /** What the stack manages: not the engine's default providers, nor what it only reads. */
+        const managed = (resources: any[]) => resources.filter((r) => !r.external && !(r.type.startsWith("pulumi:providers:") && r.urn.split("::").pop().startsWith("default")));
 
         before(async () => {
             const binDir = engineBinDir();
@@ -100,7 +102,8 @@ function describeEngine(stackName: string): void {
             const created = result.summary.resourceChanges?.create ?? 0;
             const resources = await stateResources();
             // The summary counts the stack's resources; the state also holds the default providers the engine made.
-            const counted = resources.filter((r) => !(r.type.startsWith("pulumi:providers:") && r.urn.split("::").pop().startsWith("default")));
+            // ...and what it reads (the StackReference to the stack's last deployment, `external`).
+            const counted = managed(resources);
             assert.strictEqual(created, counted.length, `${JSON.stringify(result.summary.resourceChanges)}; state: ${resources.map((r) => r.type).join(", ")}`);
             assert.deepStrictEqual(Object.keys(result.summary.resourceChanges ?? {}), ["create"]);
             const installed = releases();
@@ -165,7 +168,7 @@ function describeEngine(stackName: string): void {
         if (stackName === "production") {
             it("protectData: pulumi destroy deletes nothing, failing on the protected resources", async () => {
                 needs("up");
-                const resources = (await stateResources()).length;
+                const resources = managed(await stateResources()).map((r) => r.urn).sort();
                 const held = standinHoldings(path.join(workDir, "standin")).size;
                 const installed = releases().length;
                 const policies = (await cluster.get(`/apis/networking.k8s.io/v1/namespaces/${NAMESPACE}/networkpolicies`)).items.length;
@@ -174,8 +177,9 @@ function describeEngine(stackName: string): void {
                     onEvent: (event) => { if (event.resOutputsEvent?.metadata.op === "delete") deleted.push(event.resOutputsEvent.metadata.urn); },
                 })), /protected/);
                 done.add("destroy");
-                assert.deepStrictEqual(deleted, []);
-                assert.strictEqual((await stateResources()).length, resources);
+                // The only deletion: the engine's default provider of the StackReference, which holds nothing.
+                assert.deepStrictEqual(deleted, [`urn:pulumi:${stackName}::observability::pulumi:providers:pulumi::default`]);
+                assert.deepStrictEqual(managed(await stateResources()).map((r) => r.urn).sort(), resources);
                 assert.strictEqual(standinHoldings(path.join(workDir, "standin")).size, held);
                 assert.strictEqual(releases().length, installed);
                 assert.strictEqual((await cluster.get(`/apis/networking.k8s.io/v1/namespaces/${NAMESPACE}/networkpolicies`)).items.length, policies);
