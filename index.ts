@@ -3,10 +3,11 @@
 import { ObservabilityStack } from "./components/ObservabilityStack";
 import { assertCompiledProgramIsCurrent } from "./stacks/compiledProgram";
 import { loadStackConfig } from "./stacks/config";
+import { clusterStorageClasses } from "./stacks/storageClasses";
 
 assertCompiledProgramIsCurrent(__filename);
 const { config, secrets } = loadStackConfig();
-const stack = new ObservabilityStack("observability", { config, secrets });
+const stack = new ObservabilityStack("observability", { config, secrets, storageClasses: clusterStorageClasses() });
 
 export const namespace = stack.namespace;
 export const grafanaUrl = stack.grafanaUrl;

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackSecrets } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";
+import { type StorageClassLister, checkStorageClass } from "../stacks/storageClasses";
 import { Collector } from "./Collector";
 import { Grafana } from "./Grafana";
 import { GrafanaAlerting } from "./GrafanaAlerting";
@@ -10,6 +11,7 @@ import { alertRuleInput } from "./grafana/alerting/rules";
 import { GrafanaAutomation } from "./GrafanaAutomation";
 import { GrafanaContent } from "./GrafanaContent";
 import { LOKI_STACK_TENANT, Loki } from "./Loki";
+import { mirrorTransformation } from "./mirrors";
 import { NetworkPolicies } from "./NetworkPolicies";
 import { Prometheus } from "./Prometheus";
 import { Tempo } from "./Tempo";
@@ -19,6 +21,8 @@ export interface ObservabilityStackArgs {
     config: StackConfig;
     /** Secret config values, as Pulumi secrets. */
     secrets: StackSecrets;
+    /** Lists the cluster's StorageClasses, to refuse a `cluster.storageClass` it lacks (index.ts: the cluster's). */
+    storageClasses?: StorageClassLister;
 }
 
 /** Local ports `kubectl port-forward` uses in dev, one per UI. */
@@ -54,16 +58,21 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     };
 
     constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("observability:stack:ObservabilityStack", name, {}, opts);
+        super("observability:stack:ObservabilityStack", name, {}, stackOptions(args.config, opts));
         const { config, secrets } = args;
         const storageClass = config.cluster.storageClass;
 
+        // Nothing is registered until the cluster is known to have cluster.storageClass (stacks/storageClasses.ts).
+        const storageClassChecked = { dependsOn: pulumi.output(args.storageClasses
+            ? checkStorageClass(pulumi.getProject(), storageClass, args.storageClasses).then((): pulumi.Resource[] => []) : []) };
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: { name: config.namespace, labels: namespaceLabels("baseline") },
-        }, { parent: this, protect: config.protectData }); // deleting a namespace deletes its volumes
+        // Deleting a namespace deletes its claims: `pulumi destroy` leaves it, with the claims README promises
+        // (Helm keeps them), in the cluster; `kubectl delete namespace` removes them on purpose.
+        }, { parent: this, protect: config.protectData, retainOnDelete: true, ...storageClassChecked });
         const nodeExporterNamespace = new k8s.core.v1.Namespace(`${name}-node-exporter-namespace`, {
             metadata: { name: nodeExporterNamespaceName(config.namespace), labels: namespaceLabels("privileged") },
-        }, { parent: this });
+        }, { parent: this, ...storageClassChecked });
         const namespaceName = namespace.metadata.name;
         // Children of a protected component inherit `protect`: the releases, their Secrets, the password.
         const holdsData = { protect: config.protectData };
@@ -162,6 +171,17 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             dashboardUrls: this.dashboardUrls, contactPointFingerprints: this.contactPointFingerprints,
         });
     }
+}
+
+/**
+ * With `protectData`, every resource of the stack is protected, not only those holding data: a `pulumi destroy`
+ * then deletes nothing (no NetworkPolicy, rule, contact point or dashboard goes before the releases fail), and
+ * removing one object on purpose takes `pulumi state unprotect <urn>` first ("Data safety" in docs/operations.md). The mirrors
+ * (`charts.repository`, `images.registry`) apply to every Helm release.
+ */
+function stackOptions(config: StackConfig, opts?: pulumi.ComponentResourceOptions): pulumi.ComponentResourceOptions {
+    const mirror = mirrorTransformation({ chartRepository: config.charts?.repository, imageRegistry: config.images?.registry });
+    return { ...opts, protect: opts?.protect ?? config.protectData, transformations: [...(opts?.transformations ?? []), ...(mirror ? [mirror] : [])] };
 }
 
 /** node-exporter's namespace: host access needs the "privileged" Pod Security level, nothing else does. */

@@ -13,8 +13,10 @@ type Section = keyof StackConfigInput;
 export const SECTION_DOCS: Record<Section, string> = {
     preset: "Preset the stack starts from (`dev`, `staging`, `production`); defaults to the stack's name.",
     namespace: "Namespace created for the stack; node-exporter gets `<namespace>-node-exporter`.",
-    protectData: "Protect the data-holding releases (Prometheus, Loki, Tempo, Grafana), their secrets and the namespace from deletion.",
+    protectData: "Protect every resource of the stack (releases, namespace, NetworkPolicies, rules, Grafana objects) from deletion: `pulumi destroy` deletes nothing (\"Data safety\" in docs/operations.md).",
     cluster: "`managedControlPlane`: EKS/GKE/AKS hide scheduler, controller manager and etcd; do not scrape or alert on them. `storageClass`: for every volume (unset: cluster default).",
+    charts: "`repository`: one Helm repository URL or `oci://` registry holding every pinned chart (same names and versions; `charts.lock.json` digests still apply), instead of each chart's upstream repository.",
+    images: "`registry`: a registry mirror (host, optional port and path) that replaces the registry of every image every chart renders.",
     ingress: "Ingress class, cert-manager ClusterIssuer for TLS, and the ingress controller's namespace (allowed through the NetworkPolicies).",
     objectStorage: "Object storage for Loki and Tempo's scalable modes (required in production): `provider` s3/gcs/azure, `region`/`endpoint`/`azureAccountName`, bucket names, and credentials from `existingSecret` or workload-identity `serviceAccountAnnotations`, never keys in config.",
     grafana: "Replicas (more than one needs `database`), admin user, public `host` (ingress + TLS), `apiUrl` the provider calls, resources, persistence, external PostgreSQL `database`, autoscaling, SMTP relay.",

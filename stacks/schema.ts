@@ -39,6 +39,15 @@ export const k8sName = z.string({ error: `expected ${K8S_NAME_HINT}` })
     .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, `expected ${K8S_NAME_HINT}`);
 const url = z.string({ error: 'expected an http(s) URL such as "http://localhost:3000"' })
     .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an http(s) URL such as "http://localhost:3000"');
+/** Where every pinned chart is fetched from instead of its upstream repository (components/mirrors.ts). */
+export const CHART_REPOSITORY_HINT = 'a Helm repository URL such as "https://charts.example.com/helm" or an OCI registry such as "oci://registry.example.com/charts" (no trailing "/")';
+const chartRepository = z.string({ error: `expected ${CHART_REPOSITORY_HINT}` })
+    .regex(/^(https?:\/\/[^\s/]+(\/\S*)?|oci:\/\/[^\s/]+(\/[^\s/]+)*)$/, `expected ${CHART_REPOSITORY_HINT}`)
+    .refine((v) => !v.endsWith("/"), `expected ${CHART_REPOSITORY_HINT}`);
+/** The registry (host, optional port and path) that replaces every image's registry. */
+export const IMAGE_REGISTRY_HINT = 'a registry host with an optional port and path, without a scheme, such as "registry.example.com" or "harbor.example.com:8443/mirror"';
+const imageRegistry = z.string({ error: `expected ${IMAGE_REGISTRY_HINT}` })
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, `expected ${IMAGE_REGISTRY_HINT}`);
 const percent = z.number({ error: "expected a percentage between 0 and 100 (exclusive), such as 99.9" })
     .gt(0, "expected a percentage between 0 and 100 (exclusive), such as 99.9")
     .lt(100, "expected a percentage between 0 and 100 (exclusive), such as 99.9");
@@ -84,8 +93,8 @@ export const configSchema = section({
     /** Namespace the program creates and installs everything into. */
     namespace: k8sName,
     /**
-     * Protect the releases that hold data (Prometheus, Loki, Tempo, Grafana) and their secrets: `pulumi
-     * destroy` and any replacing update stop with an error instead of deleting them.
+     * Protect every resource of the stack (components/ObservabilityStack.ts): `pulumi destroy` and any
+     * replacing update stop with an error and delete nothing.
      */
     protectData: bool,
     cluster: section({
@@ -99,6 +108,10 @@ export const configSchema = section({
         /** StorageClass for every persistent volume; unset uses the cluster default. */
         storageClass: k8sName.optional(),
     }),
+    /** One Helm repository or OCI registry holding every pinned chart (same names, versions and digests). */
+    charts: section({ repository: chartRepository }).optional(),
+    /** A registry mirror for every image every chart renders (air-gapped and firewalled clusters). */
+    images: section({ registry: imageRegistry }).optional(),
     ingress: section({
         className: k8sName,
         /** cert-manager ClusterIssuer that signs the TLS certificates of every configured host. */

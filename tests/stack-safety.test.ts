@@ -113,14 +113,16 @@ describe("stack safety: secrets, determinism, protection", () => {
         };
         const isProtected = (resource: pulumi.Resource) => (resource as unknown as { __protect?: boolean }).__protect === true;
 
-        it("production protects the releases that hold data; dev and staging do not", () => {
+        it("production protects the releases that hold data and everything else; dev and staging do not", () => {
             for (const name of STACK_NAMES) {
                 const expected = name === "production";
                 for (const [release, resource] of Object.entries(dataHolders(built[name].stack))) {
                     assert.strictEqual(isProtected(resource), expected, `${name} ${release}`);
                 }
             }
-            assert.strictEqual(isProtected(built.production.stack.components.collector.release), false, "the collector holds no data");
+            // Everything, so that a destroy removes no NetworkPolicy, collector, rule or dashboard (README "Data safety").
+            const { collector, networkPolicies } = built.production.stack.components;
+            for (const resource of [collector.release, networkPolicies, built.production.stack]) assert.strictEqual(isProtected(resource), true);
         });
 
         it("protectData: false lifts the protection for a deliberate teardown (docs/operations.md)", async () => {

@@ -53,7 +53,9 @@ export function renderStack(stack: string, overrides: Record<string, unknown> = 
 
 /** Helm release inputs as the program registers them (`name`, `namespace`, `chart`, `version`, `values`). */
 export function releaseToRender(inputs: Record<string, any>): ReleaseToRender {
-    return { name: inputs.name, namespace: inputs.namespace, chart: chartKeyOf(inputs.chart, inputs.version), values: inputs.values ?? {} };
+    // A chart from an OCI mirror (charts.repository "oci://...") is named by its reference: its last segment is the chart.
+    const chart = String(inputs.chart).startsWith("oci://") ? String(inputs.chart).split("/").pop() : inputs.chart;
+    return { name: inputs.name, namespace: inputs.namespace, chart: chartKeyOf(chart, inputs.version), values: inputs.values ?? {} };
 }
 
 /**
