@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ALLOY_HTTP_PORT, COLLECTOR_RELEASE, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "./Collector";
-import { GRAFANA_RELEASE } from "./Grafana";
-import { LOKI_HTTP_PORT, LOKI_RELEASE } from "./Loki";
-import { ALERTMANAGER_PORT, PROMETHEUS_FULLNAME, PROMETHEUS_PORT, PROMETHEUS_RELEASE } from "./Prometheus";
-import { TEMPO_HTTP_PORT, TEMPO_RELEASE, OTLP_GRPC_PORT as TEMPO_OTLP_GRPC_PORT, OTLP_HTTP_PORT as TEMPO_OTLP_HTTP_PORT } from "./Tempo";
+import { ALLOY_HTTP_PORT, COLLECTOR_RELEASE, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "./collector/Collector";
+import { GRAFANA_RELEASE } from "./grafana/Grafana";
+import { LOKI_HTTP_PORT, LOKI_RELEASE } from "./loki/Loki";
+import { ALERTMANAGER_PORT, PROMETHEUS_FULLNAME, PROMETHEUS_PORT, PROMETHEUS_RELEASE } from "./prometheus/Prometheus";
+import { TEMPO_HTTP_PORT, TEMPO_RELEASE, OTLP_GRPC_PORT as TEMPO_OTLP_GRPC_PORT, OTLP_HTTP_PORT as TEMPO_OTLP_HTTP_PORT } from "./tempo/Tempo";
 
 export interface NetworkPoliciesArgs {
     /** The stack's namespace (created by the ObservabilityStack); every policy lives and selects pods there. */
@@ -32,7 +32,7 @@ const ALERTMANAGER_CLUSTER_PORT = 9094;
 const CONFIG_RELOADER_PORT = 8080;
 /**
  * kube-prometheus-stack `prometheusOperator.tls.internalPort`: the operator's only port, serving its metrics and,
- * because Prometheus.ts leaves `admissionWebhooks.enabled` on and `admissionWebhooks.deployment.enabled` off, the
+ * because prometheus/Prometheus.ts leaves `admissionWebhooks.enabled` on and `admissionWebhooks.deployment.enabled` off, the
  * admission webhook the API server calls.
  */
 const OPERATOR_HTTPS_PORT = 10250;
@@ -142,9 +142,9 @@ function allowances(args: NetworkPolicySpecArgs): Allowance[] {
         { to: "kube-state-metrics", from: prometheus, ports: tcp(KUBE_STATE_METRICS_PORT), why: "scraping" },
         {
             to: "loki", from: prometheus, ports: tcp(LOKI_HTTP_PORT, MEMCACHED_EXPORTER_PORT, LOKI_GATEWAY_EXPORTER_PORT),
-            why: "scraping components, the caches' exporters and the gateway's (Loki.ts turns the canary off)",
+            why: "scraping components, the caches' exporters and the gateway's (loki/Loki.ts turns the canary off)",
         },
-        // Tempo.ts runs the memcached cache without its exporter, so only Tempo itself has metrics.
+        // tempo/Tempo.ts runs the memcached cache without its exporter, so only Tempo itself has metrics.
         { to: "tempo", from: prometheus, ports: tcp(TEMPO_HTTP_PORT), why: "scraping" },
         { to: "alloy", from: prometheus, ports: tcp(ALLOY_HTTP_PORT), why: "scraping" },
     ];

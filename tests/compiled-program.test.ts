@@ -53,7 +53,7 @@ describe("compiled program", function () {
     });
 
     it("refuses to run, registering nothing, when a source changed after the build", () => {
-        const source = path.join(REPO_ROOT, "components", "Loki.ts");
+        const source = path.join(REPO_ROOT, "components", "loki", "Loki.ts");
         const { atime, mtime } = fs.statSync(source);
         try {
             fs.utimesSync(source, atime, new Date(Date.now() + 60_000));

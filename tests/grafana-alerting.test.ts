@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import { stringify } from "yaml";
-import { GrafanaAlerting } from "../components/GrafanaAlerting";
+import { GrafanaAlerting } from "../components/grafana/GrafanaAlerting";
 import { alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import { sloRecordingRuleGroups } from "../components/grafana/alerting/sloRecording";
 import type { StackConfig } from "../stacks/schema";

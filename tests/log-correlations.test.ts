@@ -12,8 +12,8 @@
 //     Loki is AGPL and no Loki runs here) under the limits the rendered config.yaml sets.
 import "./helpers/pulumi";
 import * as assert from "assert";
-import { K8S_ATTRIBUTES, POD_LOG_LABELS, lokiOtlpEndpoint } from "../components/Collector";
-import { LOKI_PUSH_PATH } from "../components/Loki";
+import { K8S_ATTRIBUTES, POD_LOG_LABELS, lokiOtlpEndpoint } from "../components/collector/Collector";
+import { LOKI_PUSH_PATH } from "../components/loki/Loki";
 import { LOG_LABELS, OTLP_TRACE_ID_METADATA } from "../components/grafana/datasources";
 import { type AlloyBlock, type AlloyFile, AlloySyntaxError, blockReferences, childBlock, componentId, literal, parseAlloyConfigs, resolveReference } from "../scripts/lib/alloySyntax";
 import { type Labels, type RelabelRule, relabelTargets } from "../scripts/lib/relabel";

@@ -1,7 +1,7 @@
 import { type RecordedResource, captureResources, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
-import { Loki, type LokiArgs, OBJECT_STORAGE_SECRET_KEYS, lokiValues } from "../components/Loki";
+import { Loki, type LokiArgs, OBJECT_STORAGE_SECRET_KEYS, lokiValues } from "../components/loki/Loki";
 import type { StackConfig } from "../stacks/schema";
 import { durationSeconds, quantityBytes } from "../stacks/units";
 import { chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";

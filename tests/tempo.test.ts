@@ -1,8 +1,8 @@
 import { type RecordedResource, captureResources, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
-import { replicaRemoteWriteUrls } from "../components/Prometheus";
-import { DISTRIBUTED_WORKLOADS, GCS_KEY_FILE, Tempo, type TempoArgs, type TempoValuesArgs, tempoValues } from "../components/Tempo";
+import { replicaRemoteWriteUrls } from "../components/prometheus/Prometheus";
+import { DISTRIBUTED_WORKLOADS, GCS_KEY_FILE, Tempo, type TempoArgs, type TempoValuesArgs, tempoValues } from "../components/tempo/Tempo";
 import { ConfigError } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";
 import { durationSeconds } from "../stacks/units";

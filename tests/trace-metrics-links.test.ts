@@ -45,7 +45,7 @@
 import "./helpers/pulumi";
 import * as assert from "assert";
 import { stringify } from "yaml";
-import { SPAN_METRICS_DIMENSIONS, TEMPO_RELEASE } from "../components/Tempo";
+import { SPAN_METRICS_DIMENSIONS, TEMPO_RELEASE } from "../components/tempo/Tempo";
 import { SPAN_METRICS, datasourceDefinitions } from "../components/grafana/datasources";
 import { type KubernetesObject } from "../scripts/lib/helmTemplate";
 import { committedStackManifests } from "../scripts/lib/stackManifests";

@@ -2,7 +2,7 @@
 // writes to and (on self-managed clusters) the control plane, plus the telemetry pipeline of
 // pipelineRules.ts; selected by the stack's namespace where it applies (metric names as the components
 // export them; see also the "Observability Stack Health" dashboard).
-import { GRAFANA_RELEASE } from "../../Grafana";
+import { GRAFANA_RELEASE } from "../Grafana";
 import { PLATFORM, eventCases, pipelineRules } from "./pipelineRules";
 import type { AlertRuleInput, TestedRule } from "./rules";
 import { gauge, series } from "./syntheticSeries";
@@ -16,7 +16,7 @@ const RUNBOOKS = {
 } as const;
 
 /**
- * Control-plane jobs kube-prometheus-stack scrapes on self-managed clusters only (components/Prometheus.ts
+ * Control-plane jobs kube-prometheus-stack scrapes on self-managed clusters only (components/prometheus/Prometheus.ts
  * turns them off when the control plane is managed). etcd is left to its own mixin: scraping it needs
  * client certificates many clusters do not hand out.
  */

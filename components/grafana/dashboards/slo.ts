@@ -83,7 +83,7 @@ export function sloDashboard(service: ServiceSlo): dashboard.DashboardBuilder {
         title: "Latency", objective: service.latencyObjective, record: slowRatioRecord,
         bad: `slower than ${service.latencyThresholdMs} ms`,
     }, selector);
-    // The service's failures in its own words: pod stdout and OTLP logs carry the same labels (components/Collector.ts).
+    // The service's failures in its own words: pod stdout and OTLP logs carry the same labels (components/collector/Collector.ts).
     const logs = `{${LOG_LABELS.namespace}="${service.namespace}", ${LOG_LABELS.service}="${service.name}"} | detected_level=~"${FAILURE_LEVELS.join("|")}"`;
     board.withRow(row("Logs")).withPanel(logsPanel("Error logs", logs));
     return board;

@@ -1,8 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Resources, StackConfig, Workload } from "../stacks/schema";
-import { goDuration } from "../stacks/units";
-import { chartRelease } from "./helm";
+import type { Resources, StackConfig, Workload } from "../../stacks/schema";
+import { goDuration } from "../../stacks/units";
+import { chartRelease } from "../helm";
 
 export interface TempoArgs {
     /** Namespace to install into (created by the ObservabilityStack). */

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LOKI_COMPONENTS, type Resources, type StackConfig, type Workload } from "../stacks/schema";
-import { goDuration } from "../stacks/units";
-import { chartRelease } from "./helm";
+import { LOKI_COMPONENTS, type Resources, type StackConfig, type Workload } from "../../stacks/schema";
+import { goDuration } from "../../stacks/units";
+import { chartRelease } from "../helm";
 
 export interface LokiArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -46,7 +46,7 @@ export const LOKI_SCHEMA_FROM = "2024-01-01";
  * Keys the `objectStorage.credentials.existingSecret` Secret must hold, per provider. S3 keys reach the
  * AWS SDK's default chain as env vars; Azure's key is substituted into the config at start-up
  * (`-config.expand-env`); a GCS key file is mounted and named by GOOGLE_APPLICATION_CREDENTIALS. Tempo reads
- * the same Secret under the same names (components/Tempo.ts), so one Secret serves both.
+ * the same Secret under the same names (components/tempo/Tempo.ts), so one Secret serves both.
  */
 export const OBJECT_STORAGE_SECRET_KEYS = {
     s3: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import type { StackConfig } from "../stacks/schema";
+import type { StackConfig } from "../../stacks/schema";
 import { grafanaTlsSecretName } from "./Grafana";
-import { GrafanaEndpointReady, READINESS_TIMEOUT_SECONDS } from "./grafana/readiness";
+import { GrafanaEndpointReady, READINESS_TIMEOUT_SECONDS } from "./readiness";
 
 export interface GrafanaAutomationArgs {
     /** URL the Grafana provider calls (public URL, or a `kubectl port-forward` in dev). */

@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../stacks/schema";
+import type { StackConfig } from "../../stacks/schema";
 import {
     type Fingerprints, carriesSecret, heldFingerprints, intendedFingerprints, previousFingerprints, unchangedContactPoints, valueIfKnown,
-} from "./grafana/alerting/contactPointFingerprints";
-import { createRouting, routingDefinition } from "./grafana/alerting/routing";
-import { createRuleGroups } from "./grafana/alerting/ruleGroups";
-import { alertRuleGroups } from "./grafana/alerting/rules";
-import { type RecordingRuleGroup, type ServiceSlo, sloRecordingRuleGroups } from "./grafana/alerting/sloRecording";
+} from "./alerting/contactPointFingerprints";
+import { createRouting, routingDefinition } from "./alerting/routing";
+import { createRuleGroups } from "./alerting/ruleGroups";
+import { alertRuleGroups } from "./alerting/rules";
+import { type RecordingRuleGroup, type ServiceSlo, sloRecordingRuleGroups } from "./alerting/sloRecording";
 
 export interface GrafanaAlertingArgs {
     /** Notifiers, their settings and the maintenance window (`alerting` of the stack config). */

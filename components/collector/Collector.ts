@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Resources, StackConfig } from "../stacks/schema";
-import { chartRelease } from "./helm";
-import { LOKI_OTLP_PATH, LOKI_PUSH_PATH } from "./Loki";
+import type { Resources, StackConfig } from "../../stacks/schema";
+import { chartRelease } from "../helm";
+import { LOKI_OTLP_PATH, LOKI_PUSH_PATH } from "../loki/Loki";
 
 export interface CollectorArgs {
     /** Namespace to install into (created by the ObservabilityStack). */

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { StackConfig } from "../stacks/schema";
-import { chartRelease } from "./helm";
+import type { StackConfig } from "../../stacks/schema";
+import { chartRelease } from "../helm";
 
 export interface GrafanaArgs {
     /** Namespace to install into (created by the ObservabilityStack). */

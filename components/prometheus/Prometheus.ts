@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { scrapesControlPlane } from "../stacks/cluster";
-import type { Resources, StackConfig } from "../stacks/schema";
-import { durationSeconds } from "../stacks/units";
-import { chartRelease } from "./helm";
+import { scrapesControlPlane } from "../../stacks/cluster";
+import type { Resources, StackConfig } from "../../stacks/schema";
+import { durationSeconds } from "../../stacks/units";
+import { chartRelease } from "../helm";
 import {
     ALERTMANAGER_NOTIFIER_SECRET, NOTIFIER_SECRET_KEYS, type NotifierSecretKey, alertmanagerConfig, notifierSecretKeys,
-} from "./prometheus/alertmanagerConfig";
+} from "./alertmanagerConfig";
 
 export interface PrometheusArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
