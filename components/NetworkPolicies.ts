@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ALLOY_HTTP_PORT, COLLECTOR_RELEASE, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "./collector/Collector";
+import { ALLOY_HTTP_PORT, COLLECTOR_RELEASE } from "./collector/Collector";
 import { GRAFANA_RELEASE } from "./grafana/Grafana";
 import { LOKI_HTTP_PORT, LOKI_RELEASE } from "./loki/Loki";
 import { ALERTMANAGER_PORT, PROMETHEUS_FULLNAME, PROMETHEUS_PORT, PROMETHEUS_RELEASE } from "./prometheus/Prometheus";
-import { TEMPO_HTTP_PORT, TEMPO_RELEASE, OTLP_GRPC_PORT as TEMPO_OTLP_GRPC_PORT, OTLP_HTTP_PORT as TEMPO_OTLP_HTTP_PORT } from "./tempo/Tempo";
+import { TEMPO_HTTP_PORT, TEMPO_RELEASE } from "./tempo/Tempo";
+import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "./vocabulary";
 
 export interface NetworkPoliciesArgs {
     /** The stack's namespace (created by the ObservabilityStack); every policy lives and selects pods there. */
@@ -123,9 +124,9 @@ function allowances(args: NetworkPolicySpecArgs): Allowance[] {
             why: "gateway to components, component to component, the ring and the caches",
         },
         { to: "tempo", from: pods("grafana"), ports: tcp(TEMPO_HTTP_PORT, GATEWAY_PORT), why: "the Tempo datasource" },
-        { to: "tempo", from: pods("alloy"), ports: tcp(TEMPO_OTLP_GRPC_PORT, TEMPO_OTLP_HTTP_PORT, GATEWAY_PORT), why: "traces from the collector" },
+        { to: "tempo", from: pods("alloy"), ports: tcp(OTLP_GRPC_PORT, OTLP_HTTP_PORT, GATEWAY_PORT), why: "traces from the collector" },
         {
-            to: "tempo", from: pods("tempo"), ports: tcp(TEMPO_HTTP_PORT, GRPC_PORT, MEMBERLIST_PORT, MEMCACHED_PORT, TEMPO_OTLP_GRPC_PORT, TEMPO_OTLP_HTTP_PORT),
+            to: "tempo", from: pods("tempo"), ports: tcp(TEMPO_HTTP_PORT, GRPC_PORT, MEMBERLIST_PORT, MEMCACHED_PORT, OTLP_GRPC_PORT, OTLP_HTTP_PORT),
             why: "gateway to distributors, component to component, the ring and the cache",
         },
         {

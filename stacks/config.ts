@@ -7,6 +7,7 @@ import { NO_DEFAULT_STORAGE_CLASS } from "./cluster";
 import { allowedKeysAt, typeHint, unknownKeyHint } from "./configHints";
 import { PRESETS } from "./presets";
 import { LOKI_COMPONENTS, PRESET_NAMES, type PresetName, type StackConfig, TEMPO_COMPONENTS, configSchema } from "./schema";
+import { FAST_BURN_RATE } from "../components/vocabulary";
 import { cpuCores, prometheusSizeBytes, quantityBytes } from "./units";
 
 /** Config keys that hold secrets: set with `pulumi config set --secret <key> <value>`. */
@@ -85,9 +86,6 @@ function describeIssue(project: string, issue: z.core.$ZodIssue): string[] {
     const hint = issue.code === "invalid_type" ? typeHint(expected, given) : undefined;
     return [`${key}: got ${show(given)}; ${message}${hint ? ` (${hint})` : ""}`];
 }
-
-/** The SRE workbook's fast-burn rate (1h/5m windows), components/grafana/alerting/sloRules.ts pages at. */
-const FAST_BURN_RATE = 14.4;
 
 /** Loki components that run as one replica by design: the compactor must be unique per cluster. */
 const LOKI_SINGLETONS = new Set<string>(["compactor"]);

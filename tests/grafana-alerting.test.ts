@@ -6,7 +6,7 @@ import * as grafana from "@pulumiverse/grafana";
 import { stringify } from "yaml";
 import { GrafanaAlerting } from "../components/grafana/GrafanaAlerting";
 import { alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
-import { sloRecordingRuleGroups } from "../components/grafana/alerting/sloRecording";
+import { sloRecordingRuleGroups } from "../components/slo/recordingRules";
 import type { StackConfig } from "../stacks/schema";
 import { TYPES, ofType, onlyOne } from "./helpers/alertRouting";
 import { runPromtool } from "./helpers/promtool";

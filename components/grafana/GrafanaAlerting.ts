@@ -7,7 +7,7 @@ import {
 import { createRouting, routingDefinition } from "./alerting/routing";
 import { createRuleGroups } from "./alerting/ruleGroups";
 import { alertRuleGroups } from "./alerting/rules";
-import { type RecordingRuleGroup, type ServiceSlo, sloRecordingRuleGroups } from "./alerting/sloRecording";
+import { type RecordingRuleGroup, type ServiceSlo, sloRecordingRuleGroups } from "../slo/recordingRules";
 
 export interface GrafanaAlertingArgs {
     /** Notifiers, their settings and the maintenance window (`alerting` of the stack config). */

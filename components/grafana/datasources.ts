@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import { goJsonMarshal } from "./alerting/wireFormat";
 import { DATASOURCE_UIDS } from "./uids";
-import { POD_LOG_LABELS } from "../collector/Collector";
+import { LOG_LABELS, SPAN_METRICS } from "../vocabulary";
 
 export type DatasourceKey = keyof typeof DATASOURCE_UIDS;
 
@@ -97,27 +97,8 @@ export interface DatasourceInputs {
     lokiTenantId?: string;
 }
 
-/**
- * Span-metrics series of Tempo's metrics generator (grafana/tempo modules/generator/processor/spanmetrics) and the
- * labels it writes: the intrinsic dimensions, `k8s.namespace.name` (components/tempo/Tempo.ts SPAN_METRICS_DIMENSIONS,
- * sanitised to `k8s_namespace_name`) and `__metrics_gen_instance` (the generator pod): every query must `sum`,
- * since a service's spans are split between generators. tests/trace-metrics-links.test.ts proves them.
- */
-export const SPAN_METRICS = {
-    calls: "traces_spanmetrics_calls_total",
-    latencyBucket: "traces_spanmetrics_latency_bucket",
-    labels: { service: "service", spanName: "span_name", spanKind: "span_kind", statusCode: "status_code", namespace: "k8s_namespace_name" },
-} as const;
-
 /** Exemplar labels that carry a trace id, per producer (see the Prometheus datasource below). */
 export const EXEMPLAR_TRACE_ID_LABELS = ["trace_id", "traceID"] as const;
-
-/**
- * Loki labels a service's logs carry, whichever way they came (components/collector/Collector.ts POD_LOG_LABELS): Loki's
- * OTLP endpoint indexes the resource attributes service.name and k8s.namespace.name as service_name and
- * k8s_namespace_name, and the collector labels pod stdout with the same names. Trace links and log panels select by them.
- */
-export const LOG_LABELS = { namespace: POD_LOG_LABELS.namespace, service: POD_LOG_LABELS.service } as const;
 
 /**
  * Structured metadata Loki's OTLP endpoint writes the log record's TraceId under (lower-case hex;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Resources, StackConfig, Workload } from "../../stacks/schema";
 import { goDuration } from "../../stacks/units";
 import { chartRelease } from "../helm";
+import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
 
 export interface TempoArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -24,9 +25,6 @@ export type TempoValuesArgs = Omit<TempoArgs, "namespace" | "prometheusRemoteWri
 export const TEMPO_RELEASE = "tempo";
 /** Tempo's HTTP API (queries, /metrics): `tempo.server.http_listen_port` and the query-frontend Service's http-metrics port. */
 export const TEMPO_HTTP_PORT = 3200;
-/** OTLP ports; the distributor Service exposes exactly these (tempo-distributed templates/distributor/service-distributor.yaml). */
-export const OTLP_GRPC_PORT = 4317;
-export const OTLP_HTTP_PORT = 4318;
 /** Where the volume (monolithic PVC, distributed emptyDir) is mounted; everything Tempo writes goes below it. */
 const DATA_PATH = "/var/tempo";
 /** The distributed components that run Tempo (the memcached cache is sized below). */

@@ -3,8 +3,8 @@
 // increase is worth a look, so most rules fire on a rate above zero.
 import type { AlertRuleDefinition, RuleCase, TestedRule } from "./rules";
 import { counter, series } from "./syntheticSeries";
+import { PLATFORM_TEAM } from "../../vocabulary";
 
-export const PLATFORM = "platform";
 const RUNBOOKS = {
     lokiRequestErrors: "https://github.com/grafana/loki/blob/main/operator/docs/lokistack/sop.md#loki-request-errors",
     lokiRateLimits: "https://grafana.com/docs/loki/latest/operations/request-validation-rate-limits/",
@@ -17,7 +17,7 @@ type Labels = Record<string, string>;
 /** A rule counting events (failures, drops): it fires once events keep coming for its `for`. */
 export function eventRule(rule: Omit<AlertRuleDefinition, "comparison" | "threshold" | "team" | "noDataState" | "execErrState">) {
     // Counters appear on the first event: no series means nothing happened.
-    return { ...rule, comparison: "gt", threshold: 0, team: PLATFORM, noDataState: "OK", execErrState: "Error" } as const;
+    return { ...rule, comparison: "gt", threshold: 0, team: PLATFORM_TEAM, noDataState: "OK", execErrState: "Error" } as const;
 }
 
 /** Cases of an event rule: `metric` grows (one series per label set) and fires after `forMinutes`. */
@@ -58,7 +58,7 @@ export function pipelineRules(ns: string): TestedRule[] {
                 uid: "stack-loki-request-errors",
                 title: "Loki Request Errors",
                 expr: `100 * sum by (namespace, job, route) (rate(loki_request_duration_seconds_count{${inNs}, status_code=~"5.."}[5m])) / sum by (namespace, job, route) (rate(loki_request_duration_seconds_count{${inNs}}[5m]))`,
-                comparison: "gt", threshold: 10, for: "15m", severity: "critical", team: PLATFORM,
+                comparison: "gt", threshold: 10, for: "15m", severity: "critical", team: PLATFORM_TEAM,
                 summary: "Loki {{ $labels.route }} is failing",
                 description: "More than 10% of the requests to {{ $labels.job }} on {{ $labels.route }} have failed with a 5xx status for 15 minutes: logs are being lost or cannot be queried.",
                 runbookUrl: RUNBOOKS.lokiRequestErrors,
@@ -82,7 +82,7 @@ export function pipelineRules(ns: string): TestedRule[] {
                 uid: "stack-loki-rate-limited",
                 title: "Loki Ingestion Rate-Limited",
                 expr: `sum by (namespace, tenant, reason) (rate(loki_discarded_samples_total{${inNs}, reason=~"rate_limited|per_stream_rate_limit|stream_limit"}[5m]))`,
-                comparison: "gt", threshold: 0, for: "15m", severity: "warning", team: PLATFORM,
+                comparison: "gt", threshold: 0, for: "15m", severity: "warning", team: PLATFORM_TEAM,
                 summary: "Loki refuses logs of tenant {{ $labels.tenant }} ({{ $labels.reason }})",
                 description: "Loki has been discarding log lines of tenant {{ $labels.tenant }} for 15 minutes because of its {{ $labels.reason }} limit. The collector retries, but lines are lost once its queue is full: raise loki.limits or find the noisy stream.",
                 runbookUrl: RUNBOOKS.lokiRateLimits,
@@ -99,7 +99,7 @@ export function pipelineRules(ns: string): TestedRule[] {
                 // The receiver counter is `tempo_receiver_refused_spans` in the Tempo releases we could
                 // check; an OpenTelemetry SDK exporter names counters with `_total`. Either is accepted.
                 expr: `sum by (namespace, job) (rate(tempo_receiver_refused_spans{${inNs}}[5m])) or sum by (namespace, job) (rate(tempo_receiver_refused_spans_total{${inNs}}[5m]))`,
-                comparison: "gt", threshold: 0, for: "15m", severity: "warning", team: PLATFORM,
+                comparison: "gt", threshold: 0, for: "15m", severity: "warning", team: PLATFORM_TEAM,
                 summary: "Tempo refuses spans ({{ $labels.job }})",
                 description: "{{ $labels.job }} in {{ $labels.namespace }} has been refusing spans at its receiver for 15 minutes: traces are being lost.",
                 runbookUrl: RUNBOOKS.tempoRefusing,
@@ -115,7 +115,7 @@ export function pipelineRules(ns: string): TestedRule[] {
                 uid: "stack-tempo-spans-discarded",
                 title: "Tempo Discarding Spans",
                 expr: `sum by (namespace, reason) (rate(tempo_discarded_spans_total{${inNs}}[5m]))`,
-                comparison: "gt", threshold: 0, for: "15m", severity: "warning", team: PLATFORM,
+                comparison: "gt", threshold: 0, for: "15m", severity: "warning", team: PLATFORM_TEAM,
                 summary: "Tempo discards spans ({{ $labels.reason }})",
                 description: "Tempo in {{ $labels.namespace }} has been discarding spans for 15 minutes ({{ $labels.reason }}): traces are incomplete. Raise tempo.limits or find the service that sends oversized traces.",
                 runbookUrl: RUNBOOKS.tempoRefusing,
