@@ -1,6 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LOKI_COMPONENTS, type Resources, type StackConfig, type Workload } from "../../stacks/schema";
+import { refuseProblems } from "../../stacks/fields";
+import type { Resources, StackConfig, Workload } from "../../stacks/schema";
+import { objectStorageProblems } from "../objectStorage/settings";
+import { LOKI_COMPONENTS, LOKI_SETTINGS, lokiProblems } from "./settings";
 import { goDuration } from "../../stacks/units";
 import { chartRelease } from "../helm";
 
@@ -168,8 +171,7 @@ function componentValues(workload: Workload) {
 }
 
 function requiredWorkloads(settings: StackConfig["loki"]): Record<(typeof LOKI_COMPONENTS)[number], Workload> {
-    const missing = LOKI_COMPONENTS.filter((component) => !settings.components[component]);
-    if (missing.length > 0) throw new Error(`Loki: Distributed mode needs ${missing.map((component) => `loki.components.${component}`).join(", ")}`);
+    refuseProblems("Loki", lokiProblems(settings));
     return settings.components as Record<(typeof LOKI_COMPONENTS)[number], Workload>;
 }
 
@@ -177,7 +179,7 @@ function requiredWorkloads(settings: StackConfig["loki"]): Record<(typeof LOKI_C
 export function lokiValues(args: LokiArgs & { namespace: string }): Record<string, unknown> {
     const { settings, storageClass } = args;
     const distributed = settings.mode === "Distributed";
-    if (distributed && !args.objectStorage) throw new Error("Loki: Distributed mode keeps its data in object storage; objectStorage is missing");
+    refuseProblems("Loki", objectStorageProblems(args.objectStorage, [LOKI_SETTINGS.objectStorage, settings]));
     // Monolithic keeps chunks on its own volume (objectStorage, if set, is for Distributed and Tempo).
     const store = storageValues(distributed ? args.objectStorage : undefined);
     const { chunksMemoryMb, resultsMemoryMb } = settings.caches;

@@ -1,6 +1,9 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { refuseProblems } from "../../stacks/fields";
 import type { Resources, StackConfig, Workload } from "../../stacks/schema";
+import { objectStorageProblems } from "../objectStorage/settings";
+import { TEMPO_SETTINGS, type TempoComponent, tempoProblems } from "./settings";
 import { goDuration } from "../../stacks/units";
 import { chartRelease } from "../helm";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
@@ -27,11 +30,6 @@ export const TEMPO_RELEASE = "tempo";
 export const TEMPO_HTTP_PORT = 3200;
 /** Where the volume (monolithic PVC, distributed emptyDir) is mounted; everything Tempo writes goes below it. */
 const DATA_PATH = "/var/tempo";
-/** The distributed components that run Tempo (the memcached cache is sized below). */
-export const DISTRIBUTED_WORKLOADS = [
-    "distributor", "liveStore", "blockBuilder", "querier", "queryFrontend", "metricsGenerator", "backendScheduler", "backendWorker",
-] as const;
-type DistributedWorkload = (typeof DISTRIBUTED_WORKLOADS)[number];
 
 /** Memcached holds bloom filters, parquet footers and search results for the queriers; its budget covers the item memory plus overhead. */
 const MEMCACHED_MEMORY_MB = 512;
@@ -174,23 +172,14 @@ function monolithicValues(args: TempoValuesArgs): Record<string, unknown> {
     };
 }
 
-function requireWorkload(settings: StackConfig["tempo"], component: DistributedWorkload): Workload {
-    const workload = settings.components[component];
-    if (!workload) throw new Error(`Tempo: distributed mode needs tempo.components.${component} (replicas and resources)`);
-    return workload;
-}
-
 function distributedValues(args: TempoValuesArgs): Record<string, unknown> {
     const { settings, objectStorage } = args;
     const { kafka } = settings;
-    if (!objectStorage) throw new Error("Tempo: distributed mode keeps traces in object storage; objectStorage is missing");
-    if (!kafka) throw new Error("Tempo: distributed mode (Tempo 3) writes spans through Kafka; tempo.kafka is missing");
-    const workload = Object.fromEntries(DISTRIBUTED_WORKLOADS.map((c) => [c, requireWorkload(settings, c)])) as Record<DistributedWorkload, Workload>;
-    // templates/backend-scheduler/statefulset-backend-scheduler.yaml pins one replica: the scheduler owns the job list.
-    if (workload.backendScheduler.replicas !== 1) {
-        throw new Error(`Tempo: tempo.components.backendScheduler.replicas must be 1 (got ${workload.backendScheduler.replicas}); the chart runs exactly one scheduler`);
-    }
-    const sized = (component: DistributedWorkload) => ({ replicas: workload[component].replicas, resources: workload[component].resources });
+    // The loader's rules (settings.ts); templates/backend-scheduler/statefulset-backend-scheduler.yaml pins one scheduler.
+    refuseProblems("Tempo", [...objectStorageProblems(objectStorage, [TEMPO_SETTINGS.objectStorage, settings]), ...tempoProblems(settings)]);
+    if (!objectStorage || !kafka) throw new Error("unreachable: refused above");
+    const workload = settings.components as Record<TempoComponent, Workload>;
+    const sized = (component: TempoComponent) => ({ replicas: workload[component].replicas, resources: workload[component].resources });
     // Each block-builder consumes one partition (partitions_per_instance) and each live-store derives its partition
     // from its ordinal, so one of each per partition covers the topic exactly once.
     const perPartition = (component: "liveStore" | "blockBuilder") => ({ enabled: true, replicas: kafka.partitions, resources: workload[component].resources });
