@@ -1,19 +1,27 @@
-// The registry: the backends the stack installs, one line each. The config schema, the presets, the
-// loader's checks, the network policies and the policy pack assemble what each contributes; a new
-// backend is a folder under components/ and a line here.
+// The registry: the backends the stack installs, one line each. The config schema, the presets and the
+// loader's checks (stacks/), and the NetworkPolicies assemble what each contributes; a new backend is a
+// folder under components/ and a line here.
+import { COLLECTOR_FLOWS } from "./collector/flows";
 import { COLLECTOR_SETTINGS } from "./collector/settings";
+import { GRAFANA_FLOWS } from "./grafana/flows";
 import { GRAFANA_SETTINGS } from "./grafana/settings";
+import { LOKI_FLOWS } from "./loki/flows";
 import { LOKI_SETTINGS } from "./loki/settings";
+import { PROMETHEUS_FLOWS } from "./prometheus/flows";
 import { PROMETHEUS_SETTINGS } from "./prometheus/settings";
+import { TEMPO_FLOWS } from "./tempo/flows";
 import { TEMPO_SETTINGS } from "./tempo/settings";
 
-/** Each backend's configuration: `observability:<key>`, in the order the schema and the presets list them. */
-export const BACKEND_SETTINGS = {
-    grafana: GRAFANA_SETTINGS,
-    prometheus: PROMETHEUS_SETTINGS,
-    loki: LOKI_SETTINGS,
-    tempo: TEMPO_SETTINGS,
-    collector: COLLECTOR_SETTINGS,
+/**
+ * Each backend under its config key (`observability:<key>`), in the order the schema, the presets and the
+ * NetworkPolicies list them: its configuration (settings.ts) and the flows its pods accept (flows.ts).
+ */
+export const BACKENDS = {
+    grafana: { settings: GRAFANA_SETTINGS, flows: GRAFANA_FLOWS },
+    prometheus: { settings: PROMETHEUS_SETTINGS, flows: PROMETHEUS_FLOWS },
+    loki: { settings: LOKI_SETTINGS, flows: LOKI_FLOWS },
+    tempo: { settings: TEMPO_SETTINGS, flows: TEMPO_FLOWS },
+    collector: { settings: COLLECTOR_SETTINGS, flows: COLLECTOR_FLOWS },
 } as const;
-export type BackendKey = keyof typeof BACKEND_SETTINGS;
-export const BACKEND_KEYS = Object.keys(BACKEND_SETTINGS) as BackendKey[];
+export type BackendKey = keyof typeof BACKENDS;
+export const BACKEND_KEYS = Object.keys(BACKENDS) as BackendKey[];

@@ -6,7 +6,7 @@ import type { z } from "zod";
 import { NO_DEFAULT_STORAGE_CLASS } from "./cluster";
 import { allowedKeysAt, typeHint, unknownKeyHint } from "./configHints";
 import { PRESETS } from "./presets";
-import { BACKEND_KEYS, BACKEND_SETTINGS } from "../components/backends";
+import { BACKENDS, BACKEND_KEYS } from "../components/backends";
 import { checkObjectStorage } from "../components/objectStorage/settings";
 import type { AnyBackendSettings } from "./fields";
 import { PRESET_NAMES, type PresetName, type StackConfig, configSchema } from "./schema";
@@ -96,7 +96,7 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     const add = (path: PropertyKey[], given: unknown, message: string) => problems.push({ path, given, message });
     const { grafana, prometheus, alerting } = config;
 
-    const backends = BACKEND_KEYS.map((key) => ({ backend: BACKEND_SETTINGS[key] as AnyBackendSettings, settings: config[key] }));
+    const backends = BACKEND_KEYS.map((key) => ({ backend: BACKENDS[key].settings as AnyBackendSettings, settings: config[key] }));
     const storageUsers = backends.flatMap(({ backend, settings }) => backend.objectStorage
         ? [{ required: backend.objectStorage.required(settings), described: backend.objectStorage.described(settings) }] : []);
     checkObjectStorage(config.objectStorage, storageUsers, config.preset === "production", add);

@@ -1,12 +1,12 @@
 // Defaults per environment. A stack's Pulumi.<stack>.yaml states only what differs from its preset.
 // dev must fit a laptop cluster (≤ 1 CPU and 2 GiB requested in all); production must outgrow one machine.
 // Each backend's section comes from its folder (components/<backend>/settings.ts) through the registry.
-import { BACKEND_KEYS, BACKEND_SETTINGS } from "../components/backends";
+import { BACKENDS, BACKEND_KEYS } from "../components/backends";
 import type { PresetName, StackConfigInput } from "./schema";
 
 type BackendPresets = Pick<StackConfigInput, (typeof BACKEND_KEYS)[number]>;
 const backends = (preset: PresetName) =>
-    Object.fromEntries(BACKEND_KEYS.map((key) => [key, BACKEND_SETTINGS[key].presets[preset]])) as BackendPresets;
+    Object.fromEntries(BACKEND_KEYS.map((key) => [key, BACKENDS[key].settings.presets[preset]])) as BackendPresets;
 
 const sharedAlerting: StackConfigInput["alerting"] = {
     disableProvenance: false,

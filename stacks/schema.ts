@@ -1,7 +1,7 @@
 // The one schema every stack's configuration passes before any resource is registered: the stack-wide
 // sections written here, each backend's section from the registry (components/backends.ts).
 import { z } from "zod";
-import { BACKEND_KEYS, BACKEND_SETTINGS, type BackendKey } from "../components/backends";
+import { BACKENDS, BACKEND_KEYS, type BackendKey } from "../components/backends";
 import { objectStorageSettings } from "../components/objectStorage/settings";
 import { DISTRIBUTIONS } from "./cluster";
 import { PRESET_NAMES, WEEKDAYS, bool, email, k8sName, percent, positiveInt, section, timeOfDay, timeZone } from "./fields";
@@ -10,8 +10,8 @@ export { PRESET_NAMES, WEEKDAYS, duration, hostname, k8sName, resources, workloa
 export type { PresetName, Resources, Workload } from "./fields";
 
 /** Each backend's section, from the registry, under its key. */
-const backendSections = Object.fromEntries(BACKEND_KEYS.map((key) => [key, BACKEND_SETTINGS[key].schema])) as
-    { [K in BackendKey]: (typeof BACKEND_SETTINGS)[K]["schema"] };
+const backendSections = Object.fromEntries(BACKEND_KEYS.map((key) => [key, BACKENDS[key].settings.schema])) as
+    { [K in BackendKey]: (typeof BACKENDS)[K]["settings"]["schema"] };
 
 export const configSchema = section({
     /** Which preset the stack starts from; defaults to the stack name when that is a preset's name. */
