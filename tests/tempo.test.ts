@@ -2,7 +2,8 @@ import { type RecordedResource, captureResources, valueOf } from "./helpers/pulu
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
 import { replicaRemoteWriteUrls } from "../components/prometheus/Prometheus";
-import { GCS_KEY_FILE, Tempo, type TempoArgs, type TempoValuesArgs, tempoValues } from "../components/tempo/Tempo";
+import { GCS_KEY_FILE } from "../components/objectStorage/credentials";
+import { Tempo, type TempoArgs, type TempoValuesArgs, tempoValues } from "../components/tempo/Tempo";
 import { TEMPO_COMPONENTS } from "../components/tempo/settings";
 import { ConfigError } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";

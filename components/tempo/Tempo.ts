@@ -2,6 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { refuseProblems } from "../../stacks/fields";
 import type { Resources, StackConfig, Workload } from "../../stacks/schema";
+import { s3Endpoint, storageCredentials } from "../objectStorage/credentials";
 import { objectStorageProblems } from "../objectStorage/settings";
 import { TEMPO_SETTINGS, type TempoComponent, tempoProblems } from "./settings";
 import { goDuration } from "../../stacks/units";
@@ -35,9 +36,8 @@ const DATA_PATH = "/var/tempo";
 const MEMCACHED_MEMORY_MB = 512;
 const MEMCACHED_RESOURCES: Resources = { requests: { cpu: "100m", memory: "576Mi" }, limits: { cpu: "500m", memory: "640Mi" } };
 const MEMCACHED_EXPORTER_RESOURCES: Resources = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
-/** A GCS service-account key (JSON) is a file, so a Secret holding one is mounted rather than read as env. */
+/** Where a GCS key file from the credentials Secret is mounted (objectStorage/credentials.ts). */
 const GCS_KEY_MOUNT = "/var/secrets/gcs";
-export const GCS_KEY_FILE = "key.json";
 
 /** Non-root, no privilege escalation, no capabilities, the runtime's seccomp profile, read-only image. */
 const CONTAINER_SECURITY = {
@@ -184,7 +184,8 @@ function distributedValues(args: TempoValuesArgs): Record<string, unknown> {
     // from its ordinal, so one of each per partition covers the topic exactly once.
     const perPartition = (component: "liveStore" | "blockBuilder") => ({ enabled: true, replicas: kafka.partitions, resources: workload[component].resources });
     const retention = goDuration(settings.retention);
-    const credentials = storageCredentials(objectStorage);
+    // Every Tempo pod authenticates to the bucket; `defaults.*` reach the Tempo pods only, not memcached.
+    const credentials = storageCredentials(objectStorage, GCS_KEY_MOUNT);
 
     return {
         reportingEnabled: false,
@@ -195,7 +196,7 @@ function distributedValues(args: TempoValuesArgs): Record<string, unknown> {
             ...(credentials.podLabels ? { podLabels: credentials.podLabels } : {}),
         },
         ...(credentials.serviceAccount ? { serviceAccount: credentials.serviceAccount } : {}),
-        ...(credentials.defaults ? { defaults: credentials.defaults } : {}),
+        ...(Object.keys(credentials.pods).length > 0 ? { defaults: credentials.pods } : {}),
         storage: { trace: traceStorage(objectStorage, Boolean(objectStorage.credentials.serviceAccountAnnotations)) },
         ingest: {
             kafka: {
@@ -256,7 +257,7 @@ export function traceStorage(storage: NonNullable<StackConfig["objectStorage"]>,
     switch (storage.provider) {
         case "s3": {
             // Tempo's S3 client wants a bare host; MinIO and most S3-compatible stores only serve path-style URLs.
-            const endpoint = storage.endpoint ? new URL(storage.endpoint) : undefined;
+            const endpoint = s3Endpoint(storage);
             return {
                 backend: "s3",
                 s3: {
@@ -276,37 +277,4 @@ export function traceStorage(storage: NonNullable<StackConfig["objectStorage"]>,
                 azure: { container_name: bucket, storage_account_name: storage.azureAccountName, use_federated_token: workloadIdentity },
             };
     }
-}
-
-interface StorageCredentials {
-    serviceAccount?: { annotations: Record<string, string>; labels?: Record<string, string> };
-    podLabels?: Record<string, string>;
-    defaults?: Record<string, unknown[]>;
-}
-
-/**
- * How every Tempo pod authenticates to the bucket. Workload identity: the ServiceAccount's annotations (IRSA,
- * GKE, Azure with its label). Existing Secret: its keys as env (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`
- * for s3, `AZURE_STORAGE_KEY` for azure) or, for gcs, its `key.json` mounted as the application credentials.
- * `defaults.*` reach the Tempo pods only, not memcached.
- */
-export function storageCredentials(storage: NonNullable<StackConfig["objectStorage"]>): StorageCredentials {
-    const { existingSecret, serviceAccountAnnotations } = storage.credentials;
-    if (serviceAccountAnnotations) {
-        if (storage.provider !== "azure") return { serviceAccount: { annotations: serviceAccountAnnotations } };
-        // Azure's webhook injects the federated token only into labelled pods of a labelled ServiceAccount.
-        const azureIdentity = { "azure.workload.identity/use": "true" };
-        return { serviceAccount: { annotations: serviceAccountAnnotations, labels: azureIdentity }, podLabels: azureIdentity };
-    }
-    if (!existingSecret) throw new Error("Tempo: objectStorage.credentials needs existingSecret or serviceAccountAnnotations");
-    if (storage.provider === "gcs") {
-        return {
-            defaults: {
-                extraVolumes: [{ name: "gcs-credentials", secret: { secretName: existingSecret } }],
-                extraVolumeMounts: [{ name: "gcs-credentials", mountPath: GCS_KEY_MOUNT, readOnly: true }],
-                extraEnv: [{ name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${GCS_KEY_MOUNT}/${GCS_KEY_FILE}` }],
-            },
-        };
-    }
-    return { defaults: { extraEnvFrom: [{ secretRef: { name: existingSecret } }] } };
 }
