@@ -14,7 +14,7 @@ import "./helpers/pulumi";
 import * as assert from "assert";
 import { K8S_ATTRIBUTES, lokiOtlpEndpoint } from "../components/collector/Collector";
 import { LOKI_PUSH_PATH } from "../components/loki/Loki";
-import { OTLP_TRACE_ID_METADATA } from "../components/grafana/datasources";
+import { OTLP_TRACE_ID_METADATA } from "../components/loki/datasources";
 import { LOG_LABELS, POD_LOG_LABELS } from "../components/vocabulary";
 import { type AlloyBlock, type AlloyFile, AlloySyntaxError, blockReferences, childBlock, componentId, literal, parseAlloyConfigs, resolveReference } from "../scripts/lib/alloySyntax";
 import { type Labels, type RelabelRule, relabelTargets } from "../scripts/lib/relabel";
