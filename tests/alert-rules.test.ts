@@ -1,7 +1,7 @@
 import { type RecordedResource, captureResources } from "./helpers/pulumi";
 import * as assert from "assert";
 import * as grafana from "@pulumiverse/grafana";
-import { GRAFANA_RELEASE } from "../components/grafana/Grafana";
+import { GRAFANA_RELEASE } from "../components/grafana/names";
 import { LABEL_TEMPLATE } from "../components/grafana/alerting/promtoolCases";
 import { type AlertRuleInput, type RuleGroupDefinition, alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import { alertCondition, createRuleGroups, grafanaFor } from "../components/grafana/alerting/ruleGroups";

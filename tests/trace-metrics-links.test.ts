@@ -45,7 +45,8 @@
 import "./helpers/pulumi";
 import * as assert from "assert";
 import { stringify } from "yaml";
-import { SPAN_METRICS_DIMENSIONS, TEMPO_RELEASE } from "../components/tempo/Tempo";
+import { SPAN_METRICS_DIMENSIONS } from "../components/tempo/Tempo";
+import { TEMPO_RELEASE } from "../components/tempo/names";
 import { datasourceDefinitions } from "../components/grafana/datasources";
 import { SPAN_METRICS } from "../components/vocabulary";
 import { type KubernetesObject } from "../scripts/lib/helmTemplate";

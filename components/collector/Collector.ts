@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Resources, StackConfig } from "../../stacks/schema";
 import { chartRelease } from "../helm";
+import { COLLECTOR_RELEASE } from "./names";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, POD_LOG_LABELS } from "../vocabulary";
 import { LOKI_OTLP_PATH, LOKI_PUSH_PATH } from "../loki/Loki";
 
@@ -18,10 +19,6 @@ export interface CollectorArgs {
     lokiTenantId?: pulumi.Input<string>;
 }
 
-/** Helm release name; the chart names its Service after it ("alloy"). */
-export const COLLECTOR_RELEASE = "alloy";
-/** Alloy's own HTTP server (UI, /metrics, cluster gossip): the chart's `alloy.listenPort` default. */
-export const ALLOY_HTTP_PORT = 12345;
 const CONFIG_RELOADER_RESOURCES: Resources = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
 
 /**

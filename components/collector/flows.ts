@@ -1,7 +1,7 @@
 // The flows the collector's pods accept (components/flows.ts).
 import { type BackendFlows, SCRAPER, named, pods, tcp } from "../flows";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
-import { ALLOY_HTTP_PORT, COLLECTOR_RELEASE } from "./Collector";
+import { ALLOY_HTTP_PORT, COLLECTOR_RELEASE } from "./names";
 
 export const COLLECTOR_FLOWS: BackendFlows = {
     // alloy chart _helpers.tpl "alloy.selectorLabels" (name = .Chart.Name).

@@ -1,6 +1,6 @@
 // The flows Grafana's pods accept (components/flows.ts).
 import { type BackendFlows, SCRAPER, named, pods, tcp, tcpAndUdp } from "../flows";
-import { GRAFANA_RELEASE } from "./Grafana";
+import { GRAFANA_RELEASE } from "./names";
 
 /** grafana chart templates/_pod.tpl: containerPort 9094 (TCP and UDP) for unified-alerting gossip. */
 const GRAFANA_GOSSIP_PORT = 9094;

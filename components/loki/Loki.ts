@@ -7,6 +7,7 @@ import { objectStorageProblems } from "../objectStorage/settings";
 import { LOKI_COMPONENTS, LOKI_SETTINGS, lokiProblems } from "./settings";
 import { goDuration } from "../../stacks/units";
 import { chartRelease } from "../helm";
+import { LOKI_FULLNAME, LOKI_HTTP_PORT, LOKI_RELEASE } from "./names";
 
 export interface LokiArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -19,16 +20,6 @@ export interface LokiArgs {
     storageClass?: string;
 }
 
-/** Helm release name of the `loki` chart. */
-export const LOKI_RELEASE = "loki";
-/**
- * The chart names the single binary's Service after its fullname and every other object `<fullname>-<part>`
- * (templates/_helpers.tpl "loki.fullname", "loki.resourceName"). A fixed fullname keeps the Services
- * "loki" and "loki-gateway" whatever the release is called.
- */
-export const LOKI_FULLNAME = "loki";
-/** Port of every Loki Service (templates/_service.tpl); the gateway's Service listens on `gateway.service.port`. */
-export const LOKI_HTTP_PORT = 3100;
 /**
  * With `loki.multiTenant`, the tenant (X-Scope-OrgID) the stack's own collector writes to and Grafana
  * reads from; other teams may push under tenants of their own.

@@ -1,6 +1,6 @@
 // The flows Loki's pods accept (components/flows.ts).
 import { type BackendFlows, GATEWAY_PORT, GRPC_PORT, MEMBERLIST_PORT, MEMCACHED_PORT, SCRAPER, named, pods, tcp } from "../flows";
-import { LOKI_HTTP_PORT, LOKI_RELEASE } from "./Loki";
+import { LOKI_HTTP_PORT, LOKI_RELEASE } from "./names";
 
 /** loki's memcached-exporter sidecar. */
 const MEMCACHED_EXPORTER_PORT = 9150;

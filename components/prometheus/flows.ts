@@ -2,7 +2,7 @@
 // operator and kube-state-metrics. The config reloaders and the operator reach Prometheus and Alertmanager
 // over localhost or the API server, which no NetworkPolicy sees, so they need no rule of their own.
 import { type BackendFlows, SCRAPER, named, pods, tcp, tcpAndUdp } from "../flows";
-import { ALERTMANAGER_PORT, PROMETHEUS_FULLNAME, PROMETHEUS_PORT, PROMETHEUS_RELEASE } from "./Prometheus";
+import { ALERTMANAGER_PORT, PROMETHEUS_FULLNAME, PROMETHEUS_PORT, PROMETHEUS_RELEASE } from "./names";
 
 /** The operator's cluster port of every Alertmanager it runs (mesh gossip, TCP and UDP). */
 const ALERTMANAGER_CLUSTER_PORT = 9094;

@@ -7,6 +7,7 @@ import { objectStorageProblems } from "../objectStorage/settings";
 import { TEMPO_SETTINGS, type TempoComponent, tempoProblems } from "./settings";
 import { goDuration } from "../../stacks/units";
 import { chartRelease } from "../helm";
+import { TEMPO_HTTP_PORT, TEMPO_RELEASE } from "./names";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
 
 export interface TempoArgs {
@@ -25,10 +26,6 @@ export interface TempoArgs {
 /** The values `tempoValues` computes from: the component's arguments with every input resolved. */
 export type TempoValuesArgs = Omit<TempoArgs, "namespace" | "prometheusRemoteWriteUrls"> & { namespace: string; prometheusRemoteWriteUrls: string[] };
 
-/** Helm release name. Both charts call their objects "tempo[-<component>]" under it (release contains the chart's name). */
-export const TEMPO_RELEASE = "tempo";
-/** Tempo's HTTP API (queries, /metrics): `tempo.server.http_listen_port` and the query-frontend Service's http-metrics port. */
-export const TEMPO_HTTP_PORT = 3200;
 /** Where the volume (monolithic PVC, distributed emptyDir) is mounted; everything Tempo writes goes below it. */
 const DATA_PATH = "/var/tempo";
 

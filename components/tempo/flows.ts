@@ -1,7 +1,7 @@
 // The flows Tempo's pods accept (components/flows.ts).
 import { type BackendFlows, GATEWAY_PORT, GRPC_PORT, MEMBERLIST_PORT, MEMCACHED_PORT, SCRAPER, named, pods, tcp } from "../flows";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
-import { TEMPO_HTTP_PORT, TEMPO_RELEASE } from "./Tempo";
+import { TEMPO_HTTP_PORT, TEMPO_RELEASE } from "./names";
 
 export const TEMPO_FLOWS: BackendFlows = {
     pods: {

@@ -2,7 +2,7 @@
 // writes to and (on self-managed clusters) the control plane, plus the telemetry pipeline of
 // pipelineRules.ts; selected by the stack's namespace where it applies (metric names as the components
 // export them; see also the "Observability Stack Health" dashboard).
-import { GRAFANA_RELEASE } from "../Grafana";
+import { GRAFANA_RELEASE } from "../names";
 import { PLATFORM_TEAM } from "../../vocabulary";
 import { eventCases, pipelineRules } from "./pipelineRules";
 import type { AlertRuleInput, TestedRule } from "./rules";
