@@ -1,5 +1,5 @@
 // The registry: the backends the stack installs, one line each. The config schema, the presets and the
-// loader's checks (stacks/), the NetworkPolicies and Grafana's datasources assemble what each contributes; a new backend is a
+// loader's checks (stacks/), the NetworkPolicies, Grafana's datasources and the policy pack assemble what each contributes; a new backend is a
 // folder under components/ and a line here.
 import { COLLECTOR_FLOWS } from "./collector/flows";
 import { COLLECTOR_SETTINGS } from "./collector/settings";
@@ -7,24 +7,27 @@ import { GRAFANA_FLOWS } from "./grafana/flows";
 import { GRAFANA_SETTINGS } from "./grafana/settings";
 import { lokiDatasources } from "./loki/datasources";
 import { LOKI_FLOWS } from "./loki/flows";
+import { LOKI_OBJECT_STORAGE_POLICY } from "./loki/policy";
 import { LOKI_SETTINGS } from "./loki/settings";
 import { prometheusDatasources } from "./prometheus/datasources";
 import { PROMETHEUS_FLOWS } from "./prometheus/flows";
 import { PROMETHEUS_SETTINGS } from "./prometheus/settings";
 import { tempoDatasources } from "./tempo/datasources";
 import { TEMPO_FLOWS } from "./tempo/flows";
+import { TEMPO_OBJECT_STORAGE_POLICY } from "./tempo/policy";
 import { TEMPO_SETTINGS } from "./tempo/settings";
 
 /**
  * Each backend under its config key (`observability:<key>`), in the order the schema, the presets and the
  * NetworkPolicies list them: its configuration (settings.ts), the flows its pods accept (flows.ts) and the
- * datasources Grafana gets for it, with their links to the others (datasources.ts).
+ * datasources Grafana gets for it, with their links to the others (datasources.ts), and how the policy pack
+ * tells that a release of it keeps its data in object storage (policy.ts).
  */
 export const BACKENDS = {
     grafana: { settings: GRAFANA_SETTINGS, flows: GRAFANA_FLOWS },
     prometheus: { settings: PROMETHEUS_SETTINGS, flows: PROMETHEUS_FLOWS, datasources: prometheusDatasources },
-    loki: { settings: LOKI_SETTINGS, flows: LOKI_FLOWS, datasources: lokiDatasources },
-    tempo: { settings: TEMPO_SETTINGS, flows: TEMPO_FLOWS, datasources: tempoDatasources },
+    loki: { settings: LOKI_SETTINGS, flows: LOKI_FLOWS, datasources: lokiDatasources, objectStoragePolicy: LOKI_OBJECT_STORAGE_POLICY },
+    tempo: { settings: TEMPO_SETTINGS, flows: TEMPO_FLOWS, datasources: tempoDatasources, objectStoragePolicy: TEMPO_OBJECT_STORAGE_POLICY },
     collector: { settings: COLLECTOR_SETTINGS, flows: COLLECTOR_FLOWS },
 } as const;
 export type BackendKey = keyof typeof BACKENDS;
