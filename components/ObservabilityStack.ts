@@ -3,18 +3,18 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackSecrets } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";
 import { type StorageClassLister, checkStorageClass } from "../stacks/storageClasses";
-import { Collector } from "./Collector";
-import { Grafana } from "./Grafana";
-import { GrafanaAlerting } from "./GrafanaAlerting";
+import { Collector } from "./collector/Collector";
+import { Grafana } from "./grafana/Grafana";
+import { GrafanaAlerting } from "./grafana/GrafanaAlerting";
 import type { Fingerprints } from "./grafana/alerting/contactPointFingerprints";
 import { alertRuleInput } from "./grafana/alerting/rules";
-import { GrafanaAutomation } from "./GrafanaAutomation";
-import { GrafanaContent } from "./GrafanaContent";
-import { LOKI_STACK_TENANT, Loki } from "./Loki";
+import { GrafanaAutomation } from "./grafana/GrafanaAutomation";
+import { GrafanaContent } from "./grafana/GrafanaContent";
+import { LOKI_STACK_TENANT, Loki } from "./loki/Loki";
 import { mirrorTransformation } from "./mirrors";
 import { NetworkPolicies } from "./NetworkPolicies";
-import { Prometheus } from "./Prometheus";
-import { Tempo } from "./Tempo";
+import { Prometheus } from "./prometheus/Prometheus";
+import { Tempo } from "./tempo/Tempo";
 
 export interface ObservabilityStackArgs {
     /** The validated stack configuration (stacks/config.ts). */

@@ -2,6 +2,9 @@
 // and walking Helm values. The pack imports nothing from the program (it can be published on its own)
 // and no provider SDK: it matches type tokens, so it loads fast and outlives SDK upgrades.
 import type { PolicyConfigSchema, PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { isObject } from "../components/chartValues";
+
+export { isNonEmptyString, isObject, isTruthy, valueAt } from "../components/chartValues";
 
 /** Type tokens, as `static __pulumiType` in each SDK's generated class. */
 export const TYPES = {
@@ -91,8 +94,6 @@ export function formatPath(path: ValuePath, root = "values"): string {
         : /^[A-Za-z_$][\w$-]*$/.test(part) ? `.${part}` : `[${JSON.stringify(part)}]`).join("");
 }
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** A chart's way of saying "this part is off": everything below it renders nothing. */
 export const isDisabled = (value: unknown): boolean => isObject(value) && (value.enabled === false || value.enabled === "false");
@@ -121,18 +122,4 @@ export function* walkValues(root: unknown, descend: (visit: ValueVisit) => boole
     yield* walk(root, [], undefined);
 }
 
-/** The value at `path` below `root`, or undefined. */
-export function valueAt(root: unknown, ...path: string[]): unknown {
-    let current = root;
-    for (const key of path) {
-        if (!isObject(current)) return undefined;
-        current = current[key];
-    }
-    return current;
-}
-
-export const isNonEmptyString = (value: unknown): value is string => typeof value === "string" && value.trim() !== "";
-
-/** Booleans as charts and Grafana accept them: true, "true", "True". */
-export const isTruthy = (value: unknown): boolean => value === true || (typeof value === "string" && value.trim().toLowerCase() === "true");
 export const isFalse = (value: unknown): boolean => value === false || (typeof value === "string" && value.trim().toLowerCase() === "false");

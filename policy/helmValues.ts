@@ -194,7 +194,7 @@ export const grafanaClosedToStrangers: ResourceValidationPolicy = {
     description: "Grafana turns off anonymous access and self sign-up explicitly (grafana.ini) and no environment variable turns them on.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: 'In grafanaValues (components/Grafana.ts) set "grafana.ini": {"auth.anonymous": {enabled: false}, users: {allow_sign_up: false}} ' +
+    remediationSteps: 'In grafanaValues (components/grafana/Grafana.ts) set "grafana.ini": {"auth.anonymous": {enabled: false}, users: {allow_sign_up: false}} ' +
         "and remove GF_AUTH_ANONYMOUS_ENABLED / GF_USERS_ALLOW_SIGN_UP from env.",
     validateResource: (args, reportViolation) => {
         const release = helmRelease(args);
@@ -204,7 +204,7 @@ export const grafanaClosedToStrangers: ResourceValidationPolicy = {
             for (const [section, key, envName, what] of OPEN_DOORS) {
                 const setting = valueAt(values, "grafana.ini", section, key);
                 const iniPath = formatPath([...path, "grafana.ini", section, key]);
-                const fix = `Fix: set ${iniPath}: false in grafanaValues (components/Grafana.ts).`;
+                const fix = `Fix: set ${iniPath}: false in grafanaValues (components/grafana/Grafana.ts).`;
                 if (!isFalse(setting)) {
                     reportViolation(`${describeRelease(release, args.name)} ${setting === undefined ? "does not turn off" : "turns on"} Grafana ${what}: ` +
                         `${iniPath} is ${setting === undefined ? "not set" : JSON.stringify(setting)}, expected false. ${fix}`);

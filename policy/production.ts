@@ -1,6 +1,7 @@
 // Guardrails only production stacks must meet: high availability, durable storage, protection from
 // an accidental `pulumi destroy`. On other stacks they report "not applicable".
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { BACKENDS, BACKEND_KEYS } from "../components/backends";
 import {
     type HelmRelease, TYPES, describeRelease, helmRelease, isNonEmptyString, isObject, isTruthy, productionConfigSchema, requireProduction,
     requireProductionStack, valueAt,
@@ -52,35 +53,12 @@ export const productionGrafanaHighlyAvailable: ResourceValidationPolicy = {
     },
 };
 
-/** Object stores Loki's chart configures from `loki.storage.type`. */
-const LOKI_OBJECT_STORES = ["s3", "gcs", "azure", "swift", "cos", "alibabacloud", "bos"];
-/** Tempo's object-store backends and the key that names the bucket in each. */
-const TEMPO_BUCKET_KEYS: Record<string, string> = { s3: "bucket", gcs: "bucket_name", azure: "container_name" };
-
-function lokiStorageProblem(values: unknown): string | undefined {
-    const storage = valueAt(values, "loki", "storage");
-    if (isTruthy(valueAt(storage, "use_thanos_objstore"))) {
-        const type = valueAt(storage, "object_store", "type");
-        return typeof type === "string" && LOKI_OBJECT_STORES.includes(type) ? undefined
-            : `values.loki.storage.object_store.type is ${JSON.stringify(type ?? null)}`;
-    }
-    const type = valueAt(storage, "type");
-    if (typeof type !== "string" || !LOKI_OBJECT_STORES.includes(type)) return `values.loki.storage.type is ${JSON.stringify(type ?? null)}`;
-    if (!isNonEmptyString(valueAt(storage, "bucketNames", "chunks"))) return "values.loki.storage.bucketNames.chunks is not set";
-    return undefined;
-}
-
-function tempoStorageProblem(chart: string, values: unknown): string | undefined {
-    // The monolithic chart nests Tempo's settings under `tempo`; tempo-distributed has them at the top.
-    const prefix = chart === "tempo" ? ["tempo"] : [];
-    const trace = valueAt(values, ...prefix, "storage", "trace");
-    const where = `values.${[...prefix, "storage", "trace"].join(".")}`;
-    const backend = valueAt(trace, "backend");
-    if (typeof backend !== "string" || !(backend in TEMPO_BUCKET_KEYS)) return `${where}.backend is ${JSON.stringify(backend ?? null)}`;
-    const bucketKey = TEMPO_BUCKET_KEYS[backend];
-    if (!isNonEmptyString(valueAt(trace, backend, bucketKey))) return `${where}.${backend}.${bucketKey} is not set`;
-    return undefined;
-}
+/** Every backend that keeps its data in object storage, by the charts of its release (components/<backend>/policy.ts). */
+const OBJECT_STORES = BACKEND_KEYS.flatMap((key) => {
+    const backend = BACKENDS[key];
+    return "objectStoragePolicy" in backend ? [backend.objectStoragePolicy] : [];
+});
+const OBJECT_STORE_CHARTS = OBJECT_STORES.flatMap((store) => store.charts);
 
 export const productionObjectStorage: ResourceValidationPolicy = {
     name: "production-loki-tempo-object-storage",
@@ -93,9 +71,13 @@ export const productionObjectStorage: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         const release = helmRelease(args);
         const chart = release.chart ?? "";
-        if (!["loki", "tempo", "tempo-distributed"].includes(chart)) args.notApplicable("applies to the loki, tempo and tempo-distributed charts only");
+        const store = OBJECT_STORES.find((candidate) => candidate.charts.includes(chart));
+        if (!store) {
+            args.notApplicable(`applies to the ${OBJECT_STORE_CHARTS.slice(0, -1).join(", ")} and ${OBJECT_STORE_CHARTS.at(-1)} charts only`);
+            return;
+        }
         requireProduction(args.urn, args);
-        const problem = chart === "loki" ? lokiStorageProblem(release.values) : tempoStorageProblem(chart, release.values);
+        const problem = store.problem(chart, release.values);
         if (problem) {
             reportViolation(`${describeRelease(release, args.name)} does not use object storage in production (${problem}): data lives on ` +
                 "pod volumes, capped by their size and lost with them. Fix: set observability:objectStorage {provider, buckets, credentials} " +

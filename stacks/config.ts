@@ -6,8 +6,12 @@ import type { z } from "zod";
 import { NO_DEFAULT_STORAGE_CLASS } from "./cluster";
 import { allowedKeysAt, typeHint, unknownKeyHint } from "./configHints";
 import { PRESETS } from "./presets";
-import { LOKI_COMPONENTS, PRESET_NAMES, type PresetName, type StackConfig, TEMPO_COMPONENTS, configSchema } from "./schema";
-import { cpuCores, prometheusSizeBytes, quantityBytes } from "./units";
+import { BACKENDS, BACKEND_KEYS } from "../components/backends";
+import { checkObjectStorage } from "../components/objectStorage/settings";
+import type { AnyBackendSettings } from "./fields";
+import { PRESET_NAMES, type PresetName, type StackConfig, configSchema } from "./schema";
+import { FAST_BURN_RATE } from "../components/vocabulary";
+import { cpuCores, quantityBytes } from "./units";
 
 /** Config keys that hold secrets: set with `pulumi config set --secret <key> <value>`. */
 export const SECRET_KEYS = ["grafanaDatabasePassword", "slackToken", "pagerdutyIntegrationKey", "smtpPassword"] as const;
@@ -86,72 +90,17 @@ function describeIssue(project: string, issue: z.core.$ZodIssue): string[] {
     return [`${key}: got ${show(given)}; ${message}${hint ? ` (${hint})` : ""}`];
 }
 
-/** The SRE workbook's fast-burn rate (1h/5m windows), components/grafana/alerting/sloRules.ts pages at. */
-const FAST_BURN_RATE = 14.4;
-
-/** Loki components that run as one replica by design: the compactor must be unique per cluster. */
-const LOKI_SINGLETONS = new Set<string>(["compactor"]);
-
 /** Checks that need several keys at once; each names the key to change. */
 function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: PropertyKey[]; given: unknown; message: string }> {
     const problems: Array<{ path: PropertyKey[]; given: unknown; message: string }> = [];
     const add = (path: PropertyKey[], given: unknown, message: string) => problems.push({ path, given, message });
-    const { grafana, prometheus, loki, tempo, objectStorage: storage, alerting } = config;
+    const { grafana, prometheus, alerting } = config;
 
-    if (!storage && (loki.mode === "Distributed" || tempo.mode === "distributed")) {
-        add(["objectStorage"], undefined, `Loki "${loki.mode}" and Tempo "${tempo.mode}" keep their data in object storage` +
-            (config.preset === "production" ? " (production needs scalable Loki and Tempo)" : "") +
-            "; set provider (s3, gcs or azure), buckets {lokiChunks, tempo} and credentials");
-    }
-    if (storage) {
-        if (storage.provider === "s3" && !storage.region && !storage.endpoint) add(["objectStorage", "region"], undefined, "expected an AWS region (or an endpoint) for provider s3");
-        if (storage.provider === "azure" && !storage.azureAccountName) add(["objectStorage", "azureAccountName"], undefined, "expected the storage account name for provider azure");
-        const { existingSecret, serviceAccountAnnotations } = storage.credentials;
-        if (Boolean(existingSecret) === Boolean(serviceAccountAnnotations)) {
-            add(["objectStorage", "credentials"], storage.credentials, "expected exactly one of existingSecret (a Secret in the namespace) or serviceAccountAnnotations (workload identity)");
-        }
-    }
-    if (tempo.mode === "distributed" && !tempo.kafka) {
-        add(["tempo", "kafka"], undefined, "Tempo 3 in distributed mode writes spans through Kafka; expected {address, topic, partitions} of an existing Kafka (MSK, Confluent, Strimzi)");
-    }
-    if (loki.mode === "Distributed") {
-        for (const component of LOKI_COMPONENTS) {
-            const workload = loki.components[component];
-            const minimum = component === "ingester" ? 3 : LOKI_SINGLETONS.has(component) ? 1 : 2;
-            if (!workload) {
-                add(["loki", "components", component], undefined, "distributed Loki runs every component; expected {replicas, resources}");
-            } else if (workload.replicas < minimum) {
-                add(["loki", "components", component, "replicas"], workload.replicas, component === "ingester"
-                    ? "expected at least 3: every log stream is written to 3 ingesters (replication factor 3)"
-                    : "expected at least 2: one replica down must not stop the write or read path");
-            }
-        }
-    }
-    if (tempo.mode === "distributed") {
-        for (const component of TEMPO_COMPONENTS) {
-            const workload = tempo.components[component];
-            if (!workload) {
-                add(["tempo", "components", component], undefined, "distributed Tempo runs every component; expected {replicas, resources}");
-            } else if (component === "backendScheduler" && workload.replicas !== 1) {
-                add(["tempo", "components", component, "replicas"], workload.replicas, "expected 1: the chart runs exactly one backend scheduler, which owns the job list");
-            } else if ((component === "liveStore" || component === "blockBuilder") && tempo.kafka && workload.replicas !== tempo.kafka.partitions) {
-                add(["tempo", "components", component, "replicas"], workload.replicas, `expected tempo.kafka.partitions (${tempo.kafka.partitions}): one ${component} per Kafka partition`);
-            }
-        }
-    }
-    const haGrafana = grafana.replicas > 1 || grafana.autoscaling.enabled;
-    if (haGrafana && !grafana.database) {
-        add(["grafana", "database"], undefined, `${grafana.replicas} replicas${grafana.autoscaling.enabled ? " with autoscaling" : ""} cannot share SQLite; expected an external PostgreSQL {host, name, user, sslMode}`);
-    }
-    if (grafana.database && !secrets.grafanaDatabasePassword) {
-        add(["grafanaDatabasePassword"], undefined, "the database password is missing; run: pulumi config set --secret grafanaDatabasePassword <password>");
-    }
-    if (grafana.autoscaling.enabled && grafana.autoscaling.maxReplicas < grafana.replicas) {
-        add(["grafana", "autoscaling", "maxReplicas"], grafana.autoscaling.maxReplicas, `expected at least grafana.replicas (${grafana.replicas})`);
-    }
-    if (prometheusSizeBytes(prometheus.retentionSize) >= quantityBytes(prometheus.storageSize)) {
-        add(["prometheus", "retentionSize"], prometheus.retentionSize, `expected less than the volume (prometheus.storageSize ${prometheus.storageSize}), or Prometheus fills its disk before it deletes blocks`);
-    }
+    const backends = BACKEND_KEYS.map((key) => ({ backend: BACKENDS[key].settings as AnyBackendSettings, settings: config[key] }));
+    const storageUsers = backends.flatMap(({ backend, settings }) => backend.objectStorage
+        ? [{ required: backend.objectStorage.required(settings), described: backend.objectStorage.described(settings) }] : []);
+    checkObjectStorage(config.objectStorage, storageUsers, config.preset === "production", add);
+    for (const { backend, settings } of backends) backend.check?.(settings, { preset: config.preset, secrets }, add);
     // A TLS block names a Secret: cert-manager writes it from the issuer, or it exists already. Neither: the
     // ingress would serve the controller's fallback certificate for a Secret nothing creates.
     const hosts = [grafana.host && "grafana.host", prometheus.host && "prometheus.host"].filter(Boolean);
@@ -164,10 +113,6 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     }
     const noDefaultClass = NO_DEFAULT_STORAGE_CLASS[config.cluster.distribution];
     if (noDefaultClass && !config.cluster.storageClass) add(["cluster", "storageClass"], undefined, noDefaultClass);
-    if (!prometheus.alertmanager.enabled) {
-        add(["prometheus", "alertmanager", "enabled"], false, "kube-prometheus-stack's default alerts (KubePodCrashLooping, KubePersistentVolumeFillingUp, ...) are evaluated by Prometheus and " +
-            "reach a contact point only through Alertmanager (Grafana's Alertmanager cannot receive them); expected true");
-    }
     if (alerting.slack.enabled && !secrets.slackToken) {
         add(["slackToken"], undefined, "Slack notifications are enabled (alerting.slack.enabled) but the bot token is missing; run: pulumi config set --secret slackToken <xoxb-token>");
     }
@@ -176,9 +121,6 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     }
     if (alerting.email.enabled && !grafana.smtp) {
         add(["grafana", "smtp"], undefined, "email notifications are enabled (alerting.email.enabled) but Grafana has no SMTP relay; expected {host: \"smtp.example.com:587\", fromAddress, user}");
-    }
-    if (grafana.smtp && !secrets.smtpPassword) {
-        add(["smtpPassword"], undefined, "the SMTP password is missing; run: pulumi config set --secret smtpPassword <password>");
     }
     const window = alerting.maintenanceWindow;
     if (window.startTime >= window.endTime) {

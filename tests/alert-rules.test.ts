@@ -1,12 +1,12 @@
 import { type RecordedResource, captureResources } from "./helpers/pulumi";
 import * as assert from "assert";
 import * as grafana from "@pulumiverse/grafana";
-import { GRAFANA_RELEASE } from "../components/Grafana";
+import { GRAFANA_RELEASE } from "../components/grafana/names";
 import { LABEL_TEMPLATE } from "../components/grafana/alerting/promtoolCases";
 import { type AlertRuleInput, type RuleGroupDefinition, alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import { alertCondition, createRuleGroups, grafanaFor } from "../components/grafana/alerting/ruleGroups";
-import { sloRecordingRuleGroups } from "../components/grafana/alerting/sloRecording";
-import { OBJECTIVE_RECORD } from "../components/grafana/slo";
+import { sloRecordingRuleGroups } from "../components/slo/recordingRules";
+import { OBJECTIVE_RECORD } from "../components/slo/records";
 import { DATASOURCE_UIDS, FOLDER_UIDS } from "../components/grafana/uids";
 import type { StackConfig } from "../stacks/schema";
 import { checkPromQL } from "./helpers/promtool";

@@ -1,7 +1,7 @@
 import { type RecordedResource, captureResources, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
-import { Collector, type CollectorArgs, alloyConfig } from "../components/Collector";
+import { Collector, type CollectorArgs, alloyConfig } from "../components/collector/Collector";
 import type { StackConfig } from "../stacks/schema";
 import {
     type AlloyBlock, type AlloyFile, AlloySyntaxError, blockReferences, chains, childBlock, componentId, literal, parseAlloyConfigs, resolveReference,

@@ -53,13 +53,13 @@ describe("compiled program", function () {
     });
 
     it("refuses to run, registering nothing, when a source changed after the build", () => {
-        const source = path.join(REPO_ROOT, "components", "Loki.ts");
+        const source = path.join(REPO_ROOT, "components", "loki", "Loki.ts");
         const { atime, mtime } = fs.statSync(source);
         try {
             fs.utimesSync(source, atime, new Date(Date.now() + 60_000));
             const run = evaluateInChild({ runtime: "compiled", mode: "program", stack: "dev" });
             assert.strictEqual(run.registered, 0);
-            assert.match(run.error ?? "", /older than its sources \(components\/Loki\.ts\).*npm run build/);
+            assert.match(run.error ?? "", /older than its sources \(components\/loki\/Loki\.ts\).*npm run build/);
         } finally {
             fs.utimesSync(source, atime, mtime);
         }

@@ -7,7 +7,7 @@ import { type RecordedResource, SECRET_SIG, STACK, captureResources, isSecret, l
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import { GrafanaAlerting } from "../components/GrafanaAlerting";
+import { GrafanaAlerting } from "../components/grafana/GrafanaAlerting";
 import { STACK_REFERENCE_TYPE } from "../scripts/lib/mockStackReference";
 import { FINGERPRINTS_OUTPUT, type Fingerprints, unchangedContactPoints, valueIfKnown } from "../components/grafana/alerting/contactPointFingerprints";
 import { CONTACT_POINT_NAMES } from "../components/grafana/alerting/routing";

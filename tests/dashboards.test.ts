@@ -4,9 +4,8 @@ import { DASHBOARDS_DIR, IMPORTED_DASHBOARDS, importedDashboards, importedModel 
 import * as fs from "fs";
 import * as path from "path";
 import { dashboardDefinitions, renderDashboardJson } from "../components/grafana/dashboards";
-import { errorBudget } from "../components/grafana/dashboards/slo";
-import { LOG_LABELS } from "../components/grafana/datasources";
-import { errorRatioRecord, slowRatioRecord } from "../components/grafana/slo";
+import { LOG_LABELS } from "../components/vocabulary";
+import { errorBudget, errorRatioRecord, slowRatioRecord } from "../components/slo/records";
 import { DASHBOARD_UIDS, DATASOURCE_UIDS, sloDashboardUid } from "../components/grafana/uids";
 import { type DashboardQuery, allPanels, dashboardQueries, queryProblems, targetsWithDatasource } from "./helpers/dashboardQueries";
 import { type BuiltContent, buildContent } from "./helpers/grafanaContent";

@@ -1,6 +1,6 @@
 import "./helpers/pulumi";
 import * as assert from "assert";
-import { LOG_LABELS } from "../components/grafana/datasources";
+import { LOG_LABELS } from "../components/vocabulary";
 import { type BuiltContent, type RecordedDatasource, TEST_URLS, buildContent } from "./helpers/grafanaContent";
 import { queryProblems } from "./helpers/dashboardQueries";
 import { committedStackManifests } from "../scripts/lib/stackManifests";

@@ -1,9 +1,9 @@
 import { type RecordedResource, SECRET_SIG, captureResources, unwrapSecrets, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { grafanaValues } from "../components/Grafana";
-import { GrafanaAutomation, withoutCredentials } from "../components/GrafanaAutomation";
-import { GrafanaContent } from "../components/GrafanaContent";
+import { grafanaValues } from "../components/grafana/Grafana";
+import { GrafanaAutomation, withoutCredentials } from "../components/grafana/GrafanaAutomation";
+import { GrafanaContent } from "../components/grafana/GrafanaContent";
 import { ObservabilityStack } from "../components/ObservabilityStack";
 import { READINESS_TIMEOUT_SECONDS } from "../components/grafana/readiness";
 import { loadStack } from "./helpers/stacks";

@@ -1,4 +1,4 @@
-// The readiness gate in front of the Grafana providers (components/grafana/readiness.ts), against real
+// The readiness gate in front of the Grafana providers (components/grafana/readiness/), against real
 // servers on loopback: Grafana's health answer, an ingress controller's error pages, a closed port, TLS
 // with certificates made by the openssl CLI, and a name that cannot resolve.
 import "./helpers/pulumi";

@@ -1,7 +1,7 @@
 import { SECRET_SIG, type RecordedResource, captureResources, isSecret, unwrapSecrets, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
-import { Grafana, type GrafanaArgs } from "../components/Grafana";
+import { Grafana, type GrafanaArgs } from "../components/grafana/Grafana";
 import { chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";
 import { STACK_NAMES, TEST_SECRET_VALUES, loadStack } from "./helpers/stacks";
 

@@ -12,9 +12,10 @@
 //     Loki is AGPL and no Loki runs here) under the limits the rendered config.yaml sets.
 import "./helpers/pulumi";
 import * as assert from "assert";
-import { K8S_ATTRIBUTES, POD_LOG_LABELS, lokiOtlpEndpoint } from "../components/Collector";
-import { LOKI_PUSH_PATH } from "../components/Loki";
-import { LOG_LABELS, OTLP_TRACE_ID_METADATA } from "../components/grafana/datasources";
+import { K8S_ATTRIBUTES, lokiOtlpEndpoint } from "../components/collector/Collector";
+import { LOKI_PUSH_PATH } from "../components/loki/Loki";
+import { OTLP_TRACE_ID_METADATA } from "../components/loki/datasources";
+import { LOG_LABELS, POD_LOG_LABELS } from "../components/vocabulary";
 import { type AlloyBlock, type AlloyFile, AlloySyntaxError, blockReferences, childBlock, componentId, literal, parseAlloyConfigs, resolveReference } from "../scripts/lib/alloySyntax";
 import { type Labels, type RelabelRule, relabelTargets } from "../scripts/lib/relabel";
 import { committedStackManifests } from "../scripts/lib/stackManifests";

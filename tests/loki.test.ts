@@ -1,7 +1,8 @@
 import { type RecordedResource, captureResources, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
-import { Loki, type LokiArgs, OBJECT_STORAGE_SECRET_KEYS, lokiValues } from "../components/Loki";
+import { Loki, type LokiArgs, lokiValues } from "../components/loki/Loki";
+import { OBJECT_STORAGE_SECRET_KEYS } from "../components/objectStorage/credentials";
 import type { StackConfig } from "../stacks/schema";
 import { durationSeconds, quantityBytes } from "../stacks/units";
 import { chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";

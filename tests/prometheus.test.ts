@@ -1,7 +1,7 @@
 import { type RecordedResource, captureResources, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
-import { Prometheus, type PrometheusArgs, operatorDuration } from "../components/Prometheus";
+import { Prometheus, type PrometheusArgs, operatorDuration } from "../components/prometheus/Prometheus";
 import type { StackConfig } from "../stacks/schema";
 import { durationSeconds, quantityBytes } from "../stacks/units";
 import { type ChartReference, chartReference, unknownValuePaths } from "../scripts/lib/chartKeys";

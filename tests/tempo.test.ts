@@ -1,8 +1,10 @@
 import { type RecordedResource, captureResources, valueOf } from "./helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../components/charts";
-import { replicaRemoteWriteUrls } from "../components/Prometheus";
-import { DISTRIBUTED_WORKLOADS, GCS_KEY_FILE, Tempo, type TempoArgs, type TempoValuesArgs, tempoValues } from "../components/Tempo";
+import { replicaRemoteWriteUrls } from "../components/prometheus/Prometheus";
+import { GCS_KEY_FILE } from "../components/objectStorage/credentials";
+import { Tempo, type TempoArgs, type TempoValuesArgs, tempoValues } from "../components/tempo/Tempo";
+import { TEMPO_COMPONENTS } from "../components/tempo/settings";
 import { ConfigError } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";
 import { durationSeconds } from "../stacks/units";
@@ -296,7 +298,7 @@ describe("Tempo", function () {
 
         it("sizes every component from tempo.components", () => {
             const b = built.production;
-            for (const workload of DISTRIBUTED_WORKLOADS) {
+            for (const workload of TEMPO_COMPONENTS) {
                 const settings = b.config.tempo.components[workload]!;
                 const rendered = workloadNamed(b.objects, componentName("tempo", workload));
                 assert.ok(rendered, `${componentName("tempo", workload)} is rendered`);

@@ -45,8 +45,10 @@
 import "./helpers/pulumi";
 import * as assert from "assert";
 import { stringify } from "yaml";
-import { SPAN_METRICS_DIMENSIONS, TEMPO_RELEASE } from "../components/Tempo";
-import { SPAN_METRICS, datasourceDefinitions } from "../components/grafana/datasources";
+import { SPAN_METRICS_DIMENSIONS } from "../components/tempo/Tempo";
+import { TEMPO_RELEASE } from "../components/tempo/names";
+import { datasourceDefinitions } from "../components/grafana/datasources";
+import { SPAN_METRICS } from "../components/vocabulary";
 import { type KubernetesObject } from "../scripts/lib/helmTemplate";
 import { committedStackManifests } from "../scripts/lib/stackManifests";
 import { runPromtool } from "./helpers/promtool";

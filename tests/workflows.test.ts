@@ -73,7 +73,7 @@ describe("GitHub workflows", () => {
             "/api/v1/provisioning/contact-points/export?decrypt=true", "pulumi preview --stack dev --expect-no-changes"]) {
             assert.ok(script.includes(check), check);
         }
-        // It finds its OTLP log by the label Loki's native OTLP endpoint gives service.name (components/Collector.ts).
+        // It finds its OTLP log by the label Loki's native OTLP endpoint gives service.name (components/collector/Collector.ts).
         assert.match(script, /query=\{service_name=\\"e2e-check\\"\}/);
     });
 });

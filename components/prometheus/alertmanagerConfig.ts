@@ -109,7 +109,7 @@ export function alertmanagerConfig(settings: AlertingSettings, smtp: SmtpSetting
                 smtp_from: smtp.fromAddress,
                 smtp_auth_username: smtp.user,
                 smtp_auth_password_file: secretFile("smtpPassword"),
-                // STARTTLS or nothing, as Grafana's [smtp] startTLS_policy MandatoryStartTLS (components/Grafana.ts).
+                // STARTTLS or nothing, as Grafana's [smtp] startTLS_policy MandatoryStartTLS (components/grafana/Grafana.ts).
                 smtp_require_tls: true,
             },
         } : {}),

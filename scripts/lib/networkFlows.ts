@@ -5,7 +5,7 @@
 // collector's and the metrics generator's write targets), every ServiceMonitor and PodMonitor endpoint
 // (scraped by Prometheus), every Ingress backend (the ingress controller), every admission webhook (the API
 // server) and OTLP from every namespace that runs a declared service or is listed in the config.
-import { type LabelSelector } from "../../components/NetworkPolicies";
+import { type LabelSelector } from "../../components/flows";
 import { runGoCheck } from "./goTools";
 import { type KubernetesObject } from "./helmTemplate";
 import { type StackManifests, allObjects } from "./stackManifests";

@@ -1,7 +1,7 @@
 // Builds the GrafanaContent component for a committed stack under the mocks and reads back what it
 // registered: datasources (with decoded jsonData), folders and dashboards (with parsed models).
 import * as grafana from "@pulumiverse/grafana";
-import { GrafanaContent } from "../../components/GrafanaContent";
+import { GrafanaContent } from "../../components/grafana/GrafanaContent";
 import type { StackConfig } from "../../stacks/schema";
 import { type RecordedResource, captureResources } from "./pulumi";
 import { loadStack } from "./stacks";

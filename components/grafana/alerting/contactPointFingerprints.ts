@@ -12,6 +12,11 @@
 // run of this version, a run that skipped or failed the contact point) the block is sent in full.
 // ignoreChanges alone would re-send the old value for ever (the engine's processIgnoreChanges copies the
 // old input over the new one), so it is never unconditional.
+//
+// This module is the whole workaround; GrafanaAlerting uses it through `guardContactPoints` only. Once
+// #379 is fixed upstream: delete it, call createRouting without `unchanged`, and drop the
+// `contactPointFingerprints` output (GrafanaAlerting, ObservabilityStack, index.ts) and the mocked
+// StackReference's organization (scripts/lib/mockStackReference.ts).
 import { createHash } from "crypto";
 import * as grafana from "@pulumiverse/grafana";
 import * as pulumi from "@pulumi/pulumi";
@@ -118,4 +123,29 @@ export async function previousFingerprints(name: string, parent: pulumi.Resource
 export function unchangedContactPoints(previous: Fingerprints, intended: Fingerprints | undefined): Set<ContactPointKey> {
     if (intended === undefined) return new Set();
     return new Set((Object.keys(intended) as ContactPointKey[]).filter((key) => previous[key] === intended[key]));
+}
+
+/** The workaround for one GrafanaAlerting: which contact points to leave alone, and what to export after the run. */
+export interface ContactPointGuard {
+    /**
+     * Whether a contact point carries a secret, so this stack's last deployment must be read before the contact
+     * points are registered; without one they are registered at once, as if there were no workaround.
+     */
+    readsLastDeployment: boolean;
+    /** Contact points whose integration block is registered with ignoreChanges: those sent exactly as the last deployment recorded. */
+    unchanged(): Promise<Set<ContactPointKey>>;
+    /** What the contact points hold once they are registered: the stack output the next run compares with. */
+    held(created: Promise<grafana.alerting.ContactPoint[]>): pulumi.Output<Fingerprints>;
+}
+
+export function guardContactPoints(name: string, points: ContactPointDefinition[], disableProvenance: boolean, parent: pulumi.Resource): ContactPointGuard {
+    const intended = intendedFingerprints(points, disableProvenance);
+    return {
+        readsLastDeployment: points.some(carriesSecret),
+        async unchanged() {
+            const [previous, intendedNow] = await Promise.all([previousFingerprints(name, parent), valueIfKnown(intended)]);
+            return unchangedContactPoints(previous, intendedNow);
+        },
+        held: (created) => pulumi.output(created.then((contactPoints) => heldFingerprints(points, contactPoints))),
+    };
 }

@@ -4,7 +4,7 @@
 import { stringify } from "yaml";
 import { type AlertRuleDefinition, type AlertRuleInput, type RuleCase, type SyntheticSeries, testedRuleGroups } from "./rules";
 import { prometheusRuleFile, ruleLabels } from "./ruleGroups";
-import { type RecordingRuleGroup, sloRecordingRuleGroups } from "./sloRecording";
+import { type RecordingRuleGroup, sloRecordingRuleGroups } from "../../slo/recordingRules";
 
 /** Rule files as promtool loads them, recording rules first: each evaluation sees fresh SLI records. */
 export const RULE_FILE_NAMES = { recording: "slo-recording-rules.yml", alerts: "alert-rules.yml" } as const;

@@ -1,5 +1,5 @@
 // Every alert rule the program provisions, as data: the guide's service-health rules, the stack's own
-// health (stackRules.ts) and per-service SLO burn rates (sloRules.ts). ruleGroups.ts renders the same
+// health (stackRules.ts) and per-service SLO burn rates (components/slo/burnRateRules.ts). ruleGroups.ts renders the same
 // definitions into Grafana rule groups and into a Prometheus rules file that `promtool test rules` runs.
 //
 // Each rule travels with the synthetic series that make it fire and stay silent (`RuleCase`): a rule
@@ -7,7 +7,7 @@
 import { scrapesControlPlane } from "../../../stacks/cluster";
 import type { StackConfig } from "../../../stacks/schema";
 import { durationSeconds } from "../../../stacks/units";
-import { sloRuleGroups } from "./sloRules";
+import { sloRuleGroups } from "../../slo/burnRateRules";
 import { serviceHealthRules } from "./serviceRules";
 import { stackHealthRules } from "./stackRules";
 

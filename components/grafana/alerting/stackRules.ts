@@ -1,9 +1,11 @@
 // Is the observability stack itself healthy? Scrapes, rule evaluation, Grafana, the volumes the stack
 // writes to and (on self-managed clusters) the control plane, plus the telemetry pipeline of
-// pipelineRules.ts; selected by the stack's namespace where it applies (metric names as the components
+// each backend's healthRules.ts; selected by the stack's namespace where it applies (metric names as the components
 // export them; see also the "Observability Stack Health" dashboard).
-import { GRAFANA_RELEASE } from "../../Grafana";
-import { PLATFORM, eventCases, pipelineRules } from "./pipelineRules";
+import { GRAFANA_RELEASE } from "../names";
+import { PLATFORM_TEAM } from "../../vocabulary";
+import { BACKENDS, BACKEND_KEYS } from "../../backends";
+import { eventCases } from "./eventRules";
 import type { AlertRuleInput, TestedRule } from "./rules";
 import { gauge, series } from "./syntheticSeries";
 
@@ -16,7 +18,7 @@ const RUNBOOKS = {
 } as const;
 
 /**
- * Control-plane jobs kube-prometheus-stack scrapes on self-managed clusters only (components/Prometheus.ts
+ * Control-plane jobs kube-prometheus-stack scrapes on self-managed clusters only (components/prometheus/Prometheus.ts
  * turns them off when the control plane is managed). etcd is left to its own mixin: scraping it needs
  * client certificates many clusters do not hand out.
  */
@@ -48,7 +50,7 @@ export function stackHealthRules(input: AlertRuleInput): TestedRule[] {
                 title: "Prometheus Target Down",
                 // Every target, not only the stack's: a target that cannot be scraped is a blind spot.
                 expr: "100 * (1 - avg by (namespace, job) (up))",
-                comparison: "gt", threshold: 10, for: "10m", severity: "warning", team: PLATFORM,
+                comparison: "gt", threshold: 10, for: "10m", severity: "warning", team: PLATFORM_TEAM,
                 summary: "Prometheus cannot scrape {{ $labels.job }} in {{ $labels.namespace }}",
                 description: "More than 10% of the {{ $labels.job }} targets in {{ $labels.namespace }} have failed their scrapes for 10 minutes: their metrics are missing and rules on them cannot fire.",
                 runbookUrl: RUNBOOKS.targetDown,
@@ -77,7 +79,7 @@ export function stackHealthRules(input: AlertRuleInput): TestedRule[] {
                 uid: "stack-rule-failures",
                 title: "Prometheus Rule Evaluation Failures",
                 expr: `sum by (namespace, pod, rule_group) (increase(prometheus_rule_evaluation_failures_total{${inNs}}[5m]))`,
-                comparison: "gt", threshold: 0, for: "15m", severity: "critical", team: PLATFORM,
+                comparison: "gt", threshold: 0, for: "15m", severity: "critical", team: PLATFORM_TEAM,
                 summary: "Prometheus fails to evaluate rules of {{ $labels.rule_group }}",
                 description: "{{ $labels.pod }} has been failing to evaluate rules in {{ $labels.rule_group }} for 15 minutes. Recording rules the SLO alerts and dashboards read may be missing.",
                 runbookUrl: RUNBOOKS.ruleFailures,
@@ -95,7 +97,7 @@ export function stackHealthRules(input: AlertRuleInput): TestedRule[] {
                 // rule, this one included: that needs a probe from outside Grafana (a blackbox check, or
                 // kube-prometheus-stack's TargetDown through Alertmanager).
                 expr: `up{${inNs}, job="${GRAFANA_RELEASE}"}`,
-                comparison: "lt", threshold: 1, for: "5m", severity: "critical", team: PLATFORM,
+                comparison: "lt", threshold: 1, for: "5m", severity: "critical", team: PLATFORM_TEAM,
                 summary: "Grafana pod {{ $labels.pod }} does not answer",
                 description: "Prometheus has not been able to scrape Grafana pod {{ $labels.pod }} in {{ $labels.namespace }} for 5 minutes.",
                 runbookUrl: RUNBOOKS.grafana,
@@ -118,13 +120,17 @@ export function stackHealthRules(input: AlertRuleInput): TestedRule[] {
                 },
             ],
         },
-        ...pipelineRules(ns),
+        // The telemetry pipeline's own health, from each backend's healthRules.ts.
+        ...BACKEND_KEYS.flatMap((key) => {
+            const backend = BACKENDS[key];
+            return "healthRules" in backend ? backend.healthRules(ns) : [];
+        }),
         {
             rule: {
                 uid: "stack-volume-filling-up",
                 title: "Persistent Volume Filling Up",
                 expr: volumeUsage,
-                comparison: "lt", threshold: 15, for: "15m", severity: "warning", team: PLATFORM,
+                comparison: "lt", threshold: 15, for: "15m", severity: "warning", team: PLATFORM_TEAM,
                 summary: "Volume {{ $labels.persistentvolumeclaim }} is filling up",
                 description: "Less than 15% of volume {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} has been free for 15 minutes. Grow the volume or shorten retention before it fills.",
                 runbookUrl: RUNBOOKS.volumeFillingUp,
@@ -144,7 +150,7 @@ export function stackHealthRules(input: AlertRuleInput): TestedRule[] {
                 uid: "stack-volume-almost-full",
                 title: "Persistent Volume Almost Full",
                 expr: volumeUsage,
-                comparison: "lt", threshold: 5, for: "5m", severity: "critical", team: PLATFORM,
+                comparison: "lt", threshold: 5, for: "5m", severity: "critical", team: PLATFORM_TEAM,
                 summary: "Volume {{ $labels.persistentvolumeclaim }} is almost full",
                 description: "Less than 5% of volume {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} is free: writes will fail soon.",
                 runbookUrl: RUNBOOKS.volumeFillingUp,
@@ -171,7 +177,7 @@ function controlPlaneRules(): TestedRule[] {
             title,
             // absent() of a comparison has no labels to copy: the title names the job.
             expr: `absent(up{job="${job}"} == 1)`,
-            comparison: "gt", threshold: 0, for: "15m", severity: "critical", team: PLATFORM,
+            comparison: "gt", threshold: 0, for: "15m", severity: "critical", team: PLATFORM_TEAM,
             summary: `${job} has disappeared from Prometheus' targets`,
             description: `No ${job} target has answered Prometheus for 15 minutes. Without it pods are not scheduled, controllers stop or Services stop routing.`,
             runbookUrl: runbook,

@@ -9,7 +9,7 @@ import { DASHBOARD_UIDS, sloDashboardUid } from "../uids";
 import { importedDashboards, importedModel } from "./imported";
 import { kubernetesDashboard } from "./kubernetes";
 import { serviceOverviewDashboard } from "./serviceOverview";
-import { sloDashboard } from "./slo";
+import { sloDashboard } from "../../slo/dashboard";
 import { stackHealthDashboard } from "./stackHealth";
 
 export interface DashboardDefinition {

@@ -2,18 +2,10 @@
 // the service's logs and its failing or slow traces, for one namespace/service picked from variables.
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
-import { LOG_LABELS } from "../datasources";
+import { HTTP_METRICS, LOG_LABELS } from "../../vocabulary";
 import {
     WIDTH, labelValuesVariable, logsPanel, promQuery, row, statPanel, timeSeries, tracesPanel,
 } from "./panels";
-
-/** The HTTP server metrics every service exposes (Prometheus client conventions). */
-export const HTTP_METRICS = {
-    requests: "http_requests_total",
-    durationBucket: "http_request_duration_seconds_bucket",
-    /** Labels: the service's namespace and name, and the HTTP status code. */
-    labels: { namespace: "namespace", service: "service", status: "status" },
-} as const;
 
 const { labels } = HTTP_METRICS;
 const selected = `${labels.namespace}="$namespace", ${labels.service}="$service"`;

@@ -1,13 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../stacks/schema";
-import {
-    type Fingerprints, carriesSecret, heldFingerprints, intendedFingerprints, previousFingerprints, unchangedContactPoints, valueIfKnown,
-} from "./grafana/alerting/contactPointFingerprints";
-import { createRouting, routingDefinition } from "./grafana/alerting/routing";
-import { createRuleGroups } from "./grafana/alerting/ruleGroups";
-import { alertRuleGroups } from "./grafana/alerting/rules";
-import { type RecordingRuleGroup, type ServiceSlo, sloRecordingRuleGroups } from "./grafana/alerting/sloRecording";
+import type { StackConfig } from "../../stacks/schema";
+import { type Fingerprints, guardContactPoints } from "./alerting/contactPointFingerprints";
+import { createRouting, routingDefinition } from "./alerting/routing";
+import { createRuleGroups } from "./alerting/ruleGroups";
+import { alertRuleGroups } from "./alerting/rules";
+import { type RecordingRuleGroup, type ServiceSlo, sloRecordingRuleGroups } from "../slo/recordingRules";
 
 export interface GrafanaAlertingArgs {
     /** Notifiers, their settings and the maintenance window (`alerting` of the stack config). */
@@ -75,7 +73,8 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         const routing = routingDefinition({
             settings: args.settings, slackToken: args.slackToken, pagerdutyIntegrationKey: args.pagerdutyIntegrationKey,
         });
-        const intended = intendedFingerprints(routing.contactPoints, disableProvenance);
+        // pulumi-grafana#379: contact points with a secret show a phantom update unless sent as before (contactPointFingerprints.ts).
+        const contactPointGuard = guardContactPoints(name, routing.contactPoints, disableProvenance, this);
 
         // One PrometheusRule per service: a few KB each, where one object for all services would pass the
         // API's 1.5 MiB limit at a few hundred services, and a service's change touches only its own object.
@@ -93,10 +92,8 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         // point's integration is ignoreChanges'd must be known when it is registered. Only stacks with a
         // secret-carrying contact point read them; the others have nothing to compare.
         const grafanaObjects = (async () => {
-            const [previous, intendedNow] = routing.contactPoints.some(carriesSecret)
-                ? await Promise.all([previousFingerprints(name, this), valueIfKnown(intended)])
-                : [{}, undefined];
-            const routingResources = createRouting(name, routing, { disableProvenance, unchanged: unchangedContactPoints(previous, intendedNow) }, { parent: this });
+            const unchanged = contactPointGuard.readsLastDeployment ? await contactPointGuard.unchanged() : undefined;
+            const routingResources = createRouting(name, routing, { disableProvenance, unchanged }, { parent: this });
             // Rules fire into the tree: it must exist first, or Grafana routes the first alerts to its default.
             // The SLO alerts read the recorded series: the PrometheusRules go first.
             const ruleGroups = createRuleGroups(name, groups, { alerts: args.alertsFolderUid, slos: args.slosFolderUid }, {
@@ -111,8 +108,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         this.ruleGroupNames = pulumi.output(grafanaObjects.then(({ ruleGroups }) => pulumi.all(ruleGroups.map((group) => group.name))));
         this.recordingRuleNames = pulumi.all(recordingRules.map((rule) => rule.metadata.name));
         // What the contact points hold after this run, from their own state: the next run compares with it.
-        this.contactPointFingerprints = pulumi.output(grafanaObjects.then(({ routingResources }) =>
-            heldFingerprints(routing.contactPoints, routingResources.contactPoints)));
+        this.contactPointFingerprints = contactPointGuard.held(grafanaObjects.then(({ routingResources }) => routingResources.contactPoints));
 
         this.registerOutputs({
             contactPointNames: this.contactPointNames, notificationPolicyId: this.notificationPolicyId,

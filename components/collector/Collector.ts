@@ -1,8 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Resources, StackConfig } from "../stacks/schema";
-import { chartRelease } from "./helm";
-import { LOKI_OTLP_PATH, LOKI_PUSH_PATH } from "./Loki";
+import type { Resources, StackConfig } from "../../stacks/schema";
+import { chartRelease } from "../helm";
+import { COLLECTOR_RELEASE } from "./names";
+import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, POD_LOG_LABELS } from "../vocabulary";
+import { LOKI_OTLP_PATH, LOKI_PUSH_PATH } from "../loki/Loki";
 
 export interface CollectorArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -17,12 +19,6 @@ export interface CollectorArgs {
     lokiTenantId?: pulumi.Input<string>;
 }
 
-/** Helm release name; the chart names its Service after it ("alloy"). */
-export const COLLECTOR_RELEASE = "alloy";
-export const OTLP_GRPC_PORT = 4317;
-export const OTLP_HTTP_PORT = 4318;
-/** Alloy's own HTTP server (UI, /metrics, cluster gossip): the chart's `alloy.listenPort` default. */
-export const ALLOY_HTTP_PORT = 12345;
 const CONFIG_RELOADER_RESOURCES: Resources = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
 
 /**
@@ -61,16 +57,6 @@ export class Collector extends pulumi.ComponentResource {
         this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
     }
 }
-
-/**
- * The Loki labels of a pod's logs, for both ways in: Loki's native OTLP endpoint turns the resource attributes
- * service.name, k8s.namespace.name, k8s.pod.name and k8s.container.name into these index labels (its default
- * `distributor.otlp_config.default_resource_attributes_as_index_labels`, dots to underscores by
- * otlptranslator.NormalizeLabel), and the pod-log relabeling below writes the same names.
- */
-export const POD_LOG_LABELS = {
-    service: "service_name", namespace: "k8s_namespace_name", pod: "k8s_pod_name", container: "k8s_container_name",
-} as const;
 
 /**
  * What otelcol.processor.k8sattributes extracts: the processor's own defaults (opentelemetry-collector-contrib

@@ -1,8 +1,14 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Resources, StackConfig, Workload } from "../stacks/schema";
-import { goDuration } from "../stacks/units";
-import { chartRelease } from "./helm";
+import { refuseProblems } from "../../stacks/fields";
+import type { Resources, StackConfig, Workload } from "../../stacks/schema";
+import { s3Endpoint, storageCredentials } from "../objectStorage/credentials";
+import { objectStorageProblems } from "../objectStorage/settings";
+import { TEMPO_SETTINGS, type TempoComponent, tempoProblems } from "./settings";
+import { goDuration } from "../../stacks/units";
+import { chartRelease } from "../helm";
+import { TEMPO_HTTP_PORT, TEMPO_RELEASE } from "./names";
+import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
 
 export interface TempoArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -20,28 +26,15 @@ export interface TempoArgs {
 /** The values `tempoValues` computes from: the component's arguments with every input resolved. */
 export type TempoValuesArgs = Omit<TempoArgs, "namespace" | "prometheusRemoteWriteUrls"> & { namespace: string; prometheusRemoteWriteUrls: string[] };
 
-/** Helm release name. Both charts call their objects "tempo[-<component>]" under it (release contains the chart's name). */
-export const TEMPO_RELEASE = "tempo";
-/** Tempo's HTTP API (queries, /metrics): `tempo.server.http_listen_port` and the query-frontend Service's http-metrics port. */
-export const TEMPO_HTTP_PORT = 3200;
-/** OTLP ports; the distributor Service exposes exactly these (tempo-distributed templates/distributor/service-distributor.yaml). */
-export const OTLP_GRPC_PORT = 4317;
-export const OTLP_HTTP_PORT = 4318;
 /** Where the volume (monolithic PVC, distributed emptyDir) is mounted; everything Tempo writes goes below it. */
 const DATA_PATH = "/var/tempo";
-/** The distributed components that run Tempo (the memcached cache is sized below). */
-export const DISTRIBUTED_WORKLOADS = [
-    "distributor", "liveStore", "blockBuilder", "querier", "queryFrontend", "metricsGenerator", "backendScheduler", "backendWorker",
-] as const;
-type DistributedWorkload = (typeof DISTRIBUTED_WORKLOADS)[number];
 
 /** Memcached holds bloom filters, parquet footers and search results for the queriers; its budget covers the item memory plus overhead. */
 const MEMCACHED_MEMORY_MB = 512;
 const MEMCACHED_RESOURCES: Resources = { requests: { cpu: "100m", memory: "576Mi" }, limits: { cpu: "500m", memory: "640Mi" } };
 const MEMCACHED_EXPORTER_RESOURCES: Resources = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
-/** A GCS service-account key (JSON) is a file, so a Secret holding one is mounted rather than read as env. */
+/** Where a GCS key file from the credentials Secret is mounted (objectStorage/credentials.ts). */
 const GCS_KEY_MOUNT = "/var/secrets/gcs";
-export const GCS_KEY_FILE = "key.json";
 
 /** Non-root, no privilege escalation, no capabilities, the runtime's seccomp profile, read-only image. */
 const CONTAINER_SECURITY = {
@@ -176,28 +169,20 @@ function monolithicValues(args: TempoValuesArgs): Record<string, unknown> {
     };
 }
 
-function requireWorkload(settings: StackConfig["tempo"], component: DistributedWorkload): Workload {
-    const workload = settings.components[component];
-    if (!workload) throw new Error(`Tempo: distributed mode needs tempo.components.${component} (replicas and resources)`);
-    return workload;
-}
-
 function distributedValues(args: TempoValuesArgs): Record<string, unknown> {
     const { settings, objectStorage } = args;
     const { kafka } = settings;
-    if (!objectStorage) throw new Error("Tempo: distributed mode keeps traces in object storage; objectStorage is missing");
-    if (!kafka) throw new Error("Tempo: distributed mode (Tempo 3) writes spans through Kafka; tempo.kafka is missing");
-    const workload = Object.fromEntries(DISTRIBUTED_WORKLOADS.map((c) => [c, requireWorkload(settings, c)])) as Record<DistributedWorkload, Workload>;
-    // templates/backend-scheduler/statefulset-backend-scheduler.yaml pins one replica: the scheduler owns the job list.
-    if (workload.backendScheduler.replicas !== 1) {
-        throw new Error(`Tempo: tempo.components.backendScheduler.replicas must be 1 (got ${workload.backendScheduler.replicas}); the chart runs exactly one scheduler`);
-    }
-    const sized = (component: DistributedWorkload) => ({ replicas: workload[component].replicas, resources: workload[component].resources });
+    // The loader's rules (settings.ts); templates/backend-scheduler/statefulset-backend-scheduler.yaml pins one scheduler.
+    refuseProblems("Tempo", [...objectStorageProblems(objectStorage, [TEMPO_SETTINGS.objectStorage, settings]), ...tempoProblems(settings)]);
+    if (!objectStorage || !kafka) throw new Error("unreachable: refused above");
+    const workload = settings.components as Record<TempoComponent, Workload>;
+    const sized = (component: TempoComponent) => ({ replicas: workload[component].replicas, resources: workload[component].resources });
     // Each block-builder consumes one partition (partitions_per_instance) and each live-store derives its partition
     // from its ordinal, so one of each per partition covers the topic exactly once.
     const perPartition = (component: "liveStore" | "blockBuilder") => ({ enabled: true, replicas: kafka.partitions, resources: workload[component].resources });
     const retention = goDuration(settings.retention);
-    const credentials = storageCredentials(objectStorage);
+    // Every Tempo pod authenticates to the bucket; `defaults.*` reach the Tempo pods only, not memcached.
+    const credentials = storageCredentials(objectStorage, GCS_KEY_MOUNT);
 
     return {
         reportingEnabled: false,
@@ -208,7 +193,7 @@ function distributedValues(args: TempoValuesArgs): Record<string, unknown> {
             ...(credentials.podLabels ? { podLabels: credentials.podLabels } : {}),
         },
         ...(credentials.serviceAccount ? { serviceAccount: credentials.serviceAccount } : {}),
-        ...(credentials.defaults ? { defaults: credentials.defaults } : {}),
+        ...(Object.keys(credentials.pods).length > 0 ? { defaults: credentials.pods } : {}),
         storage: { trace: traceStorage(objectStorage, Boolean(objectStorage.credentials.serviceAccountAnnotations)) },
         ingest: {
             kafka: {
@@ -269,7 +254,7 @@ export function traceStorage(storage: NonNullable<StackConfig["objectStorage"]>,
     switch (storage.provider) {
         case "s3": {
             // Tempo's S3 client wants a bare host; MinIO and most S3-compatible stores only serve path-style URLs.
-            const endpoint = storage.endpoint ? new URL(storage.endpoint) : undefined;
+            const endpoint = s3Endpoint(storage);
             return {
                 backend: "s3",
                 s3: {
@@ -289,37 +274,4 @@ export function traceStorage(storage: NonNullable<StackConfig["objectStorage"]>,
                 azure: { container_name: bucket, storage_account_name: storage.azureAccountName, use_federated_token: workloadIdentity },
             };
     }
-}
-
-interface StorageCredentials {
-    serviceAccount?: { annotations: Record<string, string>; labels?: Record<string, string> };
-    podLabels?: Record<string, string>;
-    defaults?: Record<string, unknown[]>;
-}
-
-/**
- * How every Tempo pod authenticates to the bucket. Workload identity: the ServiceAccount's annotations (IRSA,
- * GKE, Azure with its label). Existing Secret: its keys as env (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`
- * for s3, `AZURE_STORAGE_KEY` for azure) or, for gcs, its `key.json` mounted as the application credentials.
- * `defaults.*` reach the Tempo pods only, not memcached.
- */
-export function storageCredentials(storage: NonNullable<StackConfig["objectStorage"]>): StorageCredentials {
-    const { existingSecret, serviceAccountAnnotations } = storage.credentials;
-    if (serviceAccountAnnotations) {
-        if (storage.provider !== "azure") return { serviceAccount: { annotations: serviceAccountAnnotations } };
-        // Azure's webhook injects the federated token only into labelled pods of a labelled ServiceAccount.
-        const azureIdentity = { "azure.workload.identity/use": "true" };
-        return { serviceAccount: { annotations: serviceAccountAnnotations, labels: azureIdentity }, podLabels: azureIdentity };
-    }
-    if (!existingSecret) throw new Error("Tempo: objectStorage.credentials needs existingSecret or serviceAccountAnnotations");
-    if (storage.provider === "gcs") {
-        return {
-            defaults: {
-                extraVolumes: [{ name: "gcs-credentials", secret: { secretName: existingSecret } }],
-                extraVolumeMounts: [{ name: "gcs-credentials", mountPath: GCS_KEY_MOUNT, readOnly: true }],
-                extraEnv: [{ name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${GCS_KEY_MOUNT}/${GCS_KEY_FILE}` }],
-            },
-        };
-    }
-    return { defaults: { extraEnvFrom: [{ secretRef: { name: existingSecret } }] } };
 }

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import type { StackConfig } from "../stacks/schema";
+import type { StackConfig } from "../../stacks/schema";
 import { grafanaTlsSecretName } from "./Grafana";
-import { GrafanaEndpointReady, READINESS_TIMEOUT_SECONDS } from "./grafana/readiness";
+import { GrafanaEndpointReady, READINESS_TIMEOUT_SECONDS } from "./readiness";
 
 export interface GrafanaAutomationArgs {
     /** URL the Grafana provider calls (public URL, or a `kubectl port-forward` in dev). */
@@ -26,7 +26,7 @@ export interface GrafanaAutomationArgs {
 export const AUTOMATION_ACCOUNT = "pulumi-automation";
 
 /**
- * Retries of both providers, once the readiness gate (components/grafana/readiness.ts) has seen Grafana
+ * Retries of both providers, once the readiness gate (components/grafana/readiness/) has seen Grafana
  * answer at the URL: for a port-forward that reconnects or an ingress that reloads meanwhile, refused
  * connections are retried as well as 429 and 5xx answers (the client retries every transport error),
  * for up to `retries × retryWait` = 150 s.

@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { scrapesControlPlane } from "../stacks/cluster";
-import type { Resources, StackConfig } from "../stacks/schema";
-import { durationSeconds } from "../stacks/units";
-import { chartRelease } from "./helm";
+import { scrapesControlPlane } from "../../stacks/cluster";
+import type { Resources, StackConfig } from "../../stacks/schema";
+import { durationSeconds } from "../../stacks/units";
+import { chartRelease } from "../helm";
+import { ALERTMANAGER_PORT, ALERTMANAGER_SERVICE, PROMETHEUS_FULLNAME, PROMETHEUS_PORT, PROMETHEUS_RELEASE, PROMETHEUS_SERVICE } from "./names";
 import {
     ALERTMANAGER_NOTIFIER_SECRET, NOTIFIER_SECRET_KEYS, type NotifierSecretKey, alertmanagerConfig, notifierSecretKeys,
-} from "./prometheus/alertmanagerConfig";
+} from "./alertmanagerConfig";
 
 export interface PrometheusArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -31,20 +32,6 @@ export interface PrometheusArgs {
     notifierSecrets: Partial<Record<NotifierSecretKey, pulumi.Input<string>>>;
 }
 
-/** Helm release name of kube-prometheus-stack. */
-export const PROMETHEUS_RELEASE = "prometheus";
-/**
- * The chart names its objects `<fullname>-<part>` and truncates the fullname to 26 characters; left to
- * itself it would be "prometheus-kube-prometheus" (release + chart name, truncated). A fixed fullname
- * gives the Services "prometheus-prometheus" and "prometheus-alertmanager" (templates/prometheus/service.yaml,
- * templates/alertmanager/service.yaml).
- */
-export const PROMETHEUS_FULLNAME = "prometheus";
-export const PROMETHEUS_SERVICE = `${PROMETHEUS_FULLNAME}-prometheus`;
-export const ALERTMANAGER_SERVICE = `${PROMETHEUS_FULLNAME}-alertmanager`;
-/** The chart's defaults for `prometheus.service.port` and `alertmanager.service.port`. */
-export const PROMETHEUS_PORT = 9090;
-export const ALERTMANAGER_PORT = 9093;
 /** Headless Service the operator creates for every Prometheus it runs; it gives each pod a DNS name. */
 const OPERATOR_GOVERNING_SERVICE = "prometheus-operated";
 

@@ -1,8 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LOKI_COMPONENTS, type Resources, type StackConfig, type Workload } from "../stacks/schema";
-import { goDuration } from "../stacks/units";
-import { chartRelease } from "./helm";
+import { refuseProblems } from "../../stacks/fields";
+import type { Resources, StackConfig, Workload } from "../../stacks/schema";
+import { OBJECT_STORAGE_SECRET_KEYS, s3Endpoint, storageCredentials } from "../objectStorage/credentials";
+import { objectStorageProblems } from "../objectStorage/settings";
+import { LOKI_COMPONENTS, LOKI_SETTINGS, lokiProblems } from "./settings";
+import { goDuration } from "../../stacks/units";
+import { chartRelease } from "../helm";
+import { LOKI_FULLNAME, LOKI_HTTP_PORT, LOKI_RELEASE } from "./names";
 
 export interface LokiArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -15,16 +20,6 @@ export interface LokiArgs {
     storageClass?: string;
 }
 
-/** Helm release name of the `loki` chart. */
-export const LOKI_RELEASE = "loki";
-/**
- * The chart names the single binary's Service after its fullname and every other object `<fullname>-<part>`
- * (templates/_helpers.tpl "loki.fullname", "loki.resourceName"). A fixed fullname keeps the Services
- * "loki" and "loki-gateway" whatever the release is called.
- */
-export const LOKI_FULLNAME = "loki";
-/** Port of every Loki Service (templates/_service.tpl); the gateway's Service listens on `gateway.service.port`. */
-export const LOKI_HTTP_PORT = 3100;
 /**
  * With `loki.multiTenant`, the tenant (X-Scope-OrgID) the stack's own collector writes to and Grafana
  * reads from; other teams may push under tenants of their own.
@@ -42,17 +37,7 @@ export const LOKI_OTLP_PATH = "/otlp";
  * each day's index with the schema whose period covers it, so a later date would orphan older logs.
  */
 export const LOKI_SCHEMA_FROM = "2024-01-01";
-/**
- * Keys the `objectStorage.credentials.existingSecret` Secret must hold, per provider. S3 keys reach the
- * AWS SDK's default chain as env vars; Azure's key is substituted into the config at start-up
- * (`-config.expand-env`); a GCS key file is mounted and named by GOOGLE_APPLICATION_CREDENTIALS. Tempo reads
- * the same Secret under the same names (components/Tempo.ts), so one Secret serves both.
- */
-export const OBJECT_STORAGE_SECRET_KEYS = {
-    s3: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
-    gcs: ["key.json"],
-    azure: ["AZURE_STORAGE_KEY"],
-} as const;
+/** Where a GCS key file from the credentials Secret is mounted (objectStorage/credentials.ts). */
 const GCS_KEY_DIRECTORY = "/etc/loki/gcs";
 
 /** Small fixed budgets for the containers the settings do not size: metrics exporters. */
@@ -120,42 +105,28 @@ function storageValues(objectStorage: StackConfig["objectStorage"] | undefined) 
     if (!objectStorage) {
         return { type: "filesystem", storage: { type: "filesystem" }, pods: {}, serviceAccount: {} };
     }
-    const { provider, buckets, credentials } = objectStorage;
-    const secret = credentials.existingSecret;
-    const workloadIdentity = credentials.serviceAccountAnnotations !== undefined;
+    const { provider, buckets } = objectStorage;
+    const credentials = storageCredentials(objectStorage, GCS_KEY_DIRECTORY);
+    const workloadIdentity = credentials.serviceAccount !== undefined;
     // Only the chunks bucket: the ruler is off, and the chart writes ruler storage only for an enabled ruler.
     const storage: Record<string, unknown> = { type: provider, bucketNames: { chunks: buckets.lokiChunks } };
-    const pods: Record<string, unknown> = {};
+    const pods: Record<string, unknown> = { ...credentials.pods };
 
     if (provider === "s3") {
-        const endpoint = objectStorage.endpoint ? new URL(objectStorage.endpoint) : undefined;
+        const endpoint = s3Endpoint(objectStorage);
         storage.s3 = {
             ...(objectStorage.region ? { region: objectStorage.region } : {}),
             // MinIO and most S3-compatible stores address buckets by path, not by virtual host.
             ...(endpoint ? { endpoint: endpoint.host, insecure: endpoint.protocol === "http:", s3ForcePathStyle: true } : {}),
         };
-        if (secret) pods.extraEnvFrom = [{ secretRef: { name: secret } }];
     } else if (provider === "azure") {
         storage.azure = workloadIdentity
             ? { accountName: objectStorage.azureAccountName, useFederatedToken: true }
             : { accountName: objectStorage.azureAccountName, accountKey: `\${${OBJECT_STORAGE_SECRET_KEYS.azure[0]}}` };
-        if (secret) Object.assign(pods, { extraEnvFrom: [{ secretRef: { name: secret } }], extraArgs: ["-config.expand-env=true"] });
-    } else if (secret) {
-        Object.assign(pods, {
-            extraVolumes: [{ name: "gcs-credentials", secret: { secretName: secret } }],
-            extraVolumeMounts: [{ name: "gcs-credentials", mountPath: GCS_KEY_DIRECTORY, readOnly: true }],
-            extraEnv: [{ name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${GCS_KEY_DIRECTORY}/${OBJECT_STORAGE_SECRET_KEYS.gcs[0]}` }],
-        });
+        // The account key reaches the config through env substitution.
+        if (!workloadIdentity) pods.extraArgs = ["-config.expand-env=true"];
     }
-    // Azure's webhook injects the federated token only into labelled pods (and, before v1.0, ServiceAccounts).
-    const azureIdentity = provider === "azure" && workloadIdentity ? { "azure.workload.identity/use": "true" } : undefined;
-    return {
-        type: provider,
-        storage,
-        pods,
-        serviceAccount: workloadIdentity ? { annotations: credentials.serviceAccountAnnotations, ...(azureIdentity ? { labels: azureIdentity } : {}) } : {},
-        podLabels: azureIdentity,
-    };
+    return { type: provider, storage, pods, serviceAccount: credentials.serviceAccount ?? {}, podLabels: credentials.podLabels };
 }
 
 /** One Distributed component: replicas, resources and, with more than one replica, a PodDisruptionBudget. */
@@ -168,8 +139,7 @@ function componentValues(workload: Workload) {
 }
 
 function requiredWorkloads(settings: StackConfig["loki"]): Record<(typeof LOKI_COMPONENTS)[number], Workload> {
-    const missing = LOKI_COMPONENTS.filter((component) => !settings.components[component]);
-    if (missing.length > 0) throw new Error(`Loki: Distributed mode needs ${missing.map((component) => `loki.components.${component}`).join(", ")}`);
+    refuseProblems("Loki", lokiProblems(settings));
     return settings.components as Record<(typeof LOKI_COMPONENTS)[number], Workload>;
 }
 
@@ -177,7 +147,7 @@ function requiredWorkloads(settings: StackConfig["loki"]): Record<(typeof LOKI_C
 export function lokiValues(args: LokiArgs & { namespace: string }): Record<string, unknown> {
     const { settings, storageClass } = args;
     const distributed = settings.mode === "Distributed";
-    if (distributed && !args.objectStorage) throw new Error("Loki: Distributed mode keeps its data in object storage; objectStorage is missing");
+    refuseProblems("Loki", objectStorageProblems(args.objectStorage, [LOKI_SETTINGS.objectStorage, settings]));
     // Monolithic keeps chunks on its own volume (objectStorage, if set, is for Distributed and Tempo).
     const store = storageValues(distributed ? args.objectStorage : undefined);
     const { chunksMemoryMb, resultsMemoryMb } = settings.caches;

@@ -1,16 +1,14 @@
-// One SLO dashboard per configured service, read from the SLI recording rules (components/grafana/slo.ts)
+// One SLO dashboard per configured service, read from the SLI recording rules (records.ts)
 // that Prometheus evaluates: objective, SLI over the SLO period, error budget left, and burn rates.
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
-import type { StackConfig } from "../../../stacks/schema";
-import { type SloWindow, errorRatioRecord, percentAsRatio, slowRatioRecord } from "../slo";
-import { LOG_LABELS } from "../datasources";
-import { WIDTH, logsPanel, promQuery, row, statPanel, textPanel, timeSeries } from "./panels";
+import type { StackConfig } from "../../stacks/schema";
+import { SLO_PERIOD, type SloWindow, errorBudget, errorRatioRecord, slowRatioRecord } from "./records";
+import { LOG_LABELS } from "../vocabulary";
+import { WIDTH, logsPanel, promQuery, row, statPanel, textPanel, timeSeries } from "../grafana/dashboards/panels";
 
 export type ServiceSlo = StackConfig["services"][number];
 
-/** The rolling period the objectives hold over. */
-export const SLO_PERIOD = "30d";
 /** The 5m ratio averaged over the period: every 5m window weighs the same, as in the SRE workbook. */
 const BASE_WINDOW: SloWindow = "5m";
 /** Burn-rate windows shown, and the rates the multi-window alerts page (14.4, 6) and ticket (3, 1) at. */
@@ -22,11 +20,6 @@ const BURN_ALERT_LEVELS = { page: 6, ticket: 3 } as const;
  * detects to trace, debug, info, warn, error, critical, fatal or unknown: pkg/distributor/field_detection.go).
  */
 const FAILURE_LEVELS = ["error", "critical", "fatal"] as const;
-
-/** 99.9 → "0.001": the allowed failure ratio, without binary float noise in the query text. */
-export function errorBudget(objectivePercent: number): string {
-    return percentAsRatio(100 - objectivePercent);
-}
 
 interface Indicator {
     /** "Availability" or "Latency". */
@@ -83,7 +76,7 @@ export function sloDashboard(service: ServiceSlo): dashboard.DashboardBuilder {
         title: "Latency", objective: service.latencyObjective, record: slowRatioRecord,
         bad: `slower than ${service.latencyThresholdMs} ms`,
     }, selector);
-    // The service's failures in its own words: pod stdout and OTLP logs carry the same labels (components/Collector.ts).
+    // The service's failures in its own words: pod stdout and OTLP logs carry the same labels (components/collector/Collector.ts).
     const logs = `{${LOG_LABELS.namespace}="${service.namespace}", ${LOG_LABELS.service}="${service.name}"} | detected_level=~"${FAILURE_LEVELS.join("|")}"`;
     board.withRow(row("Logs")).withPanel(logsPanel("Error logs", logs));
     return board;

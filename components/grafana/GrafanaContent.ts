@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../stacks/schema";
-import { createDashboards, dashboardDefinitions } from "./grafana/dashboards";
-import { createDatasources, datasourceDefinitions } from "./grafana/datasources";
-import { type FolderKey, createFolders } from "./grafana/folders";
-import { DATASOURCE_UIDS } from "./grafana/uids";
+import type { StackConfig } from "../../stacks/schema";
+import { createDashboards, dashboardDefinitions } from "./dashboards";
+import { createDatasources, datasourceDefinitions } from "./datasources";
+import { type FolderKey, createFolders } from "./folders";
+import { DATASOURCE_UIDS } from "./uids";
 
 export interface GrafanaContentArgs {
     /** Grafana's public URL, for the dashboard URL outputs. */

@@ -1,9 +1,9 @@
 // The SLI recording rules every service with an SLO gets (names from ../slo.ts): the share of bad
 // requests over each burn-rate window. Prometheus evaluates them (a PrometheusRule); the burn-rate
-// alerts (sloRules.ts) and the SLO dashboards read them.
-import type { StackConfig } from "../../../stacks/schema";
-import { HTTP_METRICS } from "../dashboards/serviceOverview";
-import { OBJECTIVE_RECORD, SLO_WINDOWS, percentAsRatio, type SloWindow, errorRatioRecord, slowRatioRecord } from "../slo";
+// alerts (burnRateRules.ts) and the SLO dashboards read them.
+import type { StackConfig } from "../../stacks/schema";
+import { HTTP_METRICS } from "../vocabulary";
+import { OBJECTIVE_RECORD, SLO_WINDOWS, percentAsRatio, type SloWindow, errorRatioRecord, slowRatioRecord } from "./records";
 
 export type ServiceSlo = StackConfig["services"][number];
 
@@ -41,7 +41,7 @@ export function latencyBucketLabel(thresholdMs: number): string {
 /**
  * The latency SLI counts requests in the histogram bucket whose upper bound is the threshold, so that
  * bucket MUST exist in the service's `http_request_duration_seconds` histogram: without it the latency
- * SLI is empty (the "latency SLI missing" alert of sloRules.ts says so). Whole seconds are written "1"
+ * SLI is empty (the "latency SLI missing" alert of burnRateRules.ts says so). Whole seconds are written "1"
  * by Go clients and "1.0" by others, and Prometheus 3 rewrites them to "1.0" on ingestion: both match.
  */
 export function latencyBucketMatcher(thresholdMs: number): string {

@@ -1,6 +1,9 @@
 // Names of the SLI recording rules every service with an SLO gets. Prometheus evaluates them; the
 // burn-rate alerts and the SLO dashboards read them, so the names are shared from this one place.
 
+/** The rolling period the objectives hold over. */
+export const SLO_PERIOD = "30d";
+
 /** Windows of the Google SRE workbook's multi-window, multi-burn-rate alerts. */
 export const SLO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
 export type SloWindow = (typeof SLO_WINDOWS)[number];
@@ -21,4 +24,9 @@ export const OBJECTIVE_RECORD = "slo:objective:ratio";
 /** A share in percent as a PromQL ratio literal without float noise: 99.9 → "0.999", 0.1 → "0.001". */
 export function percentAsRatio(percent: number): string {
     return String(Number((percent / 100).toPrecision(12)));
+}
+
+/** 99.9 → "0.001": the allowed failure ratio, without binary float noise in the query text. */
+export function errorBudget(objectivePercent: number): string {
+    return percentAsRatio(100 - objectivePercent);
 }

@@ -1,5 +1,5 @@
 // Multi-window, multi-burn-rate SLO alerts (Google SRE workbook, "Alerting on SLOs") over the SLI records
-// of sloRecording.ts. A window pair fires when both its long and short window spend the error budget
+// of recordingRules.ts. A window pair fires when both its long and short window spend the error budget
 // `factor` times faster than the SLO period allows: the long window makes it significant, the short one
 // makes it stop soon after the burn stops.
 //
@@ -7,13 +7,12 @@
 // service an alert instance, its budget and team read from its objective series (OBJECTIVE_RECORD). So
 // Grafana holds nine SLO rules whether there are 2 services or 500; what differs between services lives
 // in their recording rules, which Prometheus needs anyway.
-import { SLO_PERIOD, errorBudget } from "../dashboards/slo";
-import { HTTP_METRICS } from "../dashboards/serviceOverview";
-import { OBJECTIVE_RECORD, type SloWindow, errorRatioRecord, slowRatioRecord } from "../slo";
-import { durationSeconds } from "../../../stacks/units";
-import type { Severity, SyntheticSeries, TestedRule, TestedRuleGroup } from "./rules";
-import { type ServiceSlo, latencyBucketLabel } from "./sloRecording";
-import { counter, series } from "./syntheticSeries";
+import { FAST_BURN_RATE, HTTP_METRICS } from "../vocabulary";
+import { OBJECTIVE_RECORD, SLO_PERIOD, type SloWindow, errorBudget, errorRatioRecord, slowRatioRecord } from "./records";
+import { durationSeconds } from "../../stacks/units";
+import type { Severity, SyntheticSeries, TestedRule, TestedRuleGroup } from "../grafana/alerting/rules";
+import { type ServiceSlo, latencyBucketLabel } from "./recordingRules";
+import { counter, series } from "../grafana/alerting/syntheticSeries";
 
 export interface BurnRateAlert {
     long: SloWindow;
@@ -30,7 +29,7 @@ export interface BurnRateAlert {
  * (critical); 10% in 1 d or 10% in 3 d opens a ticket (warning).
  */
 export const BURN_RATE_ALERTS: readonly BurnRateAlert[] = [
-    { long: "1h", short: "5m", factor: 14.4, severity: "critical", for: "2m" },
+    { long: "1h", short: "5m", factor: FAST_BURN_RATE, severity: "critical", for: "2m" },
     { long: "6h", short: "30m", factor: 6, severity: "critical", for: "15m" },
     { long: "1d", short: "2h", factor: 3, severity: "warning", for: "1h" },
     { long: "3d", short: "6h", factor: 1, severity: "warning", for: "3h" },

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { StackConfig } from "../stacks/schema";
-import { chartRelease } from "./helm";
+import type { StackConfig } from "../../stacks/schema";
+import { chartRelease } from "../helm";
+import { GRAFANA_RELEASE } from "./names";
 
 export interface GrafanaArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -19,8 +20,6 @@ export interface GrafanaArgs {
     smtpPassword?: pulumi.Output<string>;
 }
 
-/** Helm release name; the chart names its Service after it. */
-export const GRAFANA_RELEASE = "grafana";
 const ADMIN_SECRET = "grafana-admin";
 const DATABASE_SECRET = "grafana-database";
 const SMTP_SECRET = "grafana-smtp";
