@@ -2,11 +2,13 @@
 // loader's checks (stacks/), the NetworkPolicies, Grafana's datasources and the policy pack assemble what each contributes; a new backend is a
 // folder under components/ and a line here.
 import { COLLECTOR_FLOWS } from "./collector/flows";
+import { collectorHealthRules } from "./collector/healthRules";
 import { COLLECTOR_SETTINGS } from "./collector/settings";
 import { GRAFANA_FLOWS } from "./grafana/flows";
 import { GRAFANA_SETTINGS } from "./grafana/settings";
 import { lokiDatasources } from "./loki/datasources";
 import { LOKI_FLOWS } from "./loki/flows";
+import { lokiHealthRules } from "./loki/healthRules";
 import { LOKI_OBJECT_STORAGE_POLICY } from "./loki/policy";
 import { LOKI_SETTINGS } from "./loki/settings";
 import { prometheusDatasources } from "./prometheus/datasources";
@@ -14,21 +16,26 @@ import { PROMETHEUS_FLOWS } from "./prometheus/flows";
 import { PROMETHEUS_SETTINGS } from "./prometheus/settings";
 import { tempoDatasources } from "./tempo/datasources";
 import { TEMPO_FLOWS } from "./tempo/flows";
+import { tempoHealthRules } from "./tempo/healthRules";
 import { TEMPO_OBJECT_STORAGE_POLICY } from "./tempo/policy";
 import { TEMPO_SETTINGS } from "./tempo/settings";
 
 /**
- * Each backend under its config key (`observability:<key>`), in the order the schema, the presets and the
- * NetworkPolicies list them: its configuration (settings.ts), the flows its pods accept (flows.ts) and the
- * datasources Grafana gets for it, with their links to the others (datasources.ts), and how the policy pack
- * tells that a release of it keeps its data in object storage (policy.ts).
+ * Each backend under its config key (`observability:<key>`), in the order everything assembled lists them:
+ * - settings: its section of the config, its presets and its checks (settings.ts);
+ * - flows: its pods and the connections they accept (flows.ts);
+ * - datasources: what Grafana gets for it, linked to the others (datasources.ts);
+ * - objectStoragePolicy: how the policy pack tells that its release keeps data in object storage (policy.ts);
+ * - healthRules: the alert rules on its own health (healthRules.ts).
  */
 export const BACKENDS = {
     grafana: { settings: GRAFANA_SETTINGS, flows: GRAFANA_FLOWS },
     prometheus: { settings: PROMETHEUS_SETTINGS, flows: PROMETHEUS_FLOWS, datasources: prometheusDatasources },
-    loki: { settings: LOKI_SETTINGS, flows: LOKI_FLOWS, datasources: lokiDatasources, objectStoragePolicy: LOKI_OBJECT_STORAGE_POLICY },
-    tempo: { settings: TEMPO_SETTINGS, flows: TEMPO_FLOWS, datasources: tempoDatasources, objectStoragePolicy: TEMPO_OBJECT_STORAGE_POLICY },
-    collector: { settings: COLLECTOR_SETTINGS, flows: COLLECTOR_FLOWS },
+    loki: { settings: LOKI_SETTINGS, flows: LOKI_FLOWS, datasources: lokiDatasources, objectStoragePolicy: LOKI_OBJECT_STORAGE_POLICY,
+        healthRules: lokiHealthRules },
+    tempo: { settings: TEMPO_SETTINGS, flows: TEMPO_FLOWS, datasources: tempoDatasources, objectStoragePolicy: TEMPO_OBJECT_STORAGE_POLICY,
+        healthRules: tempoHealthRules },
+    collector: { settings: COLLECTOR_SETTINGS, flows: COLLECTOR_FLOWS, healthRules: collectorHealthRules },
 } as const;
 export type BackendKey = keyof typeof BACKENDS;
 export const BACKEND_KEYS = Object.keys(BACKENDS) as BackendKey[];

@@ -59,7 +59,7 @@ describe("compiled program", function () {
             fs.utimesSync(source, atime, new Date(Date.now() + 60_000));
             const run = evaluateInChild({ runtime: "compiled", mode: "program", stack: "dev" });
             assert.strictEqual(run.registered, 0);
-            assert.match(run.error ?? "", /older than its sources \(components\/Loki\.ts\).*npm run build/);
+            assert.match(run.error ?? "", /older than its sources \(components\/loki\/Loki\.ts\).*npm run build/);
         } finally {
             fs.utimesSync(source, atime, mtime);
         }

@@ -1,10 +1,11 @@
 // Is the observability stack itself healthy? Scrapes, rule evaluation, Grafana, the volumes the stack
 // writes to and (on self-managed clusters) the control plane, plus the telemetry pipeline of
-// pipelineRules.ts; selected by the stack's namespace where it applies (metric names as the components
+// each backend's healthRules.ts; selected by the stack's namespace where it applies (metric names as the components
 // export them; see also the "Observability Stack Health" dashboard).
 import { GRAFANA_RELEASE } from "../names";
 import { PLATFORM_TEAM } from "../../vocabulary";
-import { eventCases, pipelineRules } from "./pipelineRules";
+import { BACKENDS, BACKEND_KEYS } from "../../backends";
+import { eventCases } from "./eventRules";
 import type { AlertRuleInput, TestedRule } from "./rules";
 import { gauge, series } from "./syntheticSeries";
 
@@ -119,7 +120,11 @@ export function stackHealthRules(input: AlertRuleInput): TestedRule[] {
                 },
             ],
         },
-        ...pipelineRules(ns),
+        // The telemetry pipeline's own health, from each backend's healthRules.ts.
+        ...BACKEND_KEYS.flatMap((key) => {
+            const backend = BACKENDS[key];
+            return "healthRules" in backend ? backend.healthRules(ns) : [];
+        }),
         {
             rule: {
                 uid: "stack-volume-filling-up",
