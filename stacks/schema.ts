@@ -74,7 +74,10 @@ export const configSchema = section({
             location: timeZone,
         }),
     }),
-    /** Services with SLOs: recording rules (a PrometheusRule each), burn-rate alert instances and a dashboard each. */
+    /**
+     * Services with SLOs: recording rules (a rule group each, packed into a few PrometheusRules), burn-rate alert
+     * instances, and a link to the shared SLO dashboard each (or a dashboard of its own with `ownDashboard`).
+     */
     services: z.array(section({
         name: k8sName,
         namespace: k8sName,
@@ -84,6 +87,8 @@ export const configSchema = section({
         /** Share of requests that must be faster than thresholdMs, e.g. 95. */
         latencyObjective: percent,
         latencyThresholdMs: positiveInt(),
+        /** true: the service also gets an SLO dashboard of its own (UID slo-<namespace>-<name>), not only a link to the shared one. */
+        ownDashboard: z.boolean({ error: "ownDashboard: expected true or false (true gives the service an SLO dashboard of its own)" }).optional(),
     })),
 });
 

@@ -69,6 +69,11 @@ const BAD_CONFIGS: BadConfig[] = [
         expect: ["observability:services[1].name", '"checkout"', "unique service name"],
     },
     {
+        what: "an ownDashboard that is not a boolean",
+        overrides: { services: [{ name: "checkout", namespace: "shop", team: "payments", availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300, ownDashboard: "yes" }] },
+        expect: ["observability:services[0].ownDashboard", "expected true or false", "SLO dashboard of its own"],
+    },
+    {
         what: "SLO objective of 100%",
         overrides: { services: [{ name: "checkout", namespace: "shop", team: "payments", availabilityObjective: 100, latencyObjective: 95, latencyThresholdMs: 300 }] },
         expect: ["observability:services[0].availabilityObjective", "got 100", "between 0 and 100 (exclusive)"],

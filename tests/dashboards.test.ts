@@ -5,8 +5,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { dashboardDefinitions, renderDashboardJson } from "../components/grafana/dashboards";
 import { LOG_LABELS } from "../components/vocabulary";
-import { errorBudget, errorRatioRecord, slowRatioRecord } from "../components/slo/records";
-import { DASHBOARD_UIDS, DATASOURCE_UIDS, sloDashboardUid } from "../components/grafana/uids";
+import { OBJECTIVE_RECORD, errorBudget, errorRatioRecord, slowRatioRecord } from "../components/slo/records";
+import { DASHBOARD_UIDS, DATASOURCE_UIDS, SLO_DASHBOARD_UID, sloDashboardUid } from "../components/grafana/uids";
+import { valueOf } from "./helpers/pulumi";
 import { type DashboardQuery, allPanels, dashboardQueries, queryProblems, targetsWithDatasource } from "./helpers/dashboardQueries";
 import { type BuiltContent, buildContent } from "./helpers/grafanaContent";
 import { STACK_NAMES } from "./helpers/stacks";
@@ -37,9 +38,10 @@ describe("dashboards", () => {
 
     for (const stack of STACK_NAMES) {
         describe(stack, () => {
-            it("creates service overview, stack health, Kubernetes, one SLO dashboard per configured service and the imported files, UIDs unique", () => {
+            it("creates service overview, stack health, Kubernetes, one shared SLO dashboard when there are services, and the imported files, UIDs unique", () => {
                 const { dashboards, config } = built[stack];
-                assert.strictEqual(dashboards.length, 3 + config.services.length + importedDashboards().length);
+                assert.ok(config.services.every((service) => !service.ownDashboard), "the committed stacks ask for no dashboard of a service's own");
+                assert.strictEqual(dashboards.length, 3 + (config.services.length > 0 ? 1 : 0) + importedDashboards().length);
                 assert.strictEqual(new Set(dashboards.map((d) => d.uid)).size, dashboards.length);
                 for (const d of dashboards) {
                     assert.ok(d.uid.length <= 40, `${d.uid} is longer than Grafana allows`);
@@ -81,7 +83,7 @@ describe("dashboards", () => {
                 assert.strictEqual(folderTitle(byUid(built[stack], DASHBOARD_UIDS.serviceOverview).folder), "Services");
                 assert.strictEqual(folderTitle(byUid(built[stack], DASHBOARD_UIDS.stackHealth).folder), "Observability Stack");
                 assert.strictEqual(folderTitle(byUid(built[stack], DASHBOARD_UIDS.kubernetes).folder), "Kubernetes");
-                for (const service of config.services) assert.strictEqual(folderTitle(byUid(built[stack], sloDashboardUid(service)).folder), "SLOs");
+                if (config.services.length > 0) assert.strictEqual(folderTitle(byUid(built[stack], SLO_DASHBOARD_UID).folder), "SLOs");
                 for (const d of dashboards) assert.ok(folderTitle(d.folder), `${d.uid} is in folder ${d.folder}, which is not created`);
             });
 
@@ -101,7 +103,7 @@ describe("dashboards", () => {
         }
         const checkout = built.production.config.services.find((s) => s.name === "checkout")!;
         assert.strictEqual(sloDashboardUid(checkout), sloDashboardUid({ ...checkout }));
-        assert.ok(byUid(built.staging, sloDashboardUid(checkout)) && byUid(built.production, sloDashboardUid(checkout)));
+        assert.ok(byUid(built.staging, SLO_DASHBOARD_UID) && byUid(built.production, SLO_DASHBOARD_UID));
     });
 
     it("renders the same JSON every time (no diff without a change)", async () => {
@@ -183,23 +185,62 @@ describe("dashboards", () => {
     });
 
     describe("SLO dashboards", () => {
-        it("production: one per service, reading that service's SLI recording rules", () => {
-            const { config } = built.production;
-            assert.ok(config.services.length >= 2);
-            for (const service of config.services) {
-                const d = byUid(built.production, sloDashboardUid(service));
-                const promql = dashboardQueries(d.model).map((q) => q.text).join("\n");
-                const selector = `{namespace="${service.namespace}", service="${service.name}"}`;
-                assert.ok(promql.includes(`${errorRatioRecord("5m")}${selector}`), `${d.uid} does not read its error ratio`);
-                assert.ok(promql.includes(`${slowRatioRecord("1h")}${selector}`), `${d.uid} does not read its slow ratio`);
-                assert.ok(promql.includes(` / ${errorBudget(service.availabilityObjective)}`));
-                assert.ok(promql.includes(` / ${errorBudget(service.latencyObjective)}`));
-                assert.match(JSON.stringify(d.model), new RegExp(`${service.availabilityObjective}%`));
+        const service = (name: string, overrides: Record<string, unknown> = {}) => ({
+            name, namespace: "shop", team: "payments", availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300, ...overrides,
+        });
+        const withServices = (services: object[]) => buildContent("production", { services: JSON.stringify(services) });
+
+        it("production: one shared dashboard, the service picked by variables, budgets read from the objective series", () => {
+            const d = byUid(built.production, SLO_DASHBOARD_UID);
+            const variables = d.model.templating.list.map((v: any) => [v.name, v.query]);
+            assert.deepStrictEqual(variables, [
+                ["namespace", `label_values(${OBJECTIVE_RECORD}, namespace)`],
+                ["service", `label_values(${OBJECTIVE_RECORD}{namespace="$namespace"}, service)`],
+            ]);
+            const promql = dashboardQueries(d.model).map((q) => q.text).join("\n");
+            const selector = '{namespace="$namespace", service="$service"}';
+            assert.ok(promql.includes(`${errorRatioRecord("5m")}${selector}`), "does not read the chosen service's error ratio");
+            assert.ok(promql.includes(`${slowRatioRecord("1h")}${selector}`), "does not read the chosen service's slow ratio");
+            for (const sli of ["availability", "latency"]) {
+                assert.ok(promql.includes(`/ on (namespace, service) (1 - ${OBJECTIVE_RECORD}{sli="${sli}", namespace="$namespace", service="$service"})`),
+                    `the ${sli} budget is not the chosen service's`);
             }
+            // No service's objective is written into it: the same dashboard serves them all.
+            for (const { availabilityObjective } of built.production.config.services) assert.doesNotMatch(JSON.stringify(d.model), new RegExp(`${availabilityObjective}%`));
+        });
+
+        it("links each service to the shared dashboard under its old dashboardUrls key, its variables set", async () => {
+            const urls = await valueOf(built.production.content.dashboardUrls);
+            for (const { namespace, name } of built.production.config.services) {
+                const url = new URL(urls[`slo/${namespace}/${name}`]);
+                assert.strictEqual(url.pathname.replace(/.*\/d\//, ""), SLO_DASHBOARD_UID);
+                assert.strictEqual(url.searchParams.get("var-namespace"), namespace);
+                assert.strictEqual(url.searchParams.get("var-service"), name);
+            }
+            assert.ok(urls.slo.endsWith(`/d/${SLO_DASHBOARD_UID}`));
+        });
+
+        it("a service with ownDashboard gets its own, with its objectives written in; the others keep the shared one", async () => {
+            const own = service("checkout", { ownDashboard: true, availabilityObjective: 99.5, latencyObjective: 99 });
+            const content = await withServices([own, service("search")]);
+            assert.deepStrictEqual(content.dashboards.filter((d) => d.folder === "slos").map((d) => d.uid).sort(), [SLO_DASHBOARD_UID, sloDashboardUid(own)].sort());
+            const promql = dashboardQueries(byUid(content, sloDashboardUid(own)).model).map((q) => q.text).join("\n");
+            assert.ok(promql.includes(`${errorRatioRecord("5m")}{namespace="shop", service="checkout"}`));
+            assert.ok(promql.includes(` / ${errorBudget(99.5)}`) && promql.includes(` / ${errorBudget(99)}`));
+            const urls = await valueOf(content.content.dashboardUrls);
+            assert.ok(urls["slo/shop/checkout"].endsWith(`/d/${sloDashboardUid(own)}`), urls["slo/shop/checkout"]);
+            assert.match(urls["slo/shop/search"], /var-service=search$/);
+        });
+
+        it("holds as many dashboards for 1,000 services as for one", async () => {
+            const one = await withServices([service("s-0")]);
+            const thousand = await withServices(Array.from({ length: 1000 }, (_, index) => service(`s-${index}`)));
+            assert.strictEqual(thousand.dashboards.length, one.dashboards.length);
+            assert.strictEqual(Object.keys(await valueOf(thousand.content.dashboardUrls)).filter((key) => key.startsWith("slo/")).length, 1000);
         });
 
         it("dev configures no service, so has no SLO dashboard", () => {
-            assert.ok(built.dev.dashboards.every((d) => !d.uid.startsWith("slo-")));
+            assert.ok(built.dev.dashboards.every((d) => !d.uid.startsWith("slo-") && d.uid !== SLO_DASHBOARD_UID));
         });
 
         it("turns objectives into budgets without float noise", () => {

@@ -16,6 +16,7 @@ import { K8S_ATTRIBUTES, lokiOtlpEndpoint } from "../components/collector/Collec
 import { LOKI_PUSH_PATH } from "../components/loki/Loki";
 import { OTLP_TRACE_ID_METADATA } from "../components/loki/datasources";
 import { LOG_LABELS, POD_LOG_LABELS } from "../components/vocabulary";
+import { SLO_DASHBOARD_UID } from "../components/grafana/uids";
 import { type AlloyBlock, type AlloyFile, AlloySyntaxError, blockReferences, childBlock, componentId, literal, parseAlloyConfigs, resolveReference } from "../scripts/lib/alloySyntax";
 import { type Labels, type RelabelRule, relabelTargets } from "../scripts/lib/relabel";
 import { committedStackManifests } from "../scripts/lib/stackManifests";
@@ -298,6 +299,10 @@ describe("log correlations: one label schema for pod logs and OTLP logs", functi
                 const panelQueries = dashboards.flatMap((model: any) => allPanels(model).filter((p) => p.datasource?.type === "loki")
                     .flatMap((p) => (p.targets ?? []).map((t: any) => ({ where: `${model.uid} / ${p.title}`, expr: t.expr as string }))));
                 assert.ok(panelQueries.length >= 1, "no dashboard log panel");
+                // The shared SLO dashboard's log panel is about the service its variables pick.
+                const sloLogs = panelQueries.filter(({ where }) => where.startsWith(`${SLO_DASHBOARD_UID} / `));
+                assert.strictEqual(sloLogs.length, 1, "the shared SLO dashboard has no log panel");
+                assert.match(sloLogs[0].expr, new RegExp(`${LOG_LABELS.service}="\\$service"`));
                 const streams = [...stacks[stack].otlpStreams.map((s) => ({ how: "OTLP", labels: s.labels })), ...stacks[stack].podLabels.map((p) => ({ how: `pod logs (${p.how})`, labels: p.labels }))];
                 for (const { where, expr } of [{ where: "tracesToLogsV2", expr: query }, ...panelQueries]) {
                     assert.deepStrictEqual(syntaxErrors("logql", expr), [], `${where}: ${expr}`);

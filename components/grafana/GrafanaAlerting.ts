@@ -5,7 +5,8 @@ import { type Fingerprints, guardContactPoints } from "./alerting/contactPointFi
 import { createRouting, routingDefinition } from "./alerting/routing";
 import { createRuleGroups } from "./alerting/ruleGroups";
 import { alertRuleGroups } from "./alerting/rules";
-import { type RecordingRuleGroup, type ServiceSlo, sloRecordingRuleGroups } from "../slo/recordingRules";
+import { sloRecordingRuleGroups } from "../slo/recordingRules";
+import { packRuleGroups } from "../slo/ruleObjects";
 
 export interface GrafanaAlertingArgs {
     /** Notifiers, their settings and the maintenance window (`alerting` of the stack config). */
@@ -29,18 +30,6 @@ export interface GrafanaAlertingArgs {
 /** Labels of the PrometheusRules; the operator selects every rule (ruleSelectorNilUsesHelmValues: false). */
 export const RECORDING_RULE_LABELS = { "app.kubernetes.io/part-of": "observability", "app.kubernetes.io/component": "slo-recording-rules" } as const;
 
-/** A recording rule group as the PrometheusRule CRD writes it. */
-function prometheusRuleGroup(group: RecordingRuleGroup) {
-    return {
-        name: group.name,
-        ...(group.interval ? { interval: group.interval } : {}),
-        rules: group.rules.map((rule) => ({ record: rule.record, expr: rule.expr, ...(Object.keys(rule.labels).length > 0 ? { labels: rule.labels } : {}) })),
-    };
-}
-
-/** Name of a service's PrometheusRule; the dots keep namespace "a-b" + service "c" apart from "a" + "b-c". */
-export const recordingRuleName = (service: ServiceSlo) => `slo-recording.${service.namespace}.${service.name}`;
-
 /**
  * Grafana-managed alerting: contact points, the one notification policy tree, the maintenance mute
  * timing and the alert rule groups, plus the SLO recording rules Prometheus evaluates for those alerts.
@@ -58,7 +47,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
     public readonly notificationPolicyId: pulumi.Output<string>;
     /** Names of the alert rule groups created. */
     public readonly ruleGroupNames: pulumi.Output<string[]>;
-    /** Names of the PrometheusRules holding the SLO recording rules, one per service. */
+    /** Names of the PrometheusRules holding the SLO recording rules, a rule group per service. */
     public readonly recordingRuleNames: pulumi.Output<string[]>;
     /**
      * Secret: a fingerprint of what each secret-carrying contact point holds after this run (contactPointFingerprints.ts).
@@ -76,16 +65,16 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         // pulumi-grafana#379: contact points with a secret show a phantom update unless sent as before (contactPointFingerprints.ts).
         const contactPointGuard = guardContactPoints(name, routing.contactPoints, disableProvenance, this);
 
-        // One PrometheusRule per service: a few KB each, where one object for all services would pass the
-        // API's 1.5 MiB limit at a few hundred services, and a service's change touches only its own object.
+        // The services' recording rule groups, packed into as few PrometheusRules as stay well under the
+        // API's 1.5 MiB object limit (ruleObjects.ts): a handful of objects for a thousand services.
         const recordingGroups = sloRecordingRuleGroups(args.services); // one per service, in the same order
-        const recordingRules = args.services.map((service, index) => new k8s.apiextensions.CustomResource(
-            `${name}-slo-recording.${service.namespace}.${service.name}`, {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "PrometheusRule",
-                metadata: { name: recordingRuleName(service), namespace: args.namespace, labels: { ...RECORDING_RULE_LABELS } },
-                spec: { groups: [prometheusRuleGroup(recordingGroups[index])] },
-            }, { parent: this }));
+        const ruleObjects = packRuleGroups(args.services.map((service, index) => ({ key: `${service.namespace}/${service.name}`, group: recordingGroups[index] })));
+        const recordingRules = ruleObjects.map((object) => new k8s.apiextensions.CustomResource(`${name}-${object.name}`, {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PrometheusRule",
+            metadata: { name: object.name, namespace: args.namespace, labels: { ...RECORDING_RULE_LABELS } },
+            spec: { groups: object.groups },
+        }, { parent: this }));
 
         const groups = alertRuleGroups({ namespace: args.namespace, services: args.services, managedControlPlane: args.managedControlPlane });
         // The Grafana objects are registered once this stack's last fingerprints are read: whether a contact

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../stacks/schema";
-import { createDashboards, dashboardDefinitions } from "./dashboards";
+import { createDashboards, dashboardDefinitions, dashboardUrlEntries } from "./dashboards";
 import { createDatasources, datasourceDefinitions } from "./datasources";
 import { type FolderKey, createFolders } from "./folders";
 import { DATASOURCE_UIDS } from "./uids";
@@ -63,8 +63,8 @@ export class GrafanaContent extends pulumi.ComponentResource {
         this.datasourceUids = Object.fromEntries(Object.keys(datasources).map((key) => [key, DATASOURCE_UIDS[key as keyof typeof DATASOURCE_UIDS]]));
         const baseUrl = pulumi.output(args.grafanaUrl).apply((url) => url.replace(/\/+$/, ""));
         this.dashboardUrls = pulumi.all([...dashboards].map(([definition, resource]) =>
-            pulumi.all([baseUrl, resource.id]).apply(([base]) => [definition.key, `${base}/d/${definition.uid}`] as const),
-        )).apply((entries) => Object.fromEntries(entries));
+            pulumi.all([baseUrl, resource.id]).apply(([base]) => dashboardUrlEntries(base, definition)),
+        )).apply((entries) => Object.fromEntries(entries.flat()));
 
         this.registerOutputs({ datasourceUids: this.datasourceUids, folderUids: this.folderUids, dashboardUrls: this.dashboardUrls });
     }

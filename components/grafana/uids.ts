@@ -25,6 +25,12 @@ export const DASHBOARD_UIDS = {
     kubernetes: "kubernetes-overview",
 } as const;
 
+/**
+ * The shared SLO dashboard. Not starting with "slo-", it can never equal a service's own dashboard UID
+ * (slo-<namespace>-<name>), and it is not the SLOs folder's UID (folders and dashboards share UIDs in Grafana).
+ */
+export const SLO_DASHBOARD_UID = "service-slos";
+
 /** Grafana refuses dashboard UIDs longer than 40 characters. */
 const MAX_UID_LENGTH = 40;
 

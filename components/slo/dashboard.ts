@@ -1,11 +1,14 @@
-// One SLO dashboard per configured service, read from the SLI recording rules (records.ts)
-// that Prometheus evaluates: objective, SLI over the SLO period, error budget left, and burn rates.
+// SLO dashboards, read from the SLI recording rules (records.ts) that Prometheus evaluates: objective, SLI
+// over the SLO period, error budget left, burn rates and error logs. One shared dashboard picks the service
+// from `namespace` and `service` variables and reads each objective from its series (OBJECTIVE_RECORD), so
+// Grafana holds one SLO dashboard whatever the number of services; a service with `ownDashboard: true`
+// also gets one of its own, its objectives written into it.
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import type { StackConfig } from "../../stacks/schema";
-import { SLO_PERIOD, type SloWindow, errorBudget, errorRatioRecord, slowRatioRecord } from "./records";
-import { LOG_LABELS } from "../vocabulary";
-import { WIDTH, logsPanel, promQuery, row, statPanel, textPanel, timeSeries } from "../grafana/dashboards/panels";
+import { OBJECTIVE_RECORD, SLO_PERIOD, type SloWindow, errorBudget, errorRatioRecord, percentAsRatio, slowRatioRecord } from "./records";
+import { HTTP_METRICS, LOG_LABELS } from "../vocabulary";
+import { WIDTH, labelValuesVariable, logsPanel, promQuery, row, statPanel, textPanel, timeSeries } from "../grafana/dashboards/panels";
 
 export type ServiceSlo = StackConfig["services"][number];
 
@@ -21,33 +24,53 @@ const BURN_ALERT_LEVELS = { page: 6, ticket: 3 } as const;
  */
 const FAILURE_LEVELS = ["error", "critical", "fatal"] as const;
 
+/** The dashboard variables of the shared SLO dashboard, as its per-service links set them (`var-<name>=`). */
+export const SLO_VARIABLES = { namespace: "namespace", service: "service" } as const;
+
+type SliKey = "availability" | "latency";
+
 interface Indicator {
+    sli: SliKey;
     /** "Availability" or "Latency". */
     title: string;
-    /** The objective, in percent of requests. */
-    objective: number;
     record: (window: SloWindow) => string;
-    /** What counts as a bad request. */
-    bad: string;
 }
 
-function indicatorPanels(board: dashboard.DashboardBuilder, indicator: Indicator, selector: string): void {
-    const budget = errorBudget(indicator.objective);
-    const badRatio = (window: SloWindow) => `${indicator.record(window)}{${selector}}`;
+const AVAILABILITY: Indicator = { sli: "availability", title: "Availability", record: errorRatioRecord };
+const LATENCY: Indicator = { sli: "latency", title: "Latency", record: slowRatioRecord };
+
+/** Which service a dashboard shows, and where its objectives come from: written in, or read from their series. */
+interface Subject {
+    /** PromQL matchers of the service's SLI series. */
+    selector: string;
+    /** LogQL matchers of the service's log streams. */
+    logSelector: string;
+    /** Row title of the indicator. */
+    heading: (indicator: Indicator) => string;
+    /** A PromQL divisor: the allowed share of bad requests. */
+    budget: (indicator: Indicator) => string;
+    /** SLI stat colours: red below the objective when it is known when the dashboard is written. */
+    sliSteps: (indicator: Indicator) => Array<[number | null, string]>;
+    /** What counts as a bad request. */
+    bad: (indicator: Indicator) => string;
+}
+
+function indicatorPanels(board: dashboard.DashboardBuilder, indicator: Indicator, subject: Subject): void {
+    const budget = subject.budget(indicator);
+    const badRatio = (window: SloWindow) => `${indicator.record(window)}{${subject.selector}}`;
     const periodBadRatio = `avg_over_time(${badRatio(BASE_WINDOW)}[${SLO_PERIOD}])`;
-    const objectiveRatio = indicator.objective / 100;
     board
-        .withRow(row(`${indicator.title}: ${indicator.objective}% over ${SLO_PERIOD}`))
+        .withRow(row(subject.heading(indicator)))
         .withPanel(statPanel(`${indicator.title} SLI (${SLO_PERIOD})`, units.PercentUnit, promQuery(`1 - ${periodBadRatio}`, { instant: true }), {
             width: WIDTH.quarter, height: 6, decimals: 3,
-            steps: [[null, "red"], [objectiveRatio, "green"]],
-            description: `Share of good requests over the last ${SLO_PERIOD}; bad means ${indicator.bad}.`,
+            steps: subject.sliSteps(indicator),
+            description: `Share of good requests over the last ${SLO_PERIOD}; bad means ${subject.bad(indicator)}.`,
         }))
         .withPanel(statPanel(`Error budget remaining (${SLO_PERIOD})`, units.PercentUnit,
             promQuery(`1 - ${periodBadRatio} / ${budget}`, { instant: true }), {
                 width: WIDTH.quarter, height: 6, decimals: 1,
                 steps: [[null, "red"], [0.25, "yellow"], [0.5, "green"]],
-                description: `Budget: ${budget} of requests may be bad. Below 0% the objective is missed.`,
+                description: "The budget is the share of requests that may be bad (100% minus the objective). Below 0% the objective is missed.",
             }))
         .withPanel(timeSeries("Burn rate (× allowed)", units.Short, BURN_WINDOWS.map((window) =>
             promQuery(`${badRatio(window)} / ${budget}`, { legend: window })), {
@@ -57,27 +80,62 @@ function indicatorPanels(board: dashboard.DashboardBuilder, indicator: Indicator
         }));
 }
 
+function sloBoard(title: string, tags: string[]): dashboard.DashboardBuilder {
+    return new dashboard.DashboardBuilder(title).tags(tags).timezone("browser").refresh("5m").time({ from: "now-7d", to: "now" });
+}
+
+function sloPanels(board: dashboard.DashboardBuilder, subject: Subject): dashboard.DashboardBuilder {
+    indicatorPanels(board, AVAILABILITY, subject);
+    indicatorPanels(board, LATENCY, subject);
+    // The service's failures in its own words: pod stdout and OTLP logs carry the same labels (components/collector/Collector.ts).
+    const logs = `{${subject.logSelector}} | detected_level=~"${FAILURE_LEVELS.join("|")}"`;
+    return board.withRow(row("Logs")).withPanel(logsPanel("Error logs", logs));
+}
+
+/** A service's own SLO dashboard, its objectives written in (`ownDashboard: true`). */
 export function sloDashboard(service: ServiceSlo): dashboard.DashboardBuilder {
-    const selector = `namespace="${service.namespace}", service="${service.name}"`;
-    const board = new dashboard.DashboardBuilder(`SLO: ${service.name} (${service.namespace})`)
-        .tags(["slo", service.namespace, service.name, `team:${service.team}`])
-        .timezone("browser")
-        .refresh("5m")
-        .time({ from: "now-7d", to: "now" })
+    const objective = (indicator: Indicator) => (indicator.sli === "availability" ? service.availabilityObjective : service.latencyObjective);
+    const board = sloBoard(`SLO: ${service.name} (${service.namespace})`, ["slo", service.namespace, service.name, `team:${service.team}`])
         .withPanel(textPanel("Objectives", [
             `**${service.name}** in namespace \`${service.namespace}\`, owned by **${service.team}**, over a rolling ${SLO_PERIOD}:`,
             `- Availability: ${service.availabilityObjective}% of requests succeed (no 5xx).`,
             `- Latency: ${service.latencyObjective}% of requests finish within ${service.latencyThresholdMs} ms.`,
         ].join("\n")));
-    indicatorPanels(board, {
-        title: "Availability", objective: service.availabilityObjective, record: errorRatioRecord, bad: "a 5xx response",
-    }, selector);
-    indicatorPanels(board, {
-        title: "Latency", objective: service.latencyObjective, record: slowRatioRecord,
-        bad: `slower than ${service.latencyThresholdMs} ms`,
-    }, selector);
-    // The service's failures in its own words: pod stdout and OTLP logs carry the same labels (components/collector/Collector.ts).
-    const logs = `{${LOG_LABELS.namespace}="${service.namespace}", ${LOG_LABELS.service}="${service.name}"} | detected_level=~"${FAILURE_LEVELS.join("|")}"`;
-    board.withRow(row("Logs")).withPanel(logsPanel("Error logs", logs));
-    return board;
+    return sloPanels(board, {
+        selector: `namespace="${service.namespace}", service="${service.name}"`,
+        logSelector: `${LOG_LABELS.namespace}="${service.namespace}", ${LOG_LABELS.service}="${service.name}"`,
+        heading: (indicator) => `${indicator.title}: ${objective(indicator)}% over ${SLO_PERIOD}`,
+        budget: (indicator) => errorBudget(objective(indicator)),
+        sliSteps: (indicator) => [[null, "red"], [Number(percentAsRatio(objective(indicator))), "green"]],
+        bad: (indicator) => (indicator.sli === "availability" ? "a 5xx response" : `slower than ${service.latencyThresholdMs} ms`),
+    });
+}
+
+/** The SLO dashboard of every service without its own: the service picked from variables, objectives read from their series. */
+export function sharedSloDashboard(): dashboard.DashboardBuilder {
+    const { namespace, service } = SLO_VARIABLES;
+    const { labels } = HTTP_METRICS;
+    const selector = `${labels.namespace}="$${namespace}", ${labels.service}="$${service}"`;
+    const objectiveSeries = (indicator: Indicator) => `${OBJECTIVE_RECORD}{sli="${indicator.sli}", ${selector}}`;
+    const board = sloBoard("SLOs by service", ["slo"])
+        // Only services with an SLO: the objective series lists them.
+        .withVariable(labelValuesVariable(namespace, labels.namespace, OBJECTIVE_RECORD, "Namespace"))
+        .withVariable(labelValuesVariable(service, labels.service, `${OBJECTIVE_RECORD}{${labels.namespace}="$${namespace}"}`, "Service"))
+        .withPanel(textPanel("Objectives", [
+            `**$${service}** in namespace \`$${namespace}\`, over a rolling ${SLO_PERIOD}. Its objectives are the service's configuration`,
+            "(`services` in the stack file), as Prometheus records them; the burn-rate alerts read the same series.",
+        ].join("\n"), WIDTH.half, 4))
+        .withPanel(statPanel("Availability objective", units.PercentUnit, promQuery(objectiveSeries(AVAILABILITY), { instant: true }),
+            { width: WIDTH.quarter, height: 4, decimals: 2, steps: [[null, "blue"]], description: "Share of requests that must succeed (no 5xx)." }))
+        .withPanel(statPanel("Latency objective", units.PercentUnit, promQuery(objectiveSeries(LATENCY), { instant: true }),
+            { width: WIDTH.quarter, height: 4, decimals: 2, steps: [[null, "blue"]], description: "Share of requests that must finish within the service's latencyThresholdMs." }));
+    return sloPanels(board, {
+        selector,
+        logSelector: `${LOG_LABELS.namespace}="$${namespace}", ${LOG_LABELS.service}="$${service}"`,
+        heading: (indicator) => `${indicator.title} over ${SLO_PERIOD}`,
+        // One-to-one on the service: the objective series also carries `sli` and `team`.
+        budget: (indicator) => `on (${labels.namespace}, ${labels.service}) (1 - ${objectiveSeries(indicator)})`,
+        sliSteps: () => [[null, "blue"]],
+        bad: (indicator) => (indicator.sli === "availability" ? "a 5xx response" : "slower than the service's latencyThresholdMs"),
+    });
 }

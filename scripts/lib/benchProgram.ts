@@ -3,7 +3,7 @@
 // SDKs. Transpiled to JavaScript before it runs; under `-r ts-node/register` it evaluates index.ts the
 // way Pulumi's `typescript: true` runtime would. Prints one JSON line and exits.
 // - BENCH_MODE=floor: loads the SDKs the program uses, the cost every evaluation pays before it starts.
-// - BENCH_MODE=program: evaluates BENCH_PROGRAM under Pulumi mocks with BENCH_RUN's config. Times are ms
+// - BENCH_MODE=program: evaluates BENCH_PROGRAM under Pulumi mocks with the config of the file BENCH_RUN_FILE names. Times are ms
 //   since the process started; `evaluatedMs` is when the last resource registered.
 export {};
 
@@ -33,7 +33,7 @@ if (process.env.BENCH_MODE === "floor") {
     report({ loadedMs: performance.now() });
 } else {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    const run = JSON.parse(process.env.BENCH_RUN ?? "{}") as BenchRun;
+    const run = JSON.parse((require("fs") as typeof import("fs")).readFileSync(process.env.BENCH_RUN_FILE!, "utf8")) as BenchRun;
     pulumi.runtime.setAllConfig(run.config, run.secretKeys);
 
     let registered = 0;

@@ -4,6 +4,7 @@
 // compiled-program test use it.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
 import { BUILD_DIRECTORY, staleSources } from "../../stacks/compiledProgram";
@@ -64,15 +65,18 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
     const { config, secretKeys } = options.mode === "program" ? offlineConfig(stack, options.overrides) : { config: {}, secretKeys: [] };
     const program = options.runtime === "compiled" ? COMPILED_PROGRAM : path.join(REPO_ROOT, "index.ts");
     const hook = options.runtime === "ts-node" ? ["-r", "ts-node/register"] : [];
+    // The run goes in a file: a thousand services' config is more than one environment variable may hold (128 KiB).
+    const runDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "bench-run-"));
+    const runFile = path.join(runDirectory, "run.json");
+    fs.writeFileSync(runFile, JSON.stringify({ project: PROJECT, stack, config, secretKeys, collect: options.collect ?? [] }));
     const started = performance.now();
     const child = spawnSync(process.execPath, [...(options.nodeOptions ?? []), ...hook, harness()], {
         cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 300_000,
-        env: {
-            ...process.env, TS_NODE_TRANSPILE_ONLY: "true", BENCH_MODE: options.mode, BENCH_PROGRAM: program,
-            BENCH_RUN: JSON.stringify({ project: PROJECT, stack, config, secretKeys, collect: options.collect ?? [] }),
-        },
+        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", BENCH_MODE: options.mode, BENCH_PROGRAM: program, BENCH_RUN_FILE: runFile },
     });
     const wallMs = performance.now() - started;
+    fs.rmSync(runDirectory, { recursive: true, force: true });
+    if (child.error) throw new Error(`evaluation child did not run (${options.runtime} ${options.mode} ${stack}): ${child.error.message}`);
     const line = child.stdout.trim().split("\n").pop() ?? "";
     if (!line.startsWith("{")) throw new Error(`evaluation child failed (${options.runtime} ${options.mode} ${stack}): ${child.stderr || child.stdout}`);
     const result = JSON.parse(line) as Partial<Evaluation>;

@@ -5,11 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import type { StackConfig } from "../../../stacks/schema";
 import type { FolderKey } from "../folders";
-import { DASHBOARD_UIDS, sloDashboardUid } from "../uids";
+import { DASHBOARD_UIDS, SLO_DASHBOARD_UID, sloDashboardUid } from "../uids";
 import { importedDashboards, importedModel } from "./imported";
 import { kubernetesDashboard } from "./kubernetes";
 import { serviceOverviewDashboard } from "./serviceOverview";
-import { sloDashboard } from "../../slo/dashboard";
+import { SLO_VARIABLES, sharedSloDashboard, sloDashboard } from "../../slo/dashboard";
 import { stackHealthDashboard } from "./stackHealth";
 
 export interface DashboardDefinition {
@@ -22,12 +22,49 @@ export interface DashboardDefinition {
     build?: () => dashboard.DashboardBuilder;
     /** …or a model imported from a JSON file under dashboards/ (imported.ts). */
     imported?: () => Record<string, unknown>;
+    /** More keys of the `dashboardUrls` output: the dashboard opened with these variables set (`?var-<name>=<value>`). */
+    links?: DashboardLink[];
+}
+
+export interface DashboardLink {
+    key: string;
+    variables: Record<string, string>;
+}
+
+/** Key of a service's SLO view in the `dashboardUrls` output, whichever dashboard shows it. */
+export const sloDashboardKey = (service: { namespace: string; name: string }) => `slo/${service.namespace}/${service.name}`;
+
+/**
+ * The SLO dashboards: the shared one, linked once per service it shows, and each own dashboard asked for.
+ * Grafana's dashboard count does not grow with the services, only with those that ask for their own.
+ */
+function sloDashboards(services: StackConfig["services"]): DashboardDefinition[] {
+    const shared = services.filter((service) => !service.ownDashboard);
+    return [
+        ...(shared.length === 0 ? [] : [{
+            key: "slo", uid: SLO_DASHBOARD_UID, folder: "slos", build: sharedSloDashboard,
+            links: shared.map((service) => ({
+                key: sloDashboardKey(service),
+                variables: { [SLO_VARIABLES.namespace]: service.namespace, [SLO_VARIABLES.service]: service.name },
+            })),
+        } satisfies DashboardDefinition]),
+        ...services.filter((service) => service.ownDashboard).map((service): DashboardDefinition => ({
+            key: sloDashboardKey(service), uid: sloDashboardUid(service), folder: "slos", build: () => sloDashboard(service),
+        })),
+    ];
+}
+
+/** Every URL of a dashboard by `dashboardUrls` key: its own, and one per link with the link's variables set. */
+export function dashboardUrlEntries(baseUrl: string, definition: DashboardDefinition): Array<[string, string]> {
+    const url = `${baseUrl}/d/${definition.uid}`;
+    return [[definition.key, url], ...(definition.links ?? []).map((link): [string, string] => [link.key,
+        `${url}?${Object.entries(link.variables).map(([name, value]) => `var-${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join("&")}`])];
 }
 
 export interface DashboardInputs {
     /** The stack's namespace: the stack-health panels select its components by it. */
     namespace: string;
-    /** Services with SLOs: one SLO dashboard each. */
+    /** Services with SLOs: a link to the shared SLO dashboard each, or a dashboard of their own. */
     services: StackConfig["services"];
 }
 
@@ -36,12 +73,7 @@ export function dashboardDefinitions(inputs: DashboardInputs): DashboardDefiniti
         { key: "serviceOverview", uid: DASHBOARD_UIDS.serviceOverview, folder: "services", build: serviceOverviewDashboard },
         { key: "stackHealth", uid: DASHBOARD_UIDS.stackHealth, folder: "stack", build: () => stackHealthDashboard(inputs.namespace) },
         { key: "kubernetes", uid: DASHBOARD_UIDS.kubernetes, folder: "kubernetes", build: kubernetesDashboard },
-        ...inputs.services.map((service): DashboardDefinition => ({
-            key: `slo/${service.namespace}/${service.name}`,
-            uid: sloDashboardUid(service),
-            folder: "slos",
-            build: () => sloDashboard(service),
-        })),
+        ...sloDashboards(inputs.services),
         ...importedDashboards().map((file): DashboardDefinition => ({ key: file.key, uid: file.uid, folder: file.folder, imported: () => importedModel(file) })),
     ];
 }
