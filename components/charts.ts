@@ -26,6 +26,6 @@ export type ChartKey = keyof typeof CHARTS;
 
 /**
  * The Kubernetes minor versions the stack supports. Charts are rendered with `--kube-version` of the oldest,
- * and manifests validated against the API of the oldest and the newest (tests/kubernetes-schemas.test.ts).
+ * and manifests validated against the API of the oldest and the newest (tests/engines/kubernetes-schemas.test.ts).
  */
 export const SUPPORTED_KUBERNETES = { oldest: "1.34.0", newest: "1.37.0" } as const;

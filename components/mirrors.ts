@@ -15,7 +15,7 @@ export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
 /**
  * The values that put every image a chart renders on `registry`. Each chart's own global registry key comes
- * first; the rest are images those keys do not reach (tests/mirrors.test.ts renders every stack with a mirror
+ * first; the rest are images those keys do not reach (tests/engines/mirrors.test.ts renders every stack with a mirror
  * and checks every image reference the charts render).
  */
 export function imageRegistryValues(chart: ChartKey, registry: string): Record<string, unknown> {

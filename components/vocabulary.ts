@@ -44,7 +44,7 @@ export const LOG_LABELS = { namespace: POD_LOG_LABELS.namespace, service: POD_LO
  * Span-metrics series of Tempo's metrics generator (grafana/tempo modules/generator/processor/spanmetrics) and the
  * labels it writes: the intrinsic dimensions, `k8s.namespace.name` (components/tempo/Tempo.ts SPAN_METRICS_DIMENSIONS,
  * sanitised to `k8s_namespace_name`) and `__metrics_gen_instance` (the generator pod): every query must `sum`,
- * since a service's spans are split between generators. tests/trace-metrics-links.test.ts proves them.
+ * since a service's spans are split between generators. tests/engines/trace-metrics-links.test.ts proves them.
  */
 export const SPAN_METRICS = {
     calls: "traces_spanmetrics_calls_total",

@@ -1,5 +1,5 @@
 // Prints the configuration reference (every key with its dev/staging/production preset value) as the
-// Markdown docs/configuration.md holds between its config-reference markers; tests/readme.test.ts keeps them equal.
+// Markdown docs/configuration.md holds between its config-reference markers; tests/unit/readme.test.ts keeps them equal.
 // Regenerate: npm run docs (npx ts-node scripts/config-reference.ts --write)
 import * as fs from "fs";
 import * as path from "path";

@@ -215,7 +215,7 @@ export function parseStackConfig(raw: RawConfig): LoadedConfig {
 /**
  * Whether Pulumi holds a config value as a secret (`secure:` in the stack file). The SDK's own check, marked
  * @internal in @pulumi/pulumi 3.265.0 (runtime/config.js), reads the secret keys the engine hands the program;
- * Pulumi's `Config.get` uses it to warn about secrets read in plain text. tests/config.test.ts pins its behaviour.
+ * Pulumi's `Config.get` uses it to warn about secrets read in plain text. tests/unit/config.test.ts pins its behaviour.
  */
 function isConfigSecret(key: string): boolean {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

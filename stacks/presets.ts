@@ -46,7 +46,7 @@ const production: StackConfigInput = {
     protectData: true,
     cluster: { distribution: "eks" },
     // Sized on paper for 1M active series, 100 GB of logs/day and 5k spans/s: docs/sizing.md derives the numbers
-    // (tests/sizing.test.ts keeps them equal to its table); each backend's sizes are in its settings.ts.
+    // (tests/unit/sizing.test.ts keeps them equal to its table); each backend's sizes are in its settings.ts.
     ...backends("production"),
     alerting: { ...staging.alerting, pagerduty: { ...sharedAlerting.pagerduty, enabled: true } },
 };

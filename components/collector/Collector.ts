@@ -227,7 +227,7 @@ export function collectorValues(args: CollectorValuesArgs): Record<string, unkno
         crds: { create: false },
         controller: { type: "deployment", replicas: 1 },
         // Pod Security `restricted` (the level the namespace warns and audits at) for every container: found by
-        // tests/pod-security.test.ts, which judged the rendered chart with the API server's own library. 473 is
+        // tests/engines/pod-security.test.ts, which judged the rendered chart with the API server's own library. 473 is
         // the alloy user of Grafana's image; the chart's config reloader already runs restricted as 65534.
         global: { podSecurityContext: { runAsNonRoot: true, runAsUser: ALLOY_UID, runAsGroup: ALLOY_UID, fsGroup: ALLOY_UID, seccompProfile: { type: "RuntimeDefault" } } },
         alloy: {

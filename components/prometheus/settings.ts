@@ -43,7 +43,7 @@ const staging: z.input<typeof prometheusSettings> = {
     resources: size("300m", "1Gi", "2", "3Gi"),
 };
 // Sized on paper for 1M active series, 100 GB of logs/day and 5k spans/s: docs/sizing.md derives the numbers
-// (tests/sizing.test.ts keeps them equal to its table).
+// (tests/unit/sizing.test.ts keeps them equal to its table).
 const production: z.input<typeof prometheusSettings> = {
     ...staging,
     replicas: 2,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Pulumi engine the engine tests (tests/engine.test.ts) and `npm run up:dev` on the local cluster
+# Builds the Pulumi engine the engine tests (tests/engines/engine.test.ts) and `npm run up:dev` on the local cluster
 # run, from the Go module proxy: the Pulumi CLI $PULUMI_VERSION (cli/go.mod) and the Kubernetes provider
 # (kubernetes/go.mod), at the versions of versions.env, into $(go env GOPATH)/bin/oac-engine-$PULUMI_VERSION/bin/
 # (the layout the Automation API's PulumiCommand expects; override the parent with ENGINE_BIN_DIR). Skipped when that directory already holds this set. Prints the directory.

@@ -36,7 +36,7 @@ export function admitted(result: PodSecurityResult): { ok: boolean; refusals: st
 
 /**
  * Why a workload keeps what `restricted` refuses. Every refusal the library reports needs an entry here:
- * a new one fails tests/pod-security.test.ts until it is fixed or explained.
+ * a new one fails tests/engines/pod-security.test.ts until it is fixed or explained.
  */
 export const RESTRICTED_EXCEPTIONS: Record<string, string> = {
     "DaemonSet/prometheus-prometheus-node-exporter": "node-exporter reports the node itself: it reads the host's `/proc`, `/sys` and root filesystem (hostPath, read-only) and its network and processes (hostNetwork, hostPID), which only `privileged` allows. It runs alone in its own namespace, which enforces, warns and audits at `privileged`, so nothing else gains host access and no install warns",

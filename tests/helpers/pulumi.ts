@@ -20,7 +20,7 @@ export interface RecordedResource {
 
 const recorded: RecordedResource[] = [];
 
-/** Secret config of the `dev` program run by tests/program.test.ts. */
+/** Secret config of the `dev` program run by tests/engines/program.test.ts. */
 export const DEV_SECRETS = { slackToken: "xoxb-test-slack-token-7f3a", smtpPassword: "smtp-test-password-91c2" };
 
 pulumi.runtime.setAllConfig(

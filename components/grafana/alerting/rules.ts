@@ -3,7 +3,7 @@
 // definitions into Grafana rule groups and into a Prometheus rules file that `promtool test rules` runs.
 //
 // Each rule travels with the synthetic series that make it fire and stay silent (`RuleCase`): a rule
-// cannot be added without them, and tests/promtool-rules.test.ts runs every one through promtool.
+// cannot be added without them, and tests/engines/promtool-rules.test.ts runs every one through promtool.
 import { scrapesControlPlane } from "../../../stacks/cluster";
 import type { StackConfig } from "../../../stacks/schema";
 import { durationSeconds } from "../../../stacks/units";

@@ -1,7 +1,7 @@
 // Values in the form Grafana and terraform-provider-grafana hand back after a save. Pulumi compares the
 // provider's read-back state with what the program sends; sending the read-back form makes the two equal
 // byte for byte, so `pulumi preview` after `up` (or after `refresh`) has nothing to report.
-// tests/read-back.test.ts models each provider Read and checks every object the stacks create.
+// tests/engines/read-back.test.ts models each provider Read and checks every object the stacks create.
 
 /**
  * `encoding/json.Marshal` of a decoded JSON value: object keys sorted (Go marshals maps sorted), no

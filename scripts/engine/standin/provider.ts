@@ -1,4 +1,4 @@
-// The stand-in for the random and grafana providers in the engine tests (tests/engine.test.ts, scripts/engine):
+// The stand-in for the random and grafana providers in the engine tests (tests/engines/engine.test.ts, scripts/engine):
 // the one hand-written provider here. Why no real one: their released plugins are downloads from the internet,
 // which CI machines here cannot reach, and the Go module proxy answers "not available" (403) for
 // github.com/pulumi/pulumi-random/provider/v4 and github.com/pulumiverse/pulumi-grafana/provider, so neither

@@ -1,0 +1,103 @@
+// Pulumi runs the program compiled ahead of time (Pulumi.yaml main: bin/index.js, typescript: false).
+// The other tests evaluate the TypeScript; these show the compiled program is the same program, that
+// every way of running `pulumi` builds first, and that a stale build refuses to run.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { COMPILED_PROGRAM, ensureBuilt, evaluateInChild } from "../../scripts/lib/childEvaluation";
+import { REPO_ROOT } from "../../scripts/lib/stackFile";
+import { BUILD_DIRECTORY, SOURCE_DIRECTORIES, assertCompiledProgramIsCurrent, staleSources } from "../../stacks/compiledProgram";
+
+const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
+
+describe("compiled program", function () {
+    this.timeout(120_000);
+    before(() => ensureBuilt());
+
+    it("is what Pulumi runs: main bin/index.js, without the TypeScript runtime", () => {
+        const project = parse(read("Pulumi.yaml")) as { main: string; runtime: { name: string; options: { typescript: boolean } } };
+        assert.strictEqual(project.runtime.name, "nodejs");
+        assert.strictEqual(project.runtime.options.typescript, false);
+        assert.strictEqual(path.join(REPO_ROOT, project.main), COMPILED_PROGRAM);
+        const build = JSON.parse(read("tsconfig.build.json")) as { compilerOptions: { outDir: string; rootDir: string }; include: string[] };
+        assert.strictEqual(build.compilerOptions.outDir, BUILD_DIRECTORY);
+        assert.strictEqual(build.compilerOptions.rootDir, ".");
+        assert.deepStrictEqual(build.include, ["index.ts", ...SOURCE_DIRECTORIES.map((directory) => `${directory}/**/*.ts`)]);
+        assert.ok(fs.existsSync(COMPILED_PROGRAM));
+    });
+
+    it("is built before every pulumi command: npm scripts, up:dev, the CI setup all workflows use", () => {
+        const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+        assert.strictEqual(scripts.build, "tsc -p tsconfig.build.json");
+        for (const [name, command] of Object.entries(scripts).filter(([, command]) => /\bpulumi\b/.test(command))) {
+            assert.match(command, /^npm run build && /, `npm run ${name}`);
+        }
+        const upDev = read("scripts/up-dev.sh");
+        const up = upDev.search(/\bpulumi(_cli)? up\b/);
+        assert.ok(up > 0 && upDev.indexOf("npm run build") >= 0 && upDev.indexOf("npm run build") < up, "up-dev.sh builds before pulumi up");
+        const steps = (parse(read(".github/actions/setup/action.yml")) as { runs: { steps: Array<{ run?: string }> } }).runs.steps.map((step) => step.run ?? "");
+        const install = steps.findIndex((run) => run.includes("npm ci"));
+        assert.ok(install >= 0 && steps.findIndex((run) => run.trim() === "npm run build") > install, "the setup action builds after npm ci");
+    });
+
+    it("registers the same resources as the TypeScript program, for every stack", () => {
+        for (const stack of ["dev", "staging", "production"]) {
+            const compiled = evaluateInChild({ runtime: "compiled", mode: "program", stack, collect: ["resources"] });
+            const typescript = evaluateInChild({ runtime: "ts-node", mode: "program", stack, collect: ["resources"] });
+            assert.strictEqual(compiled.error, undefined, compiled.error);
+            assert.ok(compiled.registered > 40, `${stack}: ${compiled.registered} resources`);
+            assert.deepStrictEqual([...compiled.resources].sort(), [...typescript.resources].sort(), stack);
+        }
+    });
+
+    it("refuses to run, registering nothing, when a source changed after the build", () => {
+        const source = path.join(REPO_ROOT, "components", "loki", "Loki.ts");
+        const { atime, mtime } = fs.statSync(source);
+        try {
+            fs.utimesSync(source, atime, new Date(Date.now() + 60_000));
+            const run = evaluateInChild({ runtime: "compiled", mode: "program", stack: "dev" });
+            assert.strictEqual(run.registered, 0);
+            assert.match(run.error ?? "", /older than its sources \(components\/loki\/Loki\.ts\).*npm run build/);
+        } finally {
+            fs.utimesSync(source, atime, mtime);
+        }
+        assert.deepStrictEqual(staleSources(COMPILED_PROGRAM), []);
+    });
+
+    describe("staleness check", () => {
+        let root: string;
+        const write = (file: string, modified: number) => {
+            fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+            fs.writeFileSync(path.join(root, file), "");
+            fs.utimesSync(path.join(root, file), modified, modified);
+        };
+        beforeEach(() => {
+            root = fs.mkdtempSync(path.join(os.tmpdir(), "compiled-program-"));
+            for (const source of ["index.ts", "components/a.ts", "components/grafana/b.ts", "stacks/c.ts"]) write(source, 1000);
+            for (const output of ["bin/index.js", "bin/components/a.js", "bin/components/grafana/b.js", "bin/stacks/c.js"]) write(output, 2000);
+        });
+        afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+        it("finds nothing when every output is newer than its source", () => {
+            assert.deepStrictEqual(staleSources(path.join(root, "bin", "index.js")), []);
+        });
+
+        it("names sources edited after the build and sources never built", () => {
+            write("components/grafana/b.ts", 3000);
+            write("stacks/new.ts", 1000);
+            write("components/types.d.ts", 3000); // declarations compile to nothing
+            assert.deepStrictEqual(staleSources(path.join(root, "bin", "index.js")).sort(), ["components/grafana/b.ts", "stacks/new.ts"]);
+            assert.throws(() => assertCompiledProgramIsCurrent(path.join(root, "bin", "index.js")),
+                /older than its sources \(components\/grafana\/b\.ts, stacks\/new\.ts\)/);
+        });
+
+        it("does not apply to the TypeScript program or to a compiled program shipped without its sources", () => {
+            write("components/a.ts", 3000);
+            assert.deepStrictEqual(staleSources(path.join(root, "index.ts")), []);
+            fs.rmSync(path.join(root, "index.ts"));
+            assert.deepStrictEqual(staleSources(path.join(root, "bin", "index.js")), []);
+        });
+    });
+});

@@ -1,0 +1,77 @@
+import "../helpers/pulumi";
+import * as assert from "assert";
+import {
+    type RuleSuite, promtoolRuleFiles, promtoolRuleSuites, promtoolTestFile, ruleCaseTests,
+} from "../../components/grafana/alerting/promtoolCases";
+import { type AlertRuleInput, alertRuleCases, alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";
+import { promtoolVersion, runPromtool } from "../helpers/promtool";
+import { STACK_NAMES, loadStack } from "../helpers/stacks";
+
+const inputOf = (stack: string): AlertRuleInput => {
+    return alertRuleInput(loadStack(stack).config);
+};
+
+/** Runs one rule's promtool test file over the stack's rule files. */
+function runSuite(input: AlertRuleInput, suite: Pick<RuleSuite, "testFile">) {
+    const files = promtoolRuleFiles(input);
+    return runPromtool(["test", "rules", suite.testFile.name], { ...files, [suite.testFile.name]: suite.testFile.content });
+}
+
+describe(`alert rules under promtool (${promtoolVersion()})`, () => {
+    for (const stack of STACK_NAMES) {
+        it(`${stack}: every rule has cases, with a check where it fires and one where it stays silent`, () => {
+            const input = inputOf(stack);
+            const cases = alertRuleCases(input);
+            const uids = alertRuleGroups(input).flatMap((g) => g.rules.map((r) => r.uid));
+            assert.deepStrictEqual(Object.keys(cases).sort(), [...uids].sort());
+            for (const uid of uids) {
+                const checks = cases[uid].flatMap((c) => c.checks);
+                assert.ok(cases[uid].every((c) => c.series.length > 0 && c.checks.length > 0), `${uid} has a case without series or checks`);
+                assert.ok(checks.some((c) => c.firing.length > 0), `${uid} has no case that makes it fire`);
+                assert.ok(checks.some((c) => c.firing.length === 0), `${uid} has no case where it must stay silent`);
+            }
+        });
+
+        it(`${stack}: the Prometheus rendering of the rules passes promtool check rules`, () => {
+            const files = promtoolRuleFiles(inputOf(stack));
+            const result = runPromtool(["check", "rules", ...Object.keys(files)], files);
+            assert.ok(result.ok, result.output);
+        });
+    }
+
+    // dev scrapes the control plane, production has the SLO services: between them, every kind of rule.
+    const tested = new Set<string>();
+    for (const stack of ["dev", "production"] as const) {
+        const input = inputOf(stack);
+        for (const suite of promtoolRuleSuites(input)) {
+            if (tested.has(suite.rule.uid)) continue;
+            tested.add(suite.rule.uid);
+            it(`${suite.rule.title}: ${suite.cases.map((c) => c.name).join("; ")}`, () => {
+                const result = runSuite(input, suite);
+                assert.ok(result.ok, result.output);
+                assert.match(result.output, /SUCCESS/);
+            });
+        }
+    }
+
+    it("fails a rule whose cases expect the wrong outcome (the harness can fail)", () => {
+        const input = inputOf("dev");
+        const [suite] = promtoolRuleSuites(input).filter((s) => s.rule.uid === "high-error-rate");
+        const silenced = suite.cases.map((c) => ({ ...c, checks: c.checks.map((check) => ({ ...check, firing: [] })) }));
+        const result = runSuite(input, { testFile: { name: "wrong.yml", content: promtoolTestFile(ruleCaseTests(suite.rule, silenced)) } });
+        assert.strictEqual(result.ok, false);
+        assert.match(result.output, /alertname: High Error Rate/);
+    });
+
+    it("fails a rule whose threshold moved (the cases pin the threshold)", () => {
+        const input = inputOf("dev");
+        const [suite] = promtoolRuleSuites(input).filter((s) => s.rule.uid === "high-error-rate");
+        const loosened = { ...suite.rule, threshold: 1 };
+        const files = promtoolRuleFiles(input);
+        // The rules file with the moved threshold, and the unchanged cases: "2% fail" must now fire.
+        const alerts = files["alert-rules.yml"].replace(/(alert: High Error Rate\n\s+expr: .*\)) > 5\n/, `$1 > ${loosened.threshold}\n`);
+        assert.notStrictEqual(alerts, files["alert-rules.yml"]);
+        const result = runPromtool(["test", "rules", suite.testFile.name], { ...files, "alert-rules.yml": alerts, [suite.testFile.name]: suite.testFile.content });
+        assert.strictEqual(result.ok, false, result.output);
+    });
+});
