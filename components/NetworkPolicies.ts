@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BACKENDS, BACKEND_KEYS } from "./backends";
+import { BACKEND_KEYS, BACKENDS } from "./backends";
 import type { Allowance, FlowArgs, LabelSelector, NetworkPolicyPort, Source } from "./flows";
 
 /** Where the policies live, and what decides the flows (components/flows.ts FlowArgs). */
@@ -9,10 +9,23 @@ export interface NetworkPoliciesArgs extends FlowArgs {
     namespace: pulumi.Input<string>;
 }
 
-export interface NetworkPolicyPeer { podSelector?: LabelSelector; namespaceSelector?: LabelSelector }
-export interface NetworkPolicyIngressRule { from?: NetworkPolicyPeer[]; ports: NetworkPolicyPort[] }
-export interface NetworkPolicySpec { podSelector: LabelSelector; policyTypes: Array<"Ingress" | "Egress">; ingress?: NetworkPolicyIngressRule[] }
-export interface NamedNetworkPolicy { name: string; spec: NetworkPolicySpec }
+export interface NetworkPolicyPeer {
+    podSelector?: LabelSelector;
+    namespaceSelector?: LabelSelector;
+}
+export interface NetworkPolicyIngressRule {
+    from?: NetworkPolicyPeer[];
+    ports: NetworkPolicyPort[];
+}
+export interface NetworkPolicySpec {
+    podSelector: LabelSelector;
+    policyTypes: Array<"Ingress" | "Egress">;
+    ingress?: NetworkPolicyIngressRule[];
+}
+export interface NamedNetworkPolicy {
+    name: string;
+    spec: NetworkPolicySpec;
+}
 
 /** Every backend's pods, by the name its flows use for them. */
 export const PODS: Record<string, LabelSelector> = Object.assign({}, ...BACKEND_KEYS.map((key) => BACKENDS[key].flows.pods));
@@ -58,9 +71,9 @@ export function networkPolicySpecs(args: NetworkPolicySpecArgs): NamedNetworkPol
             spec: {
                 podSelector: selector(target),
                 policyTypes: ["Ingress"],
-                ingress: rows.map((row) => row.from.some((source) => "anywhere" in source)
-                    ? { ports: row.ports }
-                    : { from: row.from.map(peer), ports: row.ports }),
+                ingress: rows.map((row) =>
+                    row.from.some((source) => "anywhere" in source) ? { ports: row.ports } : { from: row.from.map(peer), ports: row.ports },
+                ),
             },
         });
     }
@@ -76,10 +89,14 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         super("observability:stack:NetworkPolicies", name, {}, opts);
         const policies = networkPolicySpecs(args);
         for (const policy of policies) {
-            new k8s.networking.v1.NetworkPolicy(`${name}-${policy.name}`, {
-                metadata: { name: policy.name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "observability" } },
-                spec: policy.spec,
-            }, { parent: this });
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${policy.name}`,
+                {
+                    metadata: { name: policy.name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "observability" } },
+                    spec: policy.spec,
+                },
+                { parent: this },
+            );
         }
         this.policyNames = pulumi.output(policies.map((policy) => policy.name));
         this.registerOutputs({ policyNames: this.policyNames });

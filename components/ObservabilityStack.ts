@@ -2,12 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackSecrets } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";
-import { type StorageClassLister, checkStorageClass } from "../stacks/storageClasses";
+import { checkStorageClass, type StorageClassLister } from "../stacks/storageClasses";
 import { Collector } from "./collector/Collector";
-import { Grafana } from "./grafana/Grafana";
-import { GrafanaAlerting } from "./grafana/GrafanaAlerting";
 import type { Fingerprints } from "./grafana/alerting/contactPointFingerprints";
 import { alertRuleInput } from "./grafana/alerting/rules";
+import { Grafana } from "./grafana/Grafana";
+import { GrafanaAlerting } from "./grafana/GrafanaAlerting";
 import { GrafanaAutomation } from "./grafana/GrafanaAutomation";
 import { GrafanaContent } from "./grafana/GrafanaContent";
 import { LOKI_STACK_TENANT, Loki } from "./loki/Loki";
@@ -53,8 +53,15 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     /** Secret bookkeeping the next deployment reads back (GrafanaAlerting.contactPointFingerprints). */
     public readonly contactPointFingerprints: pulumi.Output<Fingerprints>;
     public readonly components: {
-        prometheus: Prometheus; loki: Loki; tempo: Tempo; collector: Collector; grafana: Grafana;
-        automation: GrafanaAutomation; content: GrafanaContent; alerting: GrafanaAlerting; networkPolicies: NetworkPolicies;
+        prometheus: Prometheus;
+        loki: Loki;
+        tempo: Tempo;
+        collector: Collector;
+        grafana: Grafana;
+        automation: GrafanaAutomation;
+        content: GrafanaContent;
+        alerting: GrafanaAlerting;
+        networkPolicies: NetworkPolicies;
     };
 
     constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -63,85 +70,156 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const storageClass = config.cluster.storageClass;
 
         // Nothing is registered until the cluster is known to have cluster.storageClass (stacks/storageClasses.ts).
-        const storageClassChecked = { dependsOn: pulumi.output(args.storageClasses
-            ? checkStorageClass(pulumi.getProject(), storageClass, args.storageClasses).then((): pulumi.Resource[] => []) : []) };
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: config.namespace, labels: namespaceLabels("baseline") },
-        // Deleting a namespace deletes its claims: `pulumi destroy` leaves it, with the claims README promises
-        // (Helm keeps them), in the cluster; `kubectl delete namespace` removes them on purpose.
-        }, { parent: this, protect: config.protectData, retainOnDelete: true, ...storageClassChecked });
-        const nodeExporterNamespace = new k8s.core.v1.Namespace(`${name}-node-exporter-namespace`, {
-            metadata: { name: nodeExporterNamespaceName(config.namespace), labels: namespaceLabels("privileged") },
-        }, { parent: this, ...storageClassChecked });
+        const storageClassChecked = {
+            dependsOn: pulumi.output(
+                args.storageClasses ? checkStorageClass(pulumi.getProject(), storageClass, args.storageClasses).then((): pulumi.Resource[] => []) : [],
+            ),
+        };
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: { name: config.namespace, labels: namespaceLabels("baseline") },
+                // Deleting a namespace deletes its claims: `pulumi destroy` leaves it, with the claims README promises
+                // (Helm keeps them), in the cluster; `kubectl delete namespace` removes them on purpose.
+            },
+            { parent: this, protect: config.protectData, retainOnDelete: true, ...storageClassChecked },
+        );
+        const nodeExporterNamespace = new k8s.core.v1.Namespace(
+            `${name}-node-exporter-namespace`,
+            {
+                metadata: { name: nodeExporterNamespaceName(config.namespace), labels: namespaceLabels("privileged") },
+            },
+            { parent: this, ...storageClassChecked },
+        );
         const namespaceName = namespace.metadata.name;
         // Children of a protected component inherit `protect`: the releases, their Secrets, the password.
         const holdsData = { protect: config.protectData };
         const inNamespace = { parent: this, dependsOn: [namespace, nodeExporterNamespace], ...holdsData };
 
         // kube-prometheus-stack brings the CRDs (ServiceMonitor, PrometheusRule) the other charts use.
-        const prometheus = new Prometheus(`${name}-prometheus`, {
-            namespace: namespaceName, settings: config.prometheus, cluster: config.cluster, ingress: config.ingress,
-            nodeExporterNamespace: nodeExporterNamespace.metadata.name,
-            alerting: config.alerting, smtp: config.grafana.smtp,
-            notifierSecrets: { slackToken: secrets.slackToken, pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey, smtpPassword: secrets.smtpPassword },
-        }, inNamespace);
+        const prometheus = new Prometheus(
+            `${name}-prometheus`,
+            {
+                namespace: namespaceName,
+                settings: config.prometheus,
+                cluster: config.cluster,
+                ingress: config.ingress,
+                nodeExporterNamespace: nodeExporterNamespace.metadata.name,
+                alerting: config.alerting,
+                smtp: config.grafana.smtp,
+                notifierSecrets: {
+                    slackToken: secrets.slackToken,
+                    pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
+                    smtpPassword: secrets.smtpPassword,
+                },
+            },
+            inNamespace,
+        );
         const afterCrds = { parent: this, dependsOn: [namespace, prometheus.release] };
         const lokiTenant = config.loki.multiTenant ? LOKI_STACK_TENANT : undefined;
 
-        const loki = new Loki(`${name}-loki`, {
-            namespace: namespaceName, settings: config.loki, objectStorage: config.objectStorage, storageClass,
-        }, { ...afterCrds, ...holdsData });
-        const tempo = new Tempo(`${name}-tempo`, {
-            namespace: namespaceName, settings: config.tempo, objectStorage: config.objectStorage, storageClass,
-            prometheusRemoteWriteUrls: prometheus.remoteWriteUrls,
-        }, { ...afterCrds, ...holdsData });
-        const collector = new Collector(`${name}-collector`, {
-            namespace: namespaceName, settings: config.collector, lokiPushUrl: loki.pushUrl, tempoOtlpGrpcEndpoint: tempo.otlpGrpcEndpoint,
-            lokiTenantId: lokiTenant,
-        }, afterCrds);
-        const grafana = new Grafana(`${name}-grafana`, {
-            namespace: namespaceName, settings: config.grafana, ingress: config.ingress, storageClass,
-            databasePassword: secrets.grafanaDatabasePassword, smtpPassword: secrets.smtpPassword,
-        }, { ...afterCrds, ...holdsData });
+        const loki = new Loki(
+            `${name}-loki`,
+            {
+                namespace: namespaceName,
+                settings: config.loki,
+                objectStorage: config.objectStorage,
+                storageClass,
+            },
+            { ...afterCrds, ...holdsData },
+        );
+        const tempo = new Tempo(
+            `${name}-tempo`,
+            {
+                namespace: namespaceName,
+                settings: config.tempo,
+                objectStorage: config.objectStorage,
+                storageClass,
+                prometheusRemoteWriteUrls: prometheus.remoteWriteUrls,
+            },
+            { ...afterCrds, ...holdsData },
+        );
+        const collector = new Collector(
+            `${name}-collector`,
+            {
+                namespace: namespaceName,
+                settings: config.collector,
+                lokiPushUrl: loki.pushUrl,
+                tempoOtlpGrpcEndpoint: tempo.otlpGrpcEndpoint,
+                lokiTenantId: lokiTenant,
+            },
+            afterCrds,
+        );
+        const grafana = new Grafana(
+            `${name}-grafana`,
+            {
+                namespace: namespaceName,
+                settings: config.grafana,
+                ingress: config.ingress,
+                storageClass,
+                databasePassword: secrets.grafanaDatabasePassword,
+                smtpPassword: secrets.smtpPassword,
+            },
+            { ...afterCrds, ...holdsData },
+        );
 
         // Default-deny ingress, then only the flows the stack needs (components/NetworkPolicies.ts).
-        const networkPolicies = new NetworkPolicies(`${name}-network-policies`, {
-            namespace: namespaceName,
-            ingressControllerNamespace: config.ingress.controllerNamespace,
-            // The namespaces of the declared services send OTLP too: users list only the others.
-            applicationNamespaces: [...new Set([...config.services.map((service) => service.namespace), ...config.collector.applicationNamespaces])],
-            alertmanagerEnabled: config.prometheus.alertmanager.enabled,
-            grafanaIngressEnabled: Boolean(config.grafana.host),
-            prometheusIngressEnabled: Boolean(config.prometheus.host),
-        }, { parent: this, dependsOn: [namespace] });
+        const networkPolicies = new NetworkPolicies(
+            `${name}-network-policies`,
+            {
+                namespace: namespaceName,
+                ingressControllerNamespace: config.ingress.controllerNamespace,
+                // The namespaces of the declared services send OTLP too: users list only the others.
+                applicationNamespaces: [...new Set([...config.services.map((service) => service.namespace), ...config.collector.applicationNamespaces])],
+                alertmanagerEnabled: config.prometheus.alertmanager.enabled,
+                grafanaIngressEnabled: Boolean(config.grafana.host),
+                prometheusIngressEnabled: Boolean(config.prometheus.host),
+            },
+            { parent: this, dependsOn: [namespace] },
+        );
 
-        const automation = new GrafanaAutomation(`${name}-grafana-automation`, {
-            apiUrl: grafana.apiUrl, adminUser: grafana.adminUser, adminPassword: grafana.adminPassword, grafanaRelease: grafana.release,
-            endpoint: { namespace: config.namespace, host: config.grafana.host, ingress: config.ingress },
-        }, { parent: this });
+        const automation = new GrafanaAutomation(
+            `${name}-grafana-automation`,
+            {
+                apiUrl: grafana.apiUrl,
+                adminUser: grafana.adminUser,
+                adminPassword: grafana.adminPassword,
+                grafanaRelease: grafana.release,
+                endpoint: { namespace: config.namespace, host: config.grafana.host, ingress: config.ingress },
+            },
+            { parent: this },
+        );
         const viaGrafanaApi = { parent: this, providers: [automation.provider] };
-        const content = new GrafanaContent(`${name}-grafana-content`, {
-            grafanaUrl: grafana.url,
-            prometheusUrl: prometheus.internalUrl,
-            lokiUrl: loki.internalUrl,
-            tempoUrl: tempo.internalUrl,
-            alertmanagerUrl: prometheus.alertmanagerUrl,
-            alertmanagerEnabled: config.prometheus.alertmanager.enabled,
-            scrapeInterval: config.prometheus.scrapeInterval,
-            lokiTenantId: lokiTenant,
-            namespace: config.namespace,
-            services: config.services,
-        }, viaGrafanaApi);
-        const alerting = new GrafanaAlerting(`${name}-grafana-alerting`, {
-            settings: config.alerting,
-            services: config.services,
-            namespace: config.namespace,
-            managedControlPlane: alertRuleInput(config).managedControlPlane,
-            slackToken: secrets.slackToken,
-            pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
-            alertsFolderUid: content.folderUids.alerts,
-            slosFolderUid: content.folderUids.slos,
-        }, { ...viaGrafanaApi, dependsOn: [prometheus.release] });
+        const content = new GrafanaContent(
+            `${name}-grafana-content`,
+            {
+                grafanaUrl: grafana.url,
+                prometheusUrl: prometheus.internalUrl,
+                lokiUrl: loki.internalUrl,
+                tempoUrl: tempo.internalUrl,
+                alertmanagerUrl: prometheus.alertmanagerUrl,
+                alertmanagerEnabled: config.prometheus.alertmanager.enabled,
+                scrapeInterval: config.prometheus.scrapeInterval,
+                lokiTenantId: lokiTenant,
+                namespace: config.namespace,
+                services: config.services,
+            },
+            viaGrafanaApi,
+        );
+        const alerting = new GrafanaAlerting(
+            `${name}-grafana-alerting`,
+            {
+                settings: config.alerting,
+                services: config.services,
+                namespace: config.namespace,
+                managedControlPlane: alertRuleInput(config).managedControlPlane,
+                slackToken: secrets.slackToken,
+                pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
+                alertsFolderUid: content.folderUids.alerts,
+                slosFolderUid: content.folderUids.slos,
+            },
+            { ...viaGrafanaApi, dependsOn: [prometheus.release] },
+        );
 
         this.components = { prometheus, loki, tempo, collector, grafana, automation, content, alerting, networkPolicies };
         this.namespace = namespaceName;
@@ -154,21 +232,36 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.otlpHttpEndpoint = collector.otlpHttpEndpoint;
         this.grafanaAdminUser = grafana.adminUser;
         this.grafanaAdminPassword = grafana.adminPassword;
-        this.portForwardCommands = pulumi.all({
-            grafana: grafana.internalUrl, prometheus: prometheus.internalUrl, alertmanager: prometheus.alertmanagerUrl,
-            loki: loki.internalUrl, tempo: tempo.internalUrl,
-        }).apply((urls) => portForwardCommands(urls));
+        this.portForwardCommands = pulumi
+            .all({
+                grafana: grafana.internalUrl,
+                prometheus: prometheus.internalUrl,
+                alertmanager: prometheus.alertmanagerUrl,
+                loki: loki.internalUrl,
+                tempo: tempo.internalUrl,
+            })
+            .apply((urls) => portForwardCommands(urls));
         this.datasourceUids = pulumi.output(content.datasourceUids);
         this.folderUids = pulumi.all(content.folderUids).apply((uids): Record<string, string> => ({ ...uids }));
         this.dashboardUrls = content.dashboardUrls;
         this.contactPointFingerprints = alerting.contactPointFingerprints;
 
         this.registerOutputs({
-            namespace: this.namespace, grafanaUrl: this.grafanaUrl, prometheusUrl: this.prometheusUrl, lokiUrl: this.lokiUrl,
-            tempoUrl: this.tempoUrl, alertmanagerUrl: this.alertmanagerUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint,
-            otlpHttpEndpoint: this.otlpHttpEndpoint, grafanaAdminUser: this.grafanaAdminUser, grafanaAdminPassword: this.grafanaAdminPassword,
-            portForwardCommands: this.portForwardCommands, datasourceUids: this.datasourceUids, folderUids: this.folderUids,
-            dashboardUrls: this.dashboardUrls, contactPointFingerprints: this.contactPointFingerprints,
+            namespace: this.namespace,
+            grafanaUrl: this.grafanaUrl,
+            prometheusUrl: this.prometheusUrl,
+            lokiUrl: this.lokiUrl,
+            tempoUrl: this.tempoUrl,
+            alertmanagerUrl: this.alertmanagerUrl,
+            otlpGrpcEndpoint: this.otlpGrpcEndpoint,
+            otlpHttpEndpoint: this.otlpHttpEndpoint,
+            grafanaAdminUser: this.grafanaAdminUser,
+            grafanaAdminPassword: this.grafanaAdminPassword,
+            portForwardCommands: this.portForwardCommands,
+            datasourceUids: this.datasourceUids,
+            folderUids: this.folderUids,
+            dashboardUrls: this.dashboardUrls,
+            contactPointFingerprints: this.contactPointFingerprints,
         });
     }
 }

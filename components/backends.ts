@@ -31,10 +31,20 @@ import { TEMPO_SETTINGS } from "./tempo/settings";
 export const BACKENDS = {
     grafana: { settings: GRAFANA_SETTINGS, flows: GRAFANA_FLOWS },
     prometheus: { settings: PROMETHEUS_SETTINGS, flows: PROMETHEUS_FLOWS, datasources: prometheusDatasources },
-    loki: { settings: LOKI_SETTINGS, flows: LOKI_FLOWS, datasources: lokiDatasources, objectStoragePolicy: LOKI_OBJECT_STORAGE_POLICY,
-        healthRules: lokiHealthRules },
-    tempo: { settings: TEMPO_SETTINGS, flows: TEMPO_FLOWS, datasources: tempoDatasources, objectStoragePolicy: TEMPO_OBJECT_STORAGE_POLICY,
-        healthRules: tempoHealthRules },
+    loki: {
+        settings: LOKI_SETTINGS,
+        flows: LOKI_FLOWS,
+        datasources: lokiDatasources,
+        objectStoragePolicy: LOKI_OBJECT_STORAGE_POLICY,
+        healthRules: lokiHealthRules,
+    },
+    tempo: {
+        settings: TEMPO_SETTINGS,
+        flows: TEMPO_FLOWS,
+        datasources: tempoDatasources,
+        objectStoragePolicy: TEMPO_OBJECT_STORAGE_POLICY,
+        healthRules: tempoHealthRules,
+    },
     collector: { settings: COLLECTOR_SETTINGS, flows: COLLECTOR_FLOWS, healthRules: collectorHealthRules },
 } as const;
 export type BackendKey = keyof typeof BACKENDS;

@@ -1,8 +1,7 @@
 // Reading a Helm release's values as charts accept them: the policy pack and each backend's policy rules
 // (components/<backend>/policy.ts) share these.
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The value at `path` below `root`, or undefined. */
 export function valueAt(root: unknown, ...path: string[]): unknown {

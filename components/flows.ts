@@ -5,13 +5,21 @@ export interface LabelSelector {
     matchLabels?: Record<string, string>;
     matchExpressions?: Array<{ key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }>;
 }
-export interface NetworkPolicyPort { protocol: "TCP" | "UDP"; port: number }
+export interface NetworkPolicyPort {
+    protocol: "TCP" | "UDP";
+    port: number;
+}
 
 /** Who may open a connection: a backend's pods (a key of some backend's `pods`), every pod of some namespaces, or anything. */
 export type Source = { pods: string } | { namespaces: string[] } | { anyPodInNamespace: true } | { anywhere: true };
 
 /** One row of the table: `to`'s pods accept `from` on `ports`, because `why`. */
-export interface Allowance { to: string; from: Source[]; ports: NetworkPolicyPort[]; why: string }
+export interface Allowance {
+    to: string;
+    from: Source[];
+    ports: NetworkPolicyPort[];
+    why: string;
+}
 
 /** What decides which flows the stack needs, from the validated config. */
 export interface FlowArgs {
@@ -39,7 +47,10 @@ export interface BackendFlows {
 }
 
 export const tcp = (...ports: number[]): NetworkPolicyPort[] => ports.map((port) => ({ protocol: "TCP", port }));
-export const tcpAndUdp = (port: number): NetworkPolicyPort[] => [{ protocol: "TCP", port }, { protocol: "UDP", port }];
+export const tcpAndUdp = (port: number): NetworkPolicyPort[] => [
+    { protocol: "TCP", port },
+    { protocol: "UDP", port },
+];
 export const named = (name: string, instance: string) => ({ "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance });
 export const pods = (...groups: string[]): Source[] => groups.map((group) => ({ pods: group }));
 /** Prometheus' pods: the source of every scrape. */

@@ -1,6 +1,6 @@
 // The one way the program installs a chart, so every release gets the same safety settings.
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { CHARTS, type ChartKey } from "./charts";
 
 export interface ChartReleaseArgs {
@@ -18,18 +18,22 @@ export const MAX_HISTORY = 5;
 
 export function chartRelease(name: string, args: ChartReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
     const pin = CHARTS[args.chart];
-    return new k8s.helm.v3.Release(name, {
-        name: args.releaseName,
-        chart: pin.chart,
-        version: pin.version,
-        repositoryOpts: { repo: pin.repo },
-        namespace: args.namespace,
-        createNamespace: false,
-        // A failed install or upgrade rolls back instead of leaving a half-updated stack behind.
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: pin.timeoutSeconds,
-        maxHistory: MAX_HISTORY,
-        values: args.values,
-    }, opts);
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            name: args.releaseName,
+            chart: pin.chart,
+            version: pin.version,
+            repositoryOpts: { repo: pin.repo },
+            namespace: args.namespace,
+            createNamespace: false,
+            // A failed install or upgrade rolls back instead of leaving a half-updated stack behind.
+            atomic: true,
+            cleanupOnFail: true,
+            timeout: pin.timeoutSeconds,
+            maxHistory: MAX_HISTORY,
+            values: args.values,
+        },
+        opts,
+    );
 }

@@ -74,7 +74,8 @@ export function mirrorTransformation(mirrors: Mirrors): pulumi.ResourceTransform
             props.repositoryOpts = location.repositoryOpts;
         }
         if (imageRegistry) {
-            props.values = pulumi.output(args.props.values ?? {})
+            props.values = pulumi
+                .output(args.props.values ?? {})
                 .apply((values: Record<string, unknown>) => mergeValues(values, imageRegistryValues(key, imageRegistry)));
         }
         return { props, opts: args.opts };

@@ -30,7 +30,10 @@ export const HTTP_METRICS = {
  * otlptranslator.NormalizeLabel), and the collector's pod-log relabeling writes the same names.
  */
 export const POD_LOG_LABELS = {
-    service: "service_name", namespace: "k8s_namespace_name", pod: "k8s_pod_name", container: "k8s_container_name",
+    service: "service_name",
+    namespace: "k8s_namespace_name",
+    pod: "k8s_pod_name",
+    container: "k8s_container_name",
 } as const;
 
 /**

@@ -56,7 +56,9 @@ export function isProductionStack(urn: string, args: EnvironmentArgs): boolean {
 /** Stops a production-only policy on any other stack (reported as "not applicable", not as a pass). */
 export function requireProduction(urn: string, args: EnvironmentArgs & Pick<ResourceValidationArgs, "notApplicable">): void {
     if (!isProductionStack(urn, args)) {
-        args.notApplicable(`applies to production stacks only (${stackOfUrn(urn)} is not one: policy config productionStacks or stack tag ${ENVIRONMENT_TAG}=production)`);
+        args.notApplicable(
+            `applies to production stacks only (${stackOfUrn(urn)} is not one: policy config productionStacks or stack tag ${ENVIRONMENT_TAG}=production)`,
+        );
     }
 }
 
@@ -90,10 +92,11 @@ export type ValuePath = ReadonlyArray<string | number>;
 
 /** `values.prometheus.ingress`, `values["grafana.ini"]["auth.anonymous"]`, `values.hosts[0]`. */
 export function formatPath(path: ValuePath, root = "values"): string {
-    return root + path.map((part) => typeof part === "number" ? `[${part}]`
-        : /^[A-Za-z_$][\w$-]*$/.test(part) ? `.${part}` : `[${JSON.stringify(part)}]`).join("");
+    return (
+        root +
+        path.map((part) => (typeof part === "number" ? `[${part}]` : /^[A-Za-z_$][\w$-]*$/.test(part) ? `.${part}` : `[${JSON.stringify(part)}]`)).join("")
+    );
 }
-
 
 /** A chart's way of saying "this part is off": everything below it renders nothing. */
 export const isDisabled = (value: unknown): boolean => isObject(value) && (value.enabled === false || value.enabled === "false");

@@ -2,8 +2,17 @@
 // them (resources, ingress, credentials appear at many paths), so they also hold for a chart added later.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import {
-    type HelmRelease, type ValuePath, describeRelease, formatPath, helmRelease, isFalse, isNonEmptyString, isObject, isTruthy,
-    valueAt, walkValues,
+    describeRelease,
+    formatPath,
+    type HelmRelease,
+    helmRelease,
+    isFalse,
+    isNonEmptyString,
+    isObject,
+    isTruthy,
+    type ValuePath,
+    valueAt,
+    walkValues,
 } from "./common";
 
 /** One exact SemVer 2 version: what `helm install --version` pins (a range or "latest" re-resolves every deploy). */
@@ -21,8 +30,10 @@ export const chartVersionPinned: ResourceValidationPolicy = {
         if (!isNonEmptyString(release.version)) {
             reportViolation(`${describeRelease(release, args.name)} has no chart version: Helm installs whatever is newest when it deploys. ${fix}`);
         } else if (!EXACT_VERSION.test(release.version.trim())) {
-            reportViolation(`${describeRelease(release, args.name)} asks for chart version ${JSON.stringify(release.version)}, not one exact version: ` +
-                `the chart could change without a code change. ${fix}`);
+            reportViolation(
+                `${describeRelease(release, args.name)} asks for chart version ${JSON.stringify(release.version)}, not one exact version: ` +
+                    `the chart could change without a code change. ${fix}`,
+            );
         }
     },
 };
@@ -31,9 +42,28 @@ export const chartVersionPinned: ResourceValidationPolicy = {
 
 /** Key endings (lower case, "_"/"-" removed, optional plural "s") whose value is a credential. */
 const CREDENTIAL_KEY_ENDINGS = [
-    "password", "passwd", "htpasswd", "passphrase", "secret", "token", "credential", "credentials", "apikey", "accesskey",
-    "secretkey", "privatekey", "signingkey", "encryptionkey", "accountkey", "sharedkey", "masterkey", "authkey",
-    "integrationkey", "routingkey", "servicekey", "connectionstring",
+    "password",
+    "passwd",
+    "htpasswd",
+    "passphrase",
+    "secret",
+    "token",
+    "credential",
+    "credentials",
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "signingkey",
+    "encryptionkey",
+    "accountkey",
+    "sharedkey",
+    "masterkey",
+    "authkey",
+    "integrationkey",
+    "routingkey",
+    "servicekey",
+    "connectionstring",
 ];
 /** Chart keys ending like a credential that take the NAME of a Secret, not its content. */
 const SECRET_NAME_KEYS = new Set(["configsecret", "tlssecret", "admintokensecret", "envrendersecret"]);
@@ -70,23 +100,31 @@ export const noPlainCredentialsInValues: ResourceValidationPolicy = {
     description: "No Helm value holds a password, token, key or secret: Helm keeps values readable in its release Secret and `helm get values`.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: "Keep the credential in Pulumi secret config (pulumi config set --secret <key>), put it in a Kubernetes Secret the " +
+    remediationSteps:
+        "Keep the credential in Pulumi secret config (pulumi config set --secret <key>), put it in a Kubernetes Secret the " +
         "component creates, and pass the chart only the Secret's name (existingSecret, secretName, envFromSecrets with passwordKey/userKey) " +
         "or a reference: $__file{...}/$__env{...} in grafana.ini, ${VAR} with -config.expand-env in Loki and Tempo.",
     validateResource: (args, reportViolation) => {
         const release = helmRelease(args);
         for (const path of plainCredentialPaths(release.values)) {
             // The value itself is never printed: it is the secret.
-            reportViolation(`${describeRelease(release, args.name)} has a credential in plain text at ${formatPath(path)}. ` +
-                "Fix: store it in a Kubernetes Secret (from `pulumi config set --secret`) in the component that owns the chart " +
-                "(components/<Component>.ts) and reference that Secret by name (existingSecret/secretName/envFromSecrets) or as $__env{}/$__file{}/${VAR}.");
+            reportViolation(
+                `${describeRelease(release, args.name)} has a credential in plain text at ${formatPath(path)}. ` +
+                    "Fix: store it in a Kubernetes Secret (from `pulumi config set --secret`) in the component that owns the chart " +
+                    "(components/<Component>.ts) and reference that Secret by name (existingSecret/secretName/envFromSecrets) or as $__env{}/$__file{}/${VAR}.",
+            );
         }
     },
 };
 
 // ---- Resources ----
 
-const RESOURCE_FIELDS = [["requests", "cpu"], ["requests", "memory"], ["limits", "cpu"], ["limits", "memory"]] as const;
+const RESOURCE_FIELDS = [
+    ["requests", "cpu"],
+    ["requests", "memory"],
+    ["limits", "cpu"],
+    ["limits", "memory"],
+] as const;
 
 /** Every container `resources` object of the values that a chart renders (parts with `enabled: false` are skipped). */
 export function resourceBlocks(values: unknown): Array<{ path: ValuePath; missing: string[] }> {
@@ -111,7 +149,8 @@ export const workloadResources: ResourceValidationPolicy = {
     // per-chart check is the test suite (every workload the chart renders).
     enforcementLevel: "advisory",
     severity: "medium",
-    remediationSteps: "Give the workload requests and limits for cpu and memory: sizes come from the stack config " +
+    remediationSteps:
+        "Give the workload requests and limits for cpu and memory: sizes come from the stack config " +
         "(observability:<component>.resources or .components.<name>.resources, defaults in stacks/presets.ts); fixed sidecar and job " +
         "budgets live in the component that owns the chart (components/<Component>.ts).",
     validateResource: (args, reportViolation) => {
@@ -119,7 +158,9 @@ export const workloadResources: ResourceValidationPolicy = {
         const blocks = resourceBlocks(release.values);
         const fix = "Fix: set requests and limits for cpu and memory (observability:<component>.resources in the stack config, defaults in stacks/presets.ts).";
         if (blocks.length === 0) {
-            reportViolation(`${describeRelease(release, args.name)} sets no resources in its values: its pods run with whatever the chart or namespace defaults give. ${fix}`);
+            reportViolation(
+                `${describeRelease(release, args.name)} sets no resources in its values: its pods run with whatever the chart or namespace defaults give. ${fix}`,
+            );
         }
         for (const { path, missing } of blocks) {
             if (missing.length > 0) {
@@ -134,7 +175,7 @@ export const workloadResources: ResourceValidationPolicy = {
 /** Host names of a chart's ingress: `hosts: ["a"]` or `hosts: [{host: "a", paths}]`. */
 function ingressHosts(ingress: Record<string, unknown>): string[] {
     const hosts = Array.isArray(ingress.hosts) ? ingress.hosts : [];
-    return hosts.map((host) => isObject(host) ? host.host : host).filter(isNonEmptyString);
+    return hosts.map((host) => (isObject(host) ? host.host : host)).filter(isNonEmptyString);
 }
 
 /** Problems of each enabled ingress in the values (any object at a key named `ingress`). */
@@ -147,7 +188,7 @@ export function ingressTlsProblems(values: unknown): Array<{ path: ValuePath; pr
             problems.push({ path, problem: "is enabled without tls: it serves plain HTTP" });
             continue;
         }
-        const covered = new Set(tls.flatMap((entry) => Array.isArray(entry.hosts) ? entry.hosts.filter(isNonEmptyString) : []));
+        const covered = new Set(tls.flatMap((entry) => (Array.isArray(entry.hosts) ? entry.hosts.filter(isNonEmptyString) : [])));
         const uncovered = covered.size === 0 ? [] : ingressHosts(value).filter((host) => !covered.has(host));
         if (uncovered.length > 0) problems.push({ path, problem: `has no TLS certificate for ${uncovered.join(", ")}` });
     }
@@ -159,13 +200,16 @@ export const ingressTls: ResourceValidationPolicy = {
     description: "Every ingress a release enables terminates TLS for each of its hosts.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: 'Add tls: [{secretName: "<release>-tls", hosts: [<host>]}] beside the ingress in the component that owns the chart ' +
+    remediationSteps:
+        'Add tls: [{secretName: "<release>-tls", hosts: [<host>]}] beside the ingress in the component that owns the chart ' +
         "(components/<Component>.ts) and set observability:ingress.clusterIssuer so cert-manager issues the certificate; or remove the host.",
     validateResource: (args, reportViolation) => {
         const release = helmRelease(args);
         for (const { path, problem } of ingressTlsProblems(release.values)) {
-            reportViolation(`${describeRelease(release, args.name)}: ${formatPath(path)} ${problem}. ` +
-                'Fix: add tls: [{secretName: "<release>-tls", hosts: [<host>]}] in components/<Component>.ts and set observability:ingress.clusterIssuer.');
+            reportViolation(
+                `${describeRelease(release, args.name)}: ${formatPath(path)} ${problem}. ` +
+                    'Fix: add tls: [{secretName: "<release>-tls", hosts: [<host>]}] in components/<Component>.ts and set observability:ingress.clusterIssuer.',
+            );
         }
     },
 };
@@ -194,7 +238,8 @@ export const grafanaClosedToStrangers: ResourceValidationPolicy = {
     description: "Grafana turns off anonymous access and self sign-up explicitly (grafana.ini) and no environment variable turns them on.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: 'In grafanaValues (components/grafana/Grafana.ts) set "grafana.ini": {"auth.anonymous": {enabled: false}, users: {allow_sign_up: false}} ' +
+    remediationSteps:
+        'In grafanaValues (components/grafana/Grafana.ts) set "grafana.ini": {"auth.anonymous": {enabled: false}, users: {allow_sign_up: false}} ' +
         "and remove GF_AUTH_ANONYMOUS_ENABLED / GF_USERS_ALLOW_SIGN_UP from env.",
     validateResource: (args, reportViolation) => {
         const release = helmRelease(args);
@@ -206,12 +251,16 @@ export const grafanaClosedToStrangers: ResourceValidationPolicy = {
                 const iniPath = formatPath([...path, "grafana.ini", section, key]);
                 const fix = `Fix: set ${iniPath}: false in grafanaValues (components/grafana/Grafana.ts).`;
                 if (!isFalse(setting)) {
-                    reportViolation(`${describeRelease(release, args.name)} ${setting === undefined ? "does not turn off" : "turns on"} Grafana ${what}: ` +
-                        `${iniPath} is ${setting === undefined ? "not set" : JSON.stringify(setting)}, expected false. ${fix}`);
+                    reportViolation(
+                        `${describeRelease(release, args.name)} ${setting === undefined ? "does not turn off" : "turns on"} Grafana ${what}: ` +
+                            `${iniPath} is ${setting === undefined ? "not set" : JSON.stringify(setting)}, expected false. ${fix}`,
+                    );
                 }
                 const override = valueAt(values, "env", envName);
                 if (isTruthy(override)) {
-                    reportViolation(`${describeRelease(release, args.name)} turns on Grafana ${what} with ${formatPath([...path, "env", envName])}. Fix: remove it from env.`);
+                    reportViolation(
+                        `${describeRelease(release, args.name)} turns on Grafana ${what} with ${formatPath([...path, "env", envName])}. Fix: remove it from env.`,
+                    );
                 }
             }
         }

@@ -1,10 +1,19 @@
 // Guardrails only production stacks must meet: high availability, durable storage, protection from
 // an accidental `pulumi destroy`. On other stacks they report "not applicable".
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { BACKENDS, BACKEND_KEYS } from "../components/backends";
+import { BACKEND_KEYS, BACKENDS } from "../components/backends";
 import {
-    type HelmRelease, TYPES, describeRelease, helmRelease, isNonEmptyString, isObject, isTruthy, productionConfigSchema, requireProduction,
-    requireProductionStack, valueAt,
+    describeRelease,
+    type HelmRelease,
+    helmRelease,
+    isNonEmptyString,
+    isObject,
+    isTruthy,
+    productionConfigSchema,
+    requireProduction,
+    requireProductionStack,
+    TYPES,
+    valueAt,
 } from "./common";
 
 /** Databases Grafana can share between replicas (SQLite lives on one pod's disk). */
@@ -13,7 +22,7 @@ const SHARED_DATABASES = ["postgres", "mysql"];
 /** Replicas Grafana runs at least: the HPA minimum with autoscaling, else `replicas` (chart defaults: 1). */
 function grafanaMinReplicas(values: Record<string, unknown>): number {
     const autoscaling = isObject(values.autoscaling) ? values.autoscaling : {};
-    return Number(isTruthy(autoscaling.enabled) ? autoscaling.minReplicas ?? 1 : values.replicas ?? 1);
+    return Number(isTruthy(autoscaling.enabled) ? (autoscaling.minReplicas ?? 1) : (values.replicas ?? 1));
 }
 
 function grafanaDatabase(values: Record<string, unknown>): string | undefined {
@@ -32,7 +41,8 @@ export const productionGrafanaHighlyAvailable: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: productionConfigSchema,
-    remediationSteps: "Set observability:grafana.replicas to 2 or more (or grafana.autoscaling.enabled with replicas ≥ 2) and " +
+    remediationSteps:
+        "Set observability:grafana.replicas to 2 or more (or grafana.autoscaling.enabled with replicas ≥ 2) and " +
         "observability:grafana.database {host, name, user, sslMode}, then: pulumi config set --secret grafanaDatabasePassword <password>.",
     validateResource: (args, reportViolation) => {
         const release = helmRelease(args);
@@ -41,14 +51,18 @@ export const productionGrafanaHighlyAvailable: ResourceValidationPolicy = {
         const values = isObject(release.values) ? release.values : {};
         const replicas = grafanaMinReplicas(values);
         if (!(replicas >= 2)) {
-            reportViolation(`${describeRelease(release, args.name)} runs ${replicas === 1 ? "1 replica" : `${replicas} replicas`} in production: an upgrade or a node failure takes Grafana ` +
-                "and its alert evaluation down. Fix: set observability:grafana.replicas to 2 or more (Pulumi.<stack>.yaml).");
+            reportViolation(
+                `${describeRelease(release, args.name)} runs ${replicas === 1 ? "1 replica" : `${replicas} replicas`} in production: an upgrade or a node failure takes Grafana ` +
+                    "and its alert evaluation down. Fix: set observability:grafana.replicas to 2 or more (Pulumi.<stack>.yaml).",
+            );
         }
         const database = grafanaDatabase(values);
         if (!database || !SHARED_DATABASES.includes(database)) {
-            reportViolation(`${describeRelease(release, args.name)} keeps its state in ${database ?? "SQLite (no grafana.ini database set)"}: ` +
-                "replicas cannot share it and it dies with the pod's volume. Fix: set observability:grafana.database {host, name, user, sslMode} " +
-                "and pulumi config set --secret grafanaDatabasePassword <password>.");
+            reportViolation(
+                `${describeRelease(release, args.name)} keeps its state in ${database ?? "SQLite (no grafana.ini database set)"}: ` +
+                    "replicas cannot share it and it dies with the pod's volume. Fix: set observability:grafana.database {host, name, user, sslMode} " +
+                    "and pulumi config set --secret grafanaDatabasePassword <password>.",
+            );
         }
     },
 };
@@ -66,7 +80,8 @@ export const productionObjectStorage: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: productionConfigSchema,
-    remediationSteps: "Set observability:objectStorage {provider, region, buckets {lokiChunks, tempo}, credentials} in " +
+    remediationSteps:
+        "Set observability:objectStorage {provider, region, buckets {lokiChunks, tempo}, credentials} in " +
         "Pulumi.<stack>.yaml; the production preset then runs Loki Distributed and Tempo distributed on those buckets.",
     validateResource: (args, reportViolation) => {
         const release = helmRelease(args);
@@ -79,9 +94,11 @@ export const productionObjectStorage: ResourceValidationPolicy = {
         requireProduction(args.urn, args);
         const problem = store.problem(chart, release.values);
         if (problem) {
-            reportViolation(`${describeRelease(release, args.name)} does not use object storage in production (${problem}): data lives on ` +
-                "pod volumes, capped by their size and lost with them. Fix: set observability:objectStorage {provider, buckets, credentials} " +
-                "(the component then sets the chart's storage to the buckets).");
+            reportViolation(
+                `${describeRelease(release, args.name)} does not use object storage in production (${problem}): data lives on ` +
+                    "pod volumes, capped by their size and lost with them. Fix: set observability:objectStorage {provider, buckets, credentials} " +
+                    "(the component then sets the chart's storage to the buckets).",
+            );
         }
     },
 };
@@ -105,12 +122,14 @@ function namespaceOf(resource: PolicyResource): unknown {
 
 export const productionDataProtected: StackValidationPolicy = {
     name: "production-data-protected",
-    description: "In production, what holds data is protected from deletion: Prometheus, Loki and Tempo releases, Grafana with a volume, " +
+    description:
+        "In production, what holds data is protected from deletion: Prometheus, Loki and Tempo releases, Grafana with a volume, " +
         "volumes, and the namespaces they live in (deleting a namespace deletes its volumes).",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: productionConfigSchema,
-    remediationSteps: "Set observability:protectData: true for production stacks (the production preset does), which creates these resources " +
+    remediationSteps:
+        "Set observability:protectData: true for production stacks (the production preset does), which creates these resources " +
         "with protect: true. To delete one on purpose, run `pulumi state unprotect <urn>` first.",
     validateStack: (args, reportViolation) => {
         requireProductionStack(args.resources, args);
@@ -121,7 +140,7 @@ export const productionDataProtected: StackValidationPolicy = {
         const dataNamespaces = new Map<string, string[]>();
         for (const { resource } of holders) {
             const namespace = namespaceOf(resource);
-            if (isNonEmptyString(namespace)) dataNamespaces.set(namespace, [...dataNamespaces.get(namespace) ?? [], resource.name]);
+            if (isNonEmptyString(namespace)) dataNamespaces.set(namespace, [...(dataNamespaces.get(namespace) ?? []), resource.name]);
         }
         for (const resource of args.resources.filter((r) => r.type === TYPES.namespace)) {
             const holding = dataNamespaces.get(String(valueAt(resource.props, "metadata", "name")));
@@ -129,9 +148,12 @@ export const productionDataProtected: StackValidationPolicy = {
         }
         for (const { resource, reason } of holders) {
             if (resource.opts.protect === true) continue;
-            reportViolation(`${resource.type} "${resource.name}" is not protected, but ${reason}: a \`pulumi destroy\` or a replacing change ` +
-                "would delete it. Fix: set observability:protectData: true (Pulumi.<stack>.yaml or the production preset in stacks/presets.ts); " +
-                "unprotect deliberately with `pulumi state unprotect <urn>`.", resource.urn);
+            reportViolation(
+                `${resource.type} "${resource.name}" is not protected, but ${reason}: a \`pulumi destroy\` or a replacing change ` +
+                    "would delete it. Fix: set observability:protectData: true (Pulumi.<stack>.yaml or the production preset in stacks/presets.ts); " +
+                    "unprotect deliberately with `pulumi state unprotect <urn>`.",
+                resource.urn,
+            );
         }
     },
 };

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { type EvaluationOptions, type Runtime, ensureBuilt, evaluateInChild } from "./lib/childEvaluation";
+import { type EvaluationOptions, ensureBuilt, evaluateInChild, type Runtime } from "./lib/childEvaluation";
 import { type Footprint, stackFootprint } from "./lib/footprint";
 import { REPO_ROOT } from "./lib/stackFile";
 import { renderStack } from "./lib/stackManifests";
@@ -38,8 +38,11 @@ function measure(options: EvaluationOptions, runs: number) {
     const results = Array.from({ length: runs }, () => evaluate(options));
     const of = (pick: (r: (typeof results)[number]) => number) => median(results.map(pick));
     return {
-        wallMs: of((r) => r.wallMs), loadedMs: of((r) => r.loadedMs), evaluatedMs: of((r) => r.evaluatedMs),
-        maxRssMb: of((r) => r.maxRssKb) / 1024, registered: results[0].registered,
+        wallMs: of((r) => r.wallMs),
+        loadedMs: of((r) => r.loadedMs),
+        evaluatedMs: of((r) => r.evaluatedMs),
+        maxRssMb: of((r) => r.maxRssKb) / 1024,
+        registered: results[0].registered,
     };
 }
 
@@ -69,44 +72,74 @@ function evaluation(runs: number): void {
     const tsNodeFloor = measure({ runtime: "ts-node", mode: "floor" }, runs);
     const rows: Array<Array<string | number>> = [
         ["floor: SDKs only", "-", ms(floor.loadedMs), ms(floor.wallMs), floor.maxRssMb.toFixed(0), "1.00×"],
-        ["floor: SDKs + ts-node hook", "-", ms(tsNodeFloor.loadedMs), ms(tsNodeFloor.wallMs), tsNodeFloor.maxRssMb.toFixed(0), `${(tsNodeFloor.loadedMs / floor.loadedMs).toFixed(2)}×`],
+        [
+            "floor: SDKs + ts-node hook",
+            "-",
+            ms(tsNodeFloor.loadedMs),
+            ms(tsNodeFloor.wallMs),
+            tsNodeFloor.maxRssMb.toFixed(0),
+            `${(tsNodeFloor.loadedMs / floor.loadedMs).toFixed(2)}×`,
+        ],
     ];
     const programs: Array<[Runtime, string]> = [...STACKS.map((stack): [Runtime, string] => ["compiled", stack]), ["ts-node", "production"]];
     const production: Partial<Record<Runtime, number>> = {};
     for (const [runtime, stack] of programs) {
         const result = measure({ runtime, mode: "program", stack }, runs);
         if (stack === "production") production[runtime] = result.evaluatedMs;
-        rows.push([`${stack} (${runtime})`, result.registered, ms(result.evaluatedMs), ms(result.wallMs), result.maxRssMb.toFixed(0),
-            `${(result.evaluatedMs / floor.loadedMs).toFixed(2)}×`]);
+        rows.push([
+            `${stack} (${runtime})`,
+            result.registered,
+            ms(result.evaluatedMs),
+            ms(result.wallMs),
+            result.maxRssMb.toFixed(0),
+            `${(result.evaluatedMs / floor.loadedMs).toFixed(2)}×`,
+        ]);
     }
     table(["program (runtime)", "resources", "evaluated", "wall", "max RSS MB", "÷ SDK floor"], rows);
     const compiled = production.compiled ?? 0;
-    console.log(`  production, compiled (what pulumi up runs): ${(compiled / floor.loadedMs).toFixed(2)}× the SDK floor, `
-        + `${(compiled / tsNodeFloor.loadedMs).toFixed(2)}× the SDK + ts-node floor (goal ≤ 1.5×)`);
-    console.log(`  production through ts-node (typescript: true): ${((production["ts-node"] ?? 0) / tsNodeFloor.loadedMs).toFixed(2)}× its floor; `
-        + `compiled saves ${ms((production["ts-node"] ?? 0) - compiled)}`);
+    console.log(
+        `  production, compiled (what pulumi up runs): ${(compiled / floor.loadedMs).toFixed(2)}× the SDK floor, ` +
+            `${(compiled / tsNodeFloor.loadedMs).toFixed(2)}× the SDK + ts-node floor (goal ≤ 1.5×)`,
+    );
+    console.log(
+        `  production through ts-node (typescript: true): ${((production["ts-node"] ?? 0) / tsNodeFloor.loadedMs).toFixed(2)}× its floor; ` +
+            `compiled saves ${ms((production["ts-node"] ?? 0) - compiled)}`,
+    );
 }
 
 function generatedServices(count: number) {
     return Array.from({ length: count }, (_, index) => ({
-        name: `service-${String(index + 1).padStart(3, "0")}`, namespace: `team-${index % 10}`, team: `team-${index % 10}`,
-        availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300,
+        name: `service-${String(index + 1).padStart(3, "0")}`,
+        namespace: `team-${index % 10}`,
+        team: `team-${index % 10}`,
+        availabilityObjective: 99.9,
+        latencyObjective: 95,
+        latencyThresholdMs: 300,
     }));
 }
 
 function scale(runs: number): void {
-    console.log(`\n2. Scale: production (compiled) with N services (a rule group each, packed into PrometheusRules of at most 512 KiB; one shared SLO dashboard and the SLO alerts), median of ${runs}`);
+    console.log(
+        `\n2. Scale: production (compiled) with N services (a rule group each, packed into PrometheusRules of at most 512 KiB; one shared SLO dashboard and the SLO alerts), median of ${runs}`,
+    );
     const results = SCALE.map((count) => ({
-        count, ...measure({ runtime: "compiled", mode: "program", stack: "production", overrides: { services: generatedServices(count) } }, runs),
+        count,
+        ...measure({ runtime: "compiled", mode: "program", stack: "production", overrides: { services: generatedServices(count) } }, runs),
     }));
-    table(["services", "resources", "evaluated", "wall", "max RSS MB"],
-        results.map((r) => [r.count, r.registered, ms(r.evaluatedMs), ms(r.wallMs), r.maxRssMb.toFixed(0)]));
+    table(
+        ["services", "resources", "evaluated", "wall", "max RSS MB"],
+        results.map((r) => [r.count, r.registered, ms(r.evaluatedMs), ms(r.wallMs), r.maxRssMb.toFixed(0)]),
+    );
     const first = results[0];
     const last = results[results.length - 1];
-    console.log(`  time ${last.count} ÷ ${first.count} services = ${(last.evaluatedMs / first.evaluatedMs).toFixed(2)}× (goal ≤ 1.3×); `
-        + `memory ${(last.maxRssMb / first.maxRssMb).toFixed(2)}×`);
+    console.log(
+        `  time ${last.count} ÷ ${first.count} services = ${(last.evaluatedMs / first.evaluatedMs).toFixed(2)}× (goal ≤ 1.3×); ` +
+            `memory ${(last.maxRssMb / first.maxRssMb).toFixed(2)}×`,
+    );
     const slopes = results.slice(1).map((r, index) => (r.registered - results[index].registered) / (r.count - results[index].count));
-    console.log(`  resources per added service: ${slopes.map((s) => s.toFixed(2)).join(", ")} (${new Set(slopes.map((s) => s.toFixed(6))).size === 1 ? "linear" : "not linear"})`);
+    console.log(
+        `  resources per added service: ${slopes.map((s) => s.toFixed(2)).join(", ")} (${new Set(slopes.map((s) => s.toFixed(6))).size === 1 ? "linear" : "not linear"})`,
+    );
     const perService = results.slice(1).map((r, index) => (r.evaluatedMs - results[index].evaluatedMs) / (r.count - results[index].count));
     console.log(`  ms per added service: ${perService.map((s) => s.toFixed(1)).join(", ")}`);
 }
@@ -117,22 +150,50 @@ function footprints(): void {
     for (const stack of STACKS) {
         const footprint = stackFootprint(renderStack(stack).releases);
         console.log(`  ${stack}:`);
-        table(["  release / workload", "pods", "CPU req", "mem req", "CPU lim", "mem lim", "storage"], footprint.releases.flatMap((release) => [
-            [`  ${release.chart}`, release.workloads.reduce((n, w) => n + w.replicas, 0), cores(release.total.cpuRequest), gib(release.total.memoryRequest),
-                cores(release.total.cpuLimit), gib(release.total.memoryLimit), gib(release.total.storage)],
-            ...release.workloads.filter((w) => w.replicas > 0 || w.storage > 0).map((w) => [`    ${w.kind}/${w.name} (${w.containers.join("+") || "claim"})`, w.replicas,
-                cores(w.cpuRequest), gib(w.memoryRequest), cores(w.cpuLimit), gib(w.memoryLimit), gib(w.storage)]),
-        ]));
+        table(
+            ["  release / workload", "pods", "CPU req", "mem req", "CPU lim", "mem lim", "storage"],
+            footprint.releases.flatMap((release) => [
+                [
+                    `  ${release.chart}`,
+                    release.workloads.reduce((n, w) => n + w.replicas, 0),
+                    cores(release.total.cpuRequest),
+                    gib(release.total.memoryRequest),
+                    cores(release.total.cpuLimit),
+                    gib(release.total.memoryLimit),
+                    gib(release.total.storage),
+                ],
+                ...release.workloads
+                    .filter((w) => w.replicas > 0 || w.storage > 0)
+                    .map((w) => [
+                        `    ${w.kind}/${w.name} (${w.containers.join("+") || "claim"})`,
+                        w.replicas,
+                        cores(w.cpuRequest),
+                        gib(w.memoryRequest),
+                        cores(w.cpuLimit),
+                        gib(w.memoryLimit),
+                        gib(w.storage),
+                    ]),
+            ]),
+        );
         totals.push([stack, footprint.total]);
     }
     console.log("  totals:");
-    table(["  stack", "CPU req", "mem req", "CPU lim", "mem lim", "storage", "budget"], totals.map(([stack, t]) => [`  ${stack}`,
-        cores(t.cpuRequest), gib(t.memoryRequest), cores(t.cpuLimit), gib(t.memoryLimit), gib(t.storage),
-        stack === "dev" ? "≤ 1 CPU, 2 GiB" : stack === "staging" ? "≤ 2 CPU, 4 GiB" : "-"]));
+    table(
+        ["  stack", "CPU req", "mem req", "CPU lim", "mem lim", "storage", "budget"],
+        totals.map(([stack, t]) => [
+            `  ${stack}`,
+            cores(t.cpuRequest),
+            gib(t.memoryRequest),
+            cores(t.cpuLimit),
+            gib(t.memoryLimit),
+            gib(t.storage),
+            stack === "dev" ? "≤ 1 CPU, 2 GiB" : stack === "staging" ? "≤ 2 CPU, 4 GiB" : "-",
+        ]),
+    );
 }
 
 function testSuite(): void {
-    console.log("\n4. Test suite (npx mocha \"tests/**/*.test.ts\", once)");
+    console.log('\n4. Test suite (npx mocha "tests/**/*.test.ts", once)');
     if (flag("skip-tests")) {
         console.log("  skipped (--skip-tests)");
         return;
@@ -141,7 +202,9 @@ function testSuite(): void {
     const run = spawnSync("npx", ["mocha", "tests/**/*.test.ts"], { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     const output = `${run.stdout}\n${run.stderr}`;
     const count = (word: string) => /(\d+) /.exec(output.match(new RegExp(`\\d+ ${word}`))?.[0] ?? "")?.[1] ?? "0";
-    console.log(`  wall ${(((performance.now() - started) / 1000)).toFixed(1)} s; ${count("passing")} passing, ${count("failing")} failing, ${count("pending")} pending (exit ${run.status})`);
+    console.log(
+        `  wall ${((performance.now() - started) / 1000).toFixed(1)} s; ${count("passing")} passing, ${count("failing")} failing, ${count("pending")} pending (exit ${run.status})`,
+    );
 }
 
 /** Where one production evaluation spends its CPU: self time of V8's sampling profile, by package. */
@@ -151,20 +214,39 @@ function profile(): void {
     evaluate({ runtime: "compiled", mode: "program", stack: "production", nodeOptions: ["--cpu-prof", `--cpu-prof-dir=${directory}`] });
     const file = fs.readdirSync(directory).find((name) => name.endsWith(".cpuprofile"))!;
     const { nodes, samples, timeDeltas } = JSON.parse(fs.readFileSync(path.join(directory, file), "utf8")) as {
-        nodes: Array<{ id: number; callFrame: { url: string; functionName: string } }>; samples: number[]; timeDeltas: number[];
+        nodes: Array<{ id: number; callFrame: { url: string; functionName: string } }>;
+        samples: number[];
+        timeDeltas: number[];
     };
     fs.rmSync(directory, { recursive: true, force: true });
-    const where = new Map(nodes.map((node) => {
-        const { url, functionName } = node.callFrame;
-        const owner = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1]
-            ?? (url.startsWith(`file://${REPO_ROOT}/`) ? `(this repository) ${url.slice(REPO_ROOT.length + 8).split("/").filter((part) => part !== "bin")[0]}` : url.replace(/^node:.*/, "(node internals)") || `(${functionName})`);
-        return [node.id, owner];
-    }));
+    const where = new Map(
+        nodes.map((node) => {
+            const { url, functionName } = node.callFrame;
+            const owner =
+                /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+                (url.startsWith(`file://${REPO_ROOT}/`)
+                    ? `(this repository) ${
+                          url
+                              .slice(REPO_ROOT.length + 8)
+                              .split("/")
+                              .filter((part) => part !== "bin")[0]
+                      }`
+                    : url.replace(/^node:.*/, "(node internals)") || `(${functionName})`);
+            return [node.id, owner];
+        }),
+    );
     const self = new Map<string, number>();
-    samples.forEach((id, index) => self.set(where.get(id)!, (self.get(where.get(id)!) ?? 0) + timeDeltas[index] / 1000));
+    samples.forEach((id, index) => {
+        self.set(where.get(id)!, (self.get(where.get(id)!) ?? 0) + timeDeltas[index] / 1000);
+    });
     const total = [...self.values()].reduce((sum, ms) => sum + ms, 0);
-    table(["package", "self", "share"], [...self].sort((a, b) => b[1] - a[1]).slice(0, 12)
-        .map(([owner, ms]) => [owner, `${Math.round(ms)} ms`, `${((100 * ms) / total).toFixed(0)}%`]));
+    table(
+        ["package", "self", "share"],
+        [...self]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 12)
+            .map(([owner, ms]) => [owner, `${Math.round(ms)} ms`, `${((100 * ms) / total).toFixed(0)}%`]),
+    );
 }
 
 machine();

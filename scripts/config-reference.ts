@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { z } from "zod";
 import { PRESETS } from "../stacks/presets";
-import { PRESET_NAMES, type StackConfigInput, configSchema } from "../stacks/schema";
+import { configSchema, PRESET_NAMES, type StackConfigInput } from "../stacks/schema";
 
 type Section = keyof StackConfigInput;
 
@@ -13,18 +13,24 @@ type Section = keyof StackConfigInput;
 export const SECTION_DOCS: Record<Section, string> = {
     preset: "Preset the stack starts from (`dev`, `staging`, `production`); defaults to the stack's name.",
     namespace: "Namespace created for the stack; node-exporter gets `<namespace>-node-exporter`.",
-    protectData: "Protect every resource of the stack (releases, namespace, NetworkPolicies, rules, Grafana objects) from deletion: `pulumi destroy` deletes nothing (\"Data safety\" in docs/operations.md).",
-    cluster: "`managedControlPlane`: EKS/GKE/AKS hide scheduler, controller manager and etcd; do not scrape or alert on them. `storageClass`: for every volume (unset: cluster default).",
+    protectData:
+        'Protect every resource of the stack (releases, namespace, NetworkPolicies, rules, Grafana objects) from deletion: `pulumi destroy` deletes nothing ("Data safety" in docs/operations.md).',
+    cluster:
+        "`managedControlPlane`: EKS/GKE/AKS hide scheduler, controller manager and etcd; do not scrape or alert on them. `storageClass`: for every volume (unset: cluster default).",
     charts: "`repository`: one Helm repository URL or `oci://` registry holding every pinned chart (same names and versions; `charts.lock.json` digests still apply), instead of each chart's upstream repository.",
     images: "`registry`: a registry mirror (host, optional port and path) that replaces the registry of every image every chart renders.",
     ingress: "Ingress class, cert-manager ClusterIssuer for TLS, and the ingress controller's namespace (allowed through the NetworkPolicies).",
-    objectStorage: "Object storage for Loki and Tempo's scalable modes (required in production): `provider` s3/gcs/azure, `region`/`endpoint`/`azureAccountName`, bucket names, and credentials from `existingSecret` or workload-identity `serviceAccountAnnotations`, never keys in config.",
-    grafana: "Replicas (more than one needs `database`), admin user, public `host` (ingress + TLS), `apiUrl` the provider calls, resources, persistence, external PostgreSQL `database`, autoscaling, SMTP relay.",
-    prometheus: "Replicas (HA pair in production), retention by time and size, volume size, scrape/evaluation intervals, resources of Prometheus, operator and exporters, and Alertmanager (required: kube-prometheus-stack's alerts reach contact points through it).",
+    objectStorage:
+        "Object storage for Loki and Tempo's scalable modes (required in production): `provider` s3/gcs/azure, `region`/`endpoint`/`azureAccountName`, bucket names, and credentials from `existingSecret` or workload-identity `serviceAccountAnnotations`, never keys in config.",
+    grafana:
+        "Replicas (more than one needs `database`), admin user, public `host` (ingress + TLS), `apiUrl` the provider calls, resources, persistence, external PostgreSQL `database`, autoscaling, SMTP relay.",
+    prometheus:
+        "Replicas (HA pair in production), retention by time and size, volume size, scrape/evaluation intervals, resources of Prometheus, operator and exporters, and Alertmanager (required: kube-prometheus-stack's alerts reach contact points through it).",
     loki: "`Monolithic` (single binary, filesystem) or `Distributed` (object storage); retention, volume, resources, per-component replicas and resources, caches (MB, 0 turns a cache off), ingestion limits, multi-tenancy.",
     tempo: "`monolithic` (local volume) or `distributed` (Tempo 3 on object storage; needs `kafka`), retention, resources, per-component replicas, Kafka bootstrap address/topic/partitions, trace-size and rate limits.",
     collector: "Grafana Alloy's resources, and the namespaces whose pods may send OTLP to it.",
-    alerting: "Provenance (`disableProvenance: true` lets people edit provisioned alerting in the UI), Slack, email and PagerDuty receivers, and the maintenance window mute timing.",
+    alerting:
+        "Provenance (`disableProvenance: true` lets people edit provisioned alerting in the UI), Slack, email and PagerDuty receivers, and the maintenance window mute timing.",
     services: "Services with SLOs: `name`, `namespace`, `team`, `availabilityObjective` (%), `latencyObjective` (%) under `latencyThresholdMs`.",
 };
 
@@ -43,7 +49,8 @@ function show(value: unknown): string {
     if (value === undefined) return "–";
     if (isResources(value)) return `${value.requests.cpu}/${value.requests.memory} … ${value.limits.cpu}/${value.limits.memory}`;
     if (isWorkload(value)) return `${value.replicas} × ${show(value.resources)}`;
-    if (Array.isArray(value)) return value.length === 0 ? "[]" : value.map((item) => (isObject(item) ? String(item.name ?? JSON.stringify(item)) : String(item))).join(", ");
+    if (Array.isArray(value))
+        return value.length === 0 ? "[]" : value.map((item) => (isObject(item) ? String(item.name ?? JSON.stringify(item)) : String(item))).join(", ");
     if (isObject(value)) return Object.keys(value).length === 0 ? "{}" : JSON.stringify(value);
     return `\`${String(value)}\``;
 }
@@ -61,7 +68,10 @@ function leaves(value: unknown, prefix: string, into: Map<string, true>): void {
 /** Leaf paths of the schema itself, so optional keys no preset sets are listed too. */
 function schemaLeaves(schema: z.ZodType, prefix: string, into: Map<string, true>): void {
     const def = schema._zod.def as { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType };
-    if (def.type === "optional" && def.innerType) return schemaLeaves(def.innerType, prefix, into);
+    if (def.type === "optional" && def.innerType) {
+        schemaLeaves(def.innerType, prefix, into);
+        return;
+    }
     const keys = Object.keys(def.shape ?? {}).join();
     const isLeafObject = keys === "requests,limits" || keys === "replicas,resources";
     if (def.type === "object" && def.shape && !isLeafObject) {

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { evaluateOffline } from "./lib/offlineEvaluation";
-import { type PolicyCheck, checkPolicies } from "./lib/policyCheck";
+import { checkPolicies, type PolicyCheck } from "./lib/policyCheck";
 import { type RunningPack, startPolicyPack } from "./lib/policyPack";
 import { maskSecrets } from "./lib/redaction";
 import { REPO_ROOT } from "./lib/stackFile";
@@ -44,17 +44,18 @@ function report(stack: string, check: PolicyCheck, configPath: string | undefine
     // Mandatory first: those are what fails the check.
     const ordered = [...check.violations].sort((a, b) => Number(b.level === "mandatory") - Number(a.level === "mandatory"));
     for (const violation of ordered) {
-        lines.push(`[${violation.level}] ${violation.policy}`, `    resource: ${violation.urn}`,
-            ...violation.message.split("\n").map((line) => `    ${line}`));
+        lines.push(`[${violation.level}] ${violation.policy}`, `    resource: ${violation.urn}`, ...violation.message.split("\n").map((line) => `    ${line}`));
     }
     if (check.neverApplicable.length > 0) lines.push(`not applicable to anything in ${stack}: ${check.neverApplicable.join(", ")}`);
     const count = (kind: string) => check.policies.filter((policy) => policy.kind === kind && policy.level !== "disabled").length;
     const disabled = check.policies.filter((policy) => policy.level === "disabled").map((policy) => policy.name);
     const mandatory = check.violations.filter((violation) => violation.level === "mandatory").length;
-    lines.push(`${check.pack.name}@${check.pack.version} on stack ${stack} (${configPath ? `config ${configPath}` : "no policy config file"}): ` +
-        `checked ${check.resourcesChecked} resources against ${plural(count("resource") + count("stack"), "policy", "policies")} ` +
-        `(${count("resource")} resource, ${count("stack")} stack${disabled.length > 0 ? `; disabled: ${disabled.join(", ")}` : ""}): ` +
-        `${mandatory} mandatory, ${check.violations.length - mandatory} advisory violations`);
+    lines.push(
+        `${check.pack.name}@${check.pack.version} on stack ${stack} (${configPath ? `config ${configPath}` : "no policy config file"}): ` +
+            `checked ${check.resourcesChecked} resources against ${plural(count("resource") + count("stack"), "policy", "policies")} ` +
+            `(${count("resource")} resource, ${count("stack")} stack${disabled.length > 0 ? `; disabled: ${disabled.join(", ")}` : ""}): ` +
+            `${mandatory} mandatory, ${check.violations.length - mandatory} advisory violations`,
+    );
     return lines.join("\n");
 }
 
@@ -67,7 +68,11 @@ function fail(error: unknown): void {
 }
 
 // An error inside one of the program's applies surfaces outside main(): report it, and do not check half a program.
-for (const event of ["unhandledRejection", "uncaughtException"] as const) process.on(event, (error) => { fail(error); process.exit(); });
+for (const event of ["unhandledRejection", "uncaughtException"] as const)
+    process.on(event, (error) => {
+        fail(error);
+        process.exit();
+    });
 
 async function main(): Promise<void> {
     const stack = argument("stack");
@@ -90,7 +95,7 @@ async function main(): Promise<void> {
         process.stdout.write(`${maskSecrets(report(stack, check, config?.path), knownSecrets)}\n`);
         if (check.violations.some((violation) => violation.level === "mandatory")) process.exitCode = 1;
     } finally {
-        (pack ?? await starting.catch(() => undefined))?.stop();
+        (pack ?? (await starting.catch(() => undefined)))?.stop();
     }
 }
 

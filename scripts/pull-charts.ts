@@ -5,11 +5,15 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { CHARTS, type ChartKey } from "../components/charts";
-import { CHART_CACHE_DIR, CHART_LOCK_FILE, archiveDigest, archivePath, chartSource, readLock } from "./lib/chartSource";
+import { archiveDigest, archivePath, CHART_CACHE_DIR, CHART_LOCK_FILE, chartSource, readLock } from "./lib/chartSource";
 import { helmBinary } from "./lib/helmTemplate";
 
 function needsPull(key: ChartKey): boolean {
-    try { return chartSource(key).origin !== "shared"; } catch { return true; }
+    try {
+        return chartSource(key).origin !== "shared";
+    } catch {
+        return true;
+    }
 }
 
 function main(): void {
@@ -20,11 +24,19 @@ function main(): void {
     fs.mkdirSync(CHART_CACHE_DIR, { recursive: true });
     for (const key of Object.keys(CHARTS) as ChartKey[]) {
         const { chart, version, repo } = CHARTS[key];
-        if (!all && !needsPull(key)) { process.stdout.write(`${chart} ${version}: vendored, nothing to pull\n`); continue; }
+        if (!all && !needsPull(key)) {
+            process.stdout.write(`${chart} ${version}: vendored, nothing to pull\n`);
+            continue;
+        }
         const archive = archivePath(key);
         if (!fs.existsSync(archive)) {
-            const pulled = spawnSync(helmBinary(), ["pull", "--repo", repo, chart, "--version", version, "--destination", CHART_CACHE_DIR], { encoding: "utf8" });
-            if (pulled.status !== 0) { problems.push(`${chart} ${version}: helm pull failed: ${pulled.stderr.trim()}`); continue; }
+            const pulled = spawnSync(helmBinary(), ["pull", "--repo", repo, chart, "--version", version, "--destination", CHART_CACHE_DIR], {
+                encoding: "utf8",
+            });
+            if (pulled.status !== 0) {
+                problems.push(`${chart} ${version}: helm pull failed: ${pulled.stderr.trim()}`);
+                continue;
+            }
         }
         const digest = archiveDigest(archive);
         const entry = lock[key];
@@ -32,7 +44,9 @@ function main(): void {
             entry.digest = digest;
             process.stdout.write(`${chart} ${version}: recorded sha256 ${digest} in charts.lock.json (commit it)\n`);
         } else if (entry.digest !== digest) {
-            problems.push(`${chart} ${version}: ${archive} has sha256 ${digest}, charts.lock.json ${entry.digest ? `expects ${entry.digest}` : "has none (run with -- --record once, then commit the lock)"}`);
+            problems.push(
+                `${chart} ${version}: ${archive} has sha256 ${digest}, charts.lock.json ${entry.digest ? `expects ${entry.digest}` : "has none (run with -- --record once, then commit the lock)"}`,
+            );
             if (entry.digest) fs.rmSync(archive);
         } else {
             process.stdout.write(`${chart} ${version}: ${archive} verified\n`);

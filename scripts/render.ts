@@ -7,12 +7,12 @@ import * as path from "path";
 import { prometheusRuleFile } from "../components/grafana/alerting/ruleGroups";
 import { alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import { loadStackConfig } from "../stacks/config";
-import { type RecordedInputs, renderFiles } from "./lib/renderFiles";
-import { refusal, writeRender } from "./lib/renderOutput";
 import { HELM_RELEASE_TYPE } from "./lib/helmTemplate";
-import { releaseToRender, renderReleases } from "./lib/stackManifests";
 import { evaluateOffline } from "./lib/offlineEvaluation";
 import { redact } from "./lib/redaction";
+import { type RecordedInputs, renderFiles } from "./lib/renderFiles";
+import { refusal, writeRender } from "./lib/renderOutput";
+import { releaseToRender, renderReleases } from "./lib/stackManifests";
 
 export { REDACTED } from "./lib/redaction";
 
@@ -31,8 +31,11 @@ async function main(): Promise<void> {
     const secretValues = JSON.parse(process.env.RENDER_SECRETS ?? "{}") as Record<string, string>;
     const evaluation = await evaluateOffline(stack, { secretValues, placeholderSecrets: process.argv.includes("--placeholder-secrets") });
     const known = evaluation.knownSecrets;
-    const recorded: RecordedInputs[] = evaluation.registrations.map((registration) =>
-        ({ type: registration.type, name: registration.name, inputs: redact(registration.inputs, known) as Record<string, any> }));
+    const recorded: RecordedInputs[] = evaluation.registrations.map((registration) => ({
+        type: registration.type,
+        name: registration.name,
+        inputs: redact(registration.inputs, known) as Record<string, any>,
+    }));
 
     const { config } = loadStackConfig();
     const prometheusRules = prometheusRuleFile(alertRuleGroups(alertRuleInput(config))) as { groups: unknown[] };

@@ -25,7 +25,11 @@ export const NO_DEFAULT_STORAGE_CLASS: Partial<Record<Distribution, string>> = {
     eks: "EKS clusters have had no default StorageClass since Kubernetes 1.30: install the EBS CSI driver and set cluster.storageClass to its class (for example gp3)",
 };
 
-export interface ClusterSettings { distribution: Distribution; managedControlPlane?: boolean; storageClass?: string }
+export interface ClusterSettings {
+    distribution: Distribution;
+    managedControlPlane?: boolean;
+    storageClass?: string;
+}
 
 /** Whether Prometheus scrapes, and the stack alerts on, the scheduler, controller manager, etcd and kube-proxy. */
 export function scrapesControlPlane(cluster: ClusterSettings): boolean {

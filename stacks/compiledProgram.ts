@@ -10,11 +10,12 @@ export const BUILD_DIRECTORY = "bin";
 export const SOURCE_DIRECTORIES = ["components", "stacks"];
 
 function sourceFiles(root: string): string[] {
-    const walk = (directory: string): string[] => fs.readdirSync(path.join(root, directory), { withFileTypes: true }).flatMap((entry) => {
-        const relative = path.join(directory, entry.name);
-        if (entry.isDirectory()) return walk(relative);
-        return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [relative] : [];
-    });
+    const walk = (directory: string): string[] =>
+        fs.readdirSync(path.join(root, directory), { withFileTypes: true }).flatMap((entry) => {
+            const relative = path.join(directory, entry.name);
+            if (entry.isDirectory()) return walk(relative);
+            return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [relative] : [];
+        });
     return ["index.ts", ...SOURCE_DIRECTORIES.flatMap(walk)];
 }
 
@@ -39,7 +40,9 @@ export function assertCompiledProgramIsCurrent(entry: string): void {
     const stale = staleSources(entry);
     if (stale.length === 0) return;
     const shown = stale.slice(0, 5).join(", ") + (stale.length > 5 ? ` and ${stale.length - 5} more` : "");
-    throw new Error(`The compiled program in ${BUILD_DIRECTORY}/ is older than its sources (${shown}). `
-        + "Pulumi runs the compiled program (Pulumi.yaml main: bin/index.js): run `npm run build`, then the pulumi command again. "
-        + "(`npm run up:dev` and the CI workflows build first.)");
+    throw new Error(
+        `The compiled program in ${BUILD_DIRECTORY}/ is older than its sources (${shown}). ` +
+            "Pulumi runs the compiled program (Pulumi.yaml main: bin/index.js): run `npm run build`, then the pulumi command again. " +
+            "(`npm run up:dev` and the CI workflows build first.)",
+    );
 }

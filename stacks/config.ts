@@ -3,14 +3,14 @@
 // and what is allowed.
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { BACKEND_KEYS, BACKENDS } from "../components/backends";
+import { checkObjectStorage } from "../components/objectStorage/settings";
+import { FAST_BURN_RATE } from "../components/vocabulary";
 import { NO_DEFAULT_STORAGE_CLASS } from "./cluster";
 import { allowedKeysAt, typeHint, unknownKeyHint } from "./configHints";
-import { PRESETS } from "./presets";
-import { BACKENDS, BACKEND_KEYS } from "../components/backends";
-import { checkObjectStorage } from "../components/objectStorage/settings";
 import type { AnyBackendSettings } from "./fields";
-import { PRESET_NAMES, type PresetName, type StackConfig, configSchema } from "./schema";
-import { FAST_BURN_RATE } from "../components/vocabulary";
+import { PRESETS } from "./presets";
+import { configSchema, PRESET_NAMES, type PresetName, type StackConfig } from "./schema";
 import { cpuCores, quantityBytes } from "./units";
 
 /** Config keys that hold secrets: set with `pulumi config set --secret <key> <value>`. */
@@ -28,7 +28,10 @@ export interface LoadedConfig {
 }
 
 export class ConfigError extends Error {
-    constructor(readonly problems: string[], stack: string) {
+    constructor(
+        readonly problems: string[],
+        stack: string,
+    ) {
         super(`Invalid configuration for stack "${stack}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "ConfigError";
     }
@@ -64,7 +67,7 @@ export function mergeOverrides(base: unknown, override: unknown): unknown {
     return merged;
 }
 
-const show = (value: unknown) => value === undefined ? "nothing" : JSON.stringify(value);
+const show = (value: unknown) => (value === undefined ? "nothing" : JSON.stringify(value));
 
 function keyName(project: string, path: PropertyKey[]): string {
     if (path.length === 0) return project;
@@ -97,30 +100,51 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
     const { grafana, prometheus, alerting } = config;
 
     const backends = BACKEND_KEYS.map((key) => ({ backend: BACKENDS[key].settings as AnyBackendSettings, settings: config[key] }));
-    const storageUsers = backends.flatMap(({ backend, settings }) => backend.objectStorage
-        ? [{ required: backend.objectStorage.required(settings), described: backend.objectStorage.described(settings) }] : []);
+    const storageUsers = backends.flatMap(({ backend, settings }) =>
+        backend.objectStorage ? [{ required: backend.objectStorage.required(settings), described: backend.objectStorage.described(settings) }] : [],
+    );
     checkObjectStorage(config.objectStorage, storageUsers, config.preset === "production", add);
     for (const { backend, settings } of backends) backend.check?.(settings, { preset: config.preset, secrets }, add);
     // A TLS block names a Secret: cert-manager writes it from the issuer, or it exists already. Neither: the
     // ingress would serve the controller's fallback certificate for a Secret nothing creates.
     const hosts = [grafana.host && "grafana.host", prometheus.host && "prometheus.host"].filter(Boolean);
     if (hosts.length > 0 && !config.ingress.clusterIssuer && !config.ingress.tlsSecretName) {
-        add(["ingress", "clusterIssuer"], undefined, `${hosts.join(" and ")} ${hosts.length > 1 ? "are" : "is"} set but nothing provides the TLS certificate: ` +
-            "set ingress.clusterIssuer (a cert-manager ClusterIssuer) or ingress.tlsSecretName (an existing kubernetes.io/tls Secret in the stack's namespace covering the hosts)");
+        add(
+            ["ingress", "clusterIssuer"],
+            undefined,
+            `${hosts.join(" and ")} ${hosts.length > 1 ? "are" : "is"} set but nothing provides the TLS certificate: ` +
+                "set ingress.clusterIssuer (a cert-manager ClusterIssuer) or ingress.tlsSecretName (an existing kubernetes.io/tls Secret in the stack's namespace covering the hosts)",
+        );
     }
     if (config.ingress.clusterIssuer && config.ingress.tlsSecretName) {
-        add(["ingress", "tlsSecretName"], config.ingress.tlsSecretName, `expected either ingress.clusterIssuer (${config.ingress.clusterIssuer}) or ingress.tlsSecretName, not both: cert-manager would overwrite the Secret`);
+        add(
+            ["ingress", "tlsSecretName"],
+            config.ingress.tlsSecretName,
+            `expected either ingress.clusterIssuer (${config.ingress.clusterIssuer}) or ingress.tlsSecretName, not both: cert-manager would overwrite the Secret`,
+        );
     }
     const noDefaultClass = NO_DEFAULT_STORAGE_CLASS[config.cluster.distribution];
     if (noDefaultClass && !config.cluster.storageClass) add(["cluster", "storageClass"], undefined, noDefaultClass);
     if (alerting.slack.enabled && !secrets.slackToken) {
-        add(["slackToken"], undefined, "Slack notifications are enabled (alerting.slack.enabled) but the bot token is missing; run: pulumi config set --secret slackToken <xoxb-token>");
+        add(
+            ["slackToken"],
+            undefined,
+            "Slack notifications are enabled (alerting.slack.enabled) but the bot token is missing; run: pulumi config set --secret slackToken <xoxb-token>",
+        );
     }
     if (alerting.pagerduty.enabled && !secrets.pagerdutyIntegrationKey) {
-        add(["pagerdutyIntegrationKey"], undefined, "PagerDuty notifications are enabled (alerting.pagerduty.enabled) but the integration key is missing; run: pulumi config set --secret pagerdutyIntegrationKey <key>");
+        add(
+            ["pagerdutyIntegrationKey"],
+            undefined,
+            "PagerDuty notifications are enabled (alerting.pagerduty.enabled) but the integration key is missing; run: pulumi config set --secret pagerdutyIntegrationKey <key>",
+        );
     }
     if (alerting.email.enabled && !grafana.smtp) {
-        add(["grafana", "smtp"], undefined, "email notifications are enabled (alerting.email.enabled) but Grafana has no SMTP relay; expected {host: \"smtp.example.com:587\", fromAddress, user}");
+        add(
+            ["grafana", "smtp"],
+            undefined,
+            'email notifications are enabled (alerting.email.enabled) but Grafana has no SMTP relay; expected {host: "smtp.example.com:587", fromAddress, user}',
+        );
     }
     const window = alerting.maintenanceWindow;
     if (window.startTime >= window.endTime) {
@@ -133,7 +157,11 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
             if (service[key] > 0 && service[key] < 1) {
                 add(["services", index, key], service[key], `objectives are percentages: ${+(service[key] * 100).toFixed(4)}, not ${service[key]}`);
             } else if (service[key] < lowestObjective) {
-                add(["services", index, key], service[key], `expected at least ${lowestObjective}: below it the ${FAST_BURN_RATE}× fast-burn alert would need more than 100% of requests to fail and could never page`);
+                add(
+                    ["services", index, key],
+                    service[key],
+                    `expected at least ${lowestObjective}: below it the ${FAST_BURN_RATE}× fast-burn alert would need more than 100% of requests to fail and could never page`,
+                );
             }
         }
     });
@@ -150,7 +178,8 @@ function checkRequestsWithinLimits(value: unknown, path: PropertyKey[], add: (pa
     const { requests, limits } = value as { requests?: Record<string, string>; limits?: Record<string, string> };
     if (isPlainObject(requests) && isPlainObject(limits) && typeof requests.cpu === "string" && typeof limits.cpu === "string") {
         if (cpuCores(requests.cpu) > cpuCores(limits.cpu)) add([...path, "requests", "cpu"], requests.cpu, `expected at most the limit (${limits.cpu})`);
-        if (quantityBytes(requests.memory) > quantityBytes(limits.memory)) add([...path, "requests", "memory"], requests.memory, `expected at most the limit (${limits.memory})`);
+        if (quantityBytes(requests.memory) > quantityBytes(limits.memory))
+            add([...path, "requests", "memory"], requests.memory, `expected at most the limit (${limits.memory})`);
         return;
     }
     for (const [key, child] of Object.entries(value)) checkRequestsWithinLimits(child, [...path, key], add);
@@ -163,7 +192,9 @@ export function parseStackConfig(raw: RawConfig): LoadedConfig {
     const overrides: Record<string, unknown> = {};
     const problems: string[] = [];
     for (const key of raw.plaintextSecrets ?? []) {
-        problems.push(`${project}:${key}: is in plain text in Pulumi.${stack}.yaml; remove that line and run: pulumi config set --secret ${key} <value> --stack ${stack}`);
+        problems.push(
+            `${project}:${key}: is in plain text in Pulumi.${stack}.yaml; remove that line and run: pulumi config set --secret ${key} <value> --stack ${stack}`,
+        );
     }
     for (const [key, text] of Object.entries(raw.values)) {
         if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
@@ -183,7 +214,9 @@ export function parseStackConfig(raw: RawConfig): LoadedConfig {
     }
     const presetName = (overrides.preset ?? stack) as string;
     if (!(PRESET_NAMES as readonly string[]).includes(presetName)) {
-        problems.push(`${project}:preset: got ${show(overrides.preset)}; stack "${stack}" is not a preset's name, so expected one of: ${PRESET_NAMES.join(", ")} (pulumi config set preset production)`);
+        problems.push(
+            `${project}:preset: got ${show(overrides.preset)}; stack "${stack}" is not a preset's name, so expected one of: ${PRESET_NAMES.join(", ")} (pulumi config set preset production)`,
+        );
         // Without a preset there is nothing to merge the overrides over: the rest cannot be judged yet.
         throw new ConfigError(problems, stack);
     }
@@ -201,8 +234,16 @@ export function parseStackConfig(raw: RawConfig): LoadedConfig {
     // every problem; a check that trips over a value of the wrong type is left to the schema's message.
     const later: Array<{ path: PropertyKey[]; given: unknown; message: string }> = [];
     const data = (parsed.success ? parsed.data : merged) as StackConfig;
-    try { checkRequestsWithinLimits(data, [], (path, given, message) => later.push({ path, given, message })); } catch { /* reported by the schema */ }
-    try { later.push(...crossChecks(data, raw.secrets)); } catch { /* reported by the schema */ }
+    try {
+        checkRequestsWithinLimits(data, [], (path, given, message) => later.push({ path, given, message }));
+    } catch {
+        /* reported by the schema */
+    }
+    try {
+        later.push(...crossChecks(data, raw.secrets));
+    } catch {
+        /* reported by the schema */
+    }
     for (const p of later) {
         const key = keyName(project, p.path);
         if (reported.some((path) => key === path || key.startsWith(`${path}.`) || key.startsWith(`${path}[`))) continue;
@@ -220,7 +261,8 @@ export function parseStackConfig(raw: RawConfig): LoadedConfig {
 function isConfigSecret(key: string): boolean {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean };
-    if (typeof runtimeConfig.isConfigSecret !== "function") throw new Error("@pulumi/pulumi no longer exports runtime/config isConfigSecret: update stacks/config.ts");
+    if (typeof runtimeConfig.isConfigSecret !== "function")
+        throw new Error("@pulumi/pulumi no longer exports runtime/config isConfigSecret: update stacks/config.ts");
     return runtimeConfig.isConfigSecret(key);
 }
 

@@ -71,7 +71,10 @@ export function unknownKeyHint(schema: z.ZodType, path: readonly PropertyKey[], 
     if (near) return `did you mean "${near}"?`;
     const elsewhere = allKeyPaths(schema).filter((candidate) => candidate === key || candidate.endsWith(`.${key}`));
     if (elsewhere.length > 0) {
-        return `"${key}" belongs at ${elsewhere.slice(0, 3).map((candidate) => `${project}:${candidate}`).join(" or ")}, not here.`;
+        return `"${key}" belongs at ${elsewhere
+            .slice(0, 3)
+            .map((candidate) => `${project}:${candidate}`)
+            .join(" or ")}, not here.`;
     }
     return `allowed keys: ${allowed.join(", ")}`;
 }

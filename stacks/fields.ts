@@ -4,8 +4,15 @@
 // (components/<backend>/settings.ts) are written with them.
 import { z } from "zod";
 import {
-    BYTES_HINT, BYTES_PATTERN, CPU_HINT, CPU_PATTERN, DURATION_HINT, DURATION_PATTERN,
-    PROMETHEUS_SIZE_HINT, PROMETHEUS_SIZE_PATTERN, durationSeconds,
+    BYTES_HINT,
+    BYTES_PATTERN,
+    CPU_HINT,
+    CPU_PATTERN,
+    DURATION_HINT,
+    DURATION_PATTERN,
+    durationSeconds,
+    PROMETHEUS_SIZE_HINT,
+    PROMETHEUS_SIZE_PATTERN,
 } from "./units";
 
 export const PRESET_NAMES = ["dev", "staging", "production"] as const;
@@ -15,39 +22,61 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 export function section<T extends z.ZodRawShape>(shape: T) {
     const allowed = Object.keys(shape).join(", ");
     return z.strictObject(shape, {
-        error: (issue) => issue.code === "unrecognized_keys"
-            ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}; allowed keys: ${allowed}`
-            : issue.code === "invalid_type" ? `expected an object with keys: ${allowed}` : undefined,
+        error: (issue) =>
+            issue.code === "unrecognized_keys"
+                ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}; allowed keys: ${allowed}`
+                : issue.code === "invalid_type"
+                  ? `expected an object with keys: ${allowed}`
+                  : undefined,
     });
 }
 
 export const bool = z.boolean({ error: "expected true or false" });
-export const positiveInt = (what = "an integer ≥ 1") => z.number({ error: `expected ${what}` }).int(`expected ${what}`).min(1, `expected ${what}`);
-export const duration = z.string({ error: `expected ${DURATION_HINT}` })
+export const positiveInt = (what = "an integer ≥ 1") =>
+    z
+        .number({ error: `expected ${what}` })
+        .int(`expected ${what}`)
+        .min(1, `expected ${what}`);
+export const duration = z
+    .string({ error: `expected ${DURATION_HINT}` })
     .regex(DURATION_PATTERN, `expected ${DURATION_HINT}`)
     .refine((v) => !DURATION_PATTERN.test(v) || durationSeconds(v) > 0, "expected a duration longer than zero");
-export const cpu = z.string({ error: `expected ${CPU_HINT}` }).regex(CPU_PATTERN, `expected ${CPU_HINT}`)
+export const cpu = z
+    .string({ error: `expected ${CPU_HINT}` })
+    .regex(CPU_PATTERN, `expected ${CPU_HINT}`)
     .refine((v) => !/^0+(\.0+)?m?$/.test(v), "expected a CPU quantity above zero");
-export const bytes = z.string({ error: `expected ${BYTES_HINT}` }).regex(BYTES_PATTERN, `expected ${BYTES_HINT}`)
+export const bytes = z
+    .string({ error: `expected ${BYTES_HINT}` })
+    .regex(BYTES_PATTERN, `expected ${BYTES_HINT}`)
     .refine((v) => !/^0+(\.0+)?[A-Za-z]*$/.test(v), "expected a size above zero");
-export const prometheusSize = z.string({ error: `expected ${PROMETHEUS_SIZE_HINT}` })
-    .regex(PROMETHEUS_SIZE_PATTERN, `expected ${PROMETHEUS_SIZE_HINT}`);
+export const prometheusSize = z.string({ error: `expected ${PROMETHEUS_SIZE_HINT}` }).regex(PROMETHEUS_SIZE_PATTERN, `expected ${PROMETHEUS_SIZE_HINT}`);
 const HOSTNAME_HINT = 'a DNS hostname such as "grafana.example.com" (lower case letters, digits, "-" and ".")';
-export const hostname = z.string({ error: `expected ${HOSTNAME_HINT}` }).max(253, `expected ${HOSTNAME_HINT}`)
+export const hostname = z
+    .string({ error: `expected ${HOSTNAME_HINT}` })
+    .max(253, `expected ${HOSTNAME_HINT}`)
     .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/, `expected ${HOSTNAME_HINT}`);
 const K8S_NAME_HINT = 'a Kubernetes name: lower case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit';
-export const k8sName = z.string({ error: `expected ${K8S_NAME_HINT}` })
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, `expected ${K8S_NAME_HINT}`);
-export const url = z.string({ error: 'expected an http(s) URL such as "http://localhost:3000"' })
+export const k8sName = z.string({ error: `expected ${K8S_NAME_HINT}` }).regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, `expected ${K8S_NAME_HINT}`);
+export const url = z
+    .string({ error: 'expected an http(s) URL such as "http://localhost:3000"' })
     .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an http(s) URL such as "http://localhost:3000"');
-export const percent = z.number({ error: "expected a percentage between 0 and 100 (exclusive), such as 99.9" })
+export const percent = z
+    .number({ error: "expected a percentage between 0 and 100 (exclusive), such as 99.9" })
     .gt(0, "expected a percentage between 0 and 100 (exclusive), such as 99.9")
     .lt(100, "expected a percentage between 0 and 100 (exclusive), such as 99.9");
-export const timeOfDay = z.string({ error: 'expected a time of day "HH:MM" (24-hour)' })
+export const timeOfDay = z
+    .string({ error: 'expected a time of day "HH:MM" (24-hour)' })
     .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected a time of day "HH:MM" (24-hour)');
 /** The tz database's name for `tz` as JavaScript resolves it (case-insensitively), or undefined. */
-const resolvedTimeZone = (tz: string) => { try { return new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone; } catch { return undefined; } };
-export const timeZone = z.string({ error: 'expected an IANA time zone such as "America/New_York" or "UTC"' })
+const resolvedTimeZone = (tz: string) => {
+    try {
+        return new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+    } catch {
+        return undefined;
+    }
+};
+export const timeZone = z
+    .string({ error: 'expected an IANA time zone such as "America/New_York" or "UTC"' })
     .refine((tz) => resolvedTimeZone(tz) !== undefined, 'expected an IANA time zone such as "America/New_York" or "UTC"')
     // Grafana loads it with Go's time.LoadLocation, which reads tz database files by their exact, case-sensitive name.
     .superRefine((tz, context) => {
@@ -78,7 +107,11 @@ export const size = (cpuRequest: string, memoryRequest: string, cpuLimit: string
 
 /** Records one problem: the key's path (from the top of the config), the value given, what is allowed. */
 export type AddProblem = (path: PropertyKey[], given: unknown, message: string) => void;
-export interface SettingsProblem { path: PropertyKey[]; given: unknown; message: string }
+export interface SettingsProblem {
+    path: PropertyKey[];
+    given: unknown;
+    message: string;
+}
 
 /** What a check across keys may read besides its own section. */
 export interface CheckContext {

@@ -1,12 +1,11 @@
 // Defaults per environment. A stack's Pulumi.<stack>.yaml states only what differs from its preset.
 // dev must fit a laptop cluster (≤ 1 CPU and 2 GiB requested in all); production must outgrow one machine.
 // Each backend's section comes from its folder (components/<backend>/settings.ts) through the registry.
-import { BACKENDS, BACKEND_KEYS } from "../components/backends";
+import { BACKEND_KEYS, BACKENDS } from "../components/backends";
 import type { PresetName, StackConfigInput } from "./schema";
 
 type BackendPresets = Pick<StackConfigInput, (typeof BACKEND_KEYS)[number]>;
-const backends = (preset: PresetName) =>
-    Object.fromEntries(BACKEND_KEYS.map((key) => [key, BACKENDS[key].settings.presets[preset]])) as BackendPresets;
+const backends = (preset: PresetName) => Object.fromEntries(BACKEND_KEYS.map((key) => [key, BACKENDS[key].settings.presets[preset]])) as BackendPresets;
 
 const sharedAlerting: StackConfigInput["alerting"] = {
     disableProvenance: false,
@@ -14,7 +13,11 @@ const sharedAlerting: StackConfigInput["alerting"] = {
     email: { enabled: false, addresses: ["platform-team@example.com"] },
     pagerduty: { enabled: false, class: "infrastructure", component: "grafana", group: "monitoring" },
     maintenanceWindow: {
-        name: "maintenance-window", weekdays: ["sunday"], startTime: "02:00", endTime: "04:00", location: "America/New_York",
+        name: "maintenance-window",
+        weekdays: ["sunday"],
+        startTime: "02:00",
+        endTime: "04:00",
+        location: "America/New_York",
     },
 };
 

@@ -1,26 +1,31 @@
 // The one schema every stack's configuration passes before any resource is registered: the stack-wide
 // sections written here, each backend's section from the registry (components/backends.ts).
 import { z } from "zod";
-import { BACKENDS, BACKEND_KEYS, type BackendKey } from "../components/backends";
+import { BACKEND_KEYS, BACKENDS, type BackendKey } from "../components/backends";
 import { objectStorageSettings } from "../components/objectStorage/settings";
 import { DISTRIBUTIONS } from "./cluster";
-import { PRESET_NAMES, WEEKDAYS, bool, email, k8sName, percent, positiveInt, section, timeOfDay, timeZone } from "./fields";
+import { bool, email, k8sName, PRESET_NAMES, percent, positiveInt, section, timeOfDay, timeZone, WEEKDAYS } from "./fields";
 
-export { PRESET_NAMES, WEEKDAYS, duration, hostname, k8sName, resources, workload } from "./fields";
 export type { PresetName, Resources, Workload } from "./fields";
+export { duration, hostname, k8sName, PRESET_NAMES, resources, WEEKDAYS, workload } from "./fields";
 
 /** Each backend's section, from the registry, under its key. */
-const backendSections = Object.fromEntries(BACKEND_KEYS.map((key) => [key, BACKENDS[key].settings.schema])) as
-    { [K in BackendKey]: (typeof BACKENDS)[K]["settings"]["schema"] };
+const backendSections = Object.fromEntries(BACKEND_KEYS.map((key) => [key, BACKENDS[key].settings.schema])) as {
+    [K in BackendKey]: (typeof BACKENDS)[K]["settings"]["schema"];
+};
 
 /** Where every pinned chart is fetched from instead of its upstream repository (components/mirrors.ts). */
-export const CHART_REPOSITORY_HINT = 'a Helm repository URL such as "https://charts.example.com/helm" or an OCI registry such as "oci://registry.example.com/charts" (no trailing "/")';
-const chartRepository = z.string({ error: `expected ${CHART_REPOSITORY_HINT}` })
+export const CHART_REPOSITORY_HINT =
+    'a Helm repository URL such as "https://charts.example.com/helm" or an OCI registry such as "oci://registry.example.com/charts" (no trailing "/")';
+const chartRepository = z
+    .string({ error: `expected ${CHART_REPOSITORY_HINT}` })
     .regex(/^(https?:\/\/[^\s/]+(\/\S*)?|oci:\/\/[^\s/]+(\/[^\s/]+)*)$/, `expected ${CHART_REPOSITORY_HINT}`)
     .refine((v) => !v.endsWith("/"), `expected ${CHART_REPOSITORY_HINT}`);
 /** The registry (host, optional port and path) that replaces every image's registry. */
-export const IMAGE_REGISTRY_HINT = 'a registry host with an optional port and path, without a scheme, such as "registry.example.com" or "harbor.example.com:8443/mirror"';
-const imageRegistry = z.string({ error: `expected ${IMAGE_REGISTRY_HINT}` })
+export const IMAGE_REGISTRY_HINT =
+    'a registry host with an optional port and path, without a scheme, such as "registry.example.com" or "harbor.example.com:8443/mirror"';
+const imageRegistry = z
+    .string({ error: `expected ${IMAGE_REGISTRY_HINT}` })
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, `expected ${IMAGE_REGISTRY_HINT}`);
 
 export const configSchema = section({
@@ -78,18 +83,20 @@ export const configSchema = section({
      * Services with SLOs: recording rules (a rule group each, packed into a few PrometheusRules), burn-rate alert
      * instances, and a link to the shared SLO dashboard each (or a dashboard of its own with `ownDashboard`).
      */
-    services: z.array(section({
-        name: k8sName,
-        namespace: k8sName,
-        team: z.string().min(1),
-        /** Share of requests that must not fail (5xx), e.g. 99.9. */
-        availabilityObjective: percent,
-        /** Share of requests that must be faster than thresholdMs, e.g. 95. */
-        latencyObjective: percent,
-        latencyThresholdMs: positiveInt(),
-        /** true: the service also gets an SLO dashboard of its own (UID slo-<namespace>-<name>), not only a link to the shared one. */
-        ownDashboard: z.boolean({ error: "ownDashboard: expected true or false (true gives the service an SLO dashboard of its own)" }).optional(),
-    })),
+    services: z.array(
+        section({
+            name: k8sName,
+            namespace: k8sName,
+            team: z.string().min(1),
+            /** Share of requests that must not fail (5xx), e.g. 99.9. */
+            availabilityObjective: percent,
+            /** Share of requests that must be faster than thresholdMs, e.g. 95. */
+            latencyObjective: percent,
+            latencyThresholdMs: positiveInt(),
+            /** true: the service also gets an SLO dashboard of its own (UID slo-<namespace>-<name>), not only a link to the shared one. */
+            ownDashboard: z.boolean({ error: "ownDashboard: expected true or false (true gives the service an SLO dashboard of its own)" }).optional(),
+        }),
+    ),
 });
 
 export type StackConfig = z.infer<typeof configSchema>;

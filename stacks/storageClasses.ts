@@ -3,16 +3,21 @@
 // for its StorageClasses while it runs, in preview too, and refuses a missing one, naming those it has.
 import * as pulumi from "@pulumi/pulumi";
 
-export interface StorageClassInfo { name: string; isDefault: boolean }
+export interface StorageClassInfo {
+    name: string;
+    isDefault: boolean;
+}
 export type StorageClassLister = () => Promise<StorageClassInfo[]>;
 
 /** The problem with `storageClass` on a cluster with `classes`, or undefined when it has it. */
 export function missingStorageClass(project: string, storageClass: string, classes: StorageClassInfo[]): string | undefined {
     if (classes.some((c) => c.name === storageClass)) return undefined;
     const has = classes.length === 0 ? "none" : classes.map((c) => `${c.name}${c.isDefault ? " (default)" : ""}`).join(", ");
-    return `${project}:cluster.storageClass: got "${storageClass}"; the cluster has no StorageClass "${storageClass}" ` +
+    return (
+        `${project}:cluster.storageClass: got "${storageClass}"; the cluster has no StorageClass "${storageClass}" ` +
         `(its claims would stay Pending until Helm's timeout). StorageClasses the cluster has: ${has}. ` +
-        "Set one of them, or remove the key to use the cluster's default";
+        "Set one of them, or remove the key to use the cluster's default"
+    );
 }
 
 /**
@@ -33,7 +38,11 @@ export const listStorageClasses: StorageClassLister = async () => {
     const k8sConfig = new pulumi.Config("kubernetes");
     const setting = k8sConfig.get("kubeconfig");
     const file = (process.env.KUBECONFIG ?? "").split(path.delimiter).find(Boolean) ?? path.join(os.homedir(), ".kube", "config");
-    const text = setting ? (setting.trimStart().startsWith("apiVersion") || setting.includes("\n") ? setting : fs.readFileSync(setting, "utf8")) : fs.readFileSync(file, "utf8");
+    const text = setting
+        ? setting.trimStart().startsWith("apiVersion") || setting.includes("\n")
+            ? setting
+            : fs.readFileSync(setting, "utf8")
+        : fs.readFileSync(file, "utf8");
     const kubeconfig = parse(text);
     const contextName = k8sConfig.get("context") ?? kubeconfig["current-context"];
     const context = kubeconfig.contexts?.find((c: any) => c.name === contextName)?.context;
@@ -58,21 +67,27 @@ export const listStorageClasses: StorageClassLister = async () => {
     }
     const url = new URL("/apis/storage.k8s.io/v1/storageclasses", cluster.server);
     const body: string = await new Promise((resolve, reject) => {
-        const request = (url.protocol === "https:" ? https : http).request(url, {
-            method: "GET",
-            ca: data(cluster["certificate-authority-data"], cluster["certificate-authority"]),
-            rejectUnauthorized: cluster["insecure-skip-tls-verify"] !== true,
-            cert, key, timeout: 30_000,
-            headers: { Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-        }, (response) => {
-            const chunks: Buffer[] = [];
-            response.on("data", (chunk: Buffer) => chunks.push(chunk));
-            response.on("end", () => {
-                const text = Buffer.concat(chunks).toString("utf8");
-                if (response.statusCode === 200) resolve(text);
-                else reject(new Error(`GET ${url.pathname} answered ${response.statusCode}: ${text.slice(0, 300)}`));
-            });
-        });
+        const request = (url.protocol === "https:" ? https : http).request(
+            url,
+            {
+                method: "GET",
+                ca: data(cluster["certificate-authority-data"], cluster["certificate-authority"]),
+                rejectUnauthorized: cluster["insecure-skip-tls-verify"] !== true,
+                cert,
+                key,
+                timeout: 30_000,
+                headers: { Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+            },
+            (response) => {
+                const chunks: Buffer[] = [];
+                response.on("data", (chunk: Buffer) => chunks.push(chunk));
+                response.on("end", () => {
+                    const text = Buffer.concat(chunks).toString("utf8");
+                    if (response.statusCode === 200) resolve(text);
+                    else reject(new Error(`GET ${url.pathname} answered ${response.statusCode}: ${text.slice(0, 300)}`));
+                });
+            },
+        );
         request.on("timeout", () => request.destroy(new Error(`GET ${url.pathname} timed out`)));
         request.on("error", reject);
         request.end();
@@ -94,7 +109,9 @@ export async function checkStorageClass(project: string, storageClass: string | 
     try {
         classes = await list();
     } catch (error) {
-        await pulumi.log.warn(`${project}:cluster.storageClass: could not list the cluster's StorageClasses to check "${storageClass}": ${(error as Error).message}`);
+        await pulumi.log.warn(
+            `${project}:cluster.storageClass: could not list the cluster's StorageClasses to check "${storageClass}": ${(error as Error).message}`,
+        );
         return;
     }
     const problem = missingStorageClass(project, storageClass, classes);

@@ -2,7 +2,13 @@
 // so a value that passes here is one Kubernetes, Prometheus, Loki or Tempo will accept as written.
 
 const DURATION_UNITS_SECONDS: Record<string, number> = {
-    ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000,
+    ms: 0.001,
+    s: 1,
+    m: 60,
+    h: 3600,
+    d: 86400,
+    w: 604800,
+    y: 31536000,
 };
 
 /** Prometheus/Loki duration: one or more `<int><unit>` parts, e.g. "30s", "1h30m", "15d". */
@@ -34,7 +40,15 @@ export function cpuCores(value: string): number {
 }
 
 const BYTE_SUFFIXES: Record<string, number> = {
-    "": 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+    "": 1,
+    K: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
 };
 
 /** Kubernetes memory/storage quantity: "512Mi", "10Gi", "1G". */

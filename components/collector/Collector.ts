@@ -1,10 +1,10 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Resources, StackConfig } from "../../stacks/schema";
 import { chartRelease } from "../helm";
-import { COLLECTOR_RELEASE } from "./names";
-import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, POD_LOG_LABELS } from "../vocabulary";
 import { LOKI_OTLP_PATH, LOKI_PUSH_PATH } from "../loki/Loki";
+import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, POD_LOG_LABELS } from "../vocabulary";
+import { COLLECTOR_RELEASE } from "./names";
 
 export interface CollectorArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -40,15 +40,26 @@ export class Collector extends pulumi.ComponentResource {
         super("observability:stack:Collector", name, {}, opts);
         const { namespace } = args;
 
-        this.release = chartRelease(`${name}-release`, {
-            chart: "alloy",
-            releaseName: COLLECTOR_RELEASE,
-            namespace,
-            values: pulumi.all([namespace, args.lokiPushUrl, args.tempoOtlpGrpcEndpoint, args.lokiTenantId])
-                .apply(([ns, lokiPushUrl, tempoOtlpGrpcEndpoint, lokiTenantId]) => collectorValues({
-                    namespace: ns, settings: args.settings, lokiPushUrl, tempoOtlpGrpcEndpoint, lokiTenantId,
-                })),
-        }, { parent: this });
+        this.release = chartRelease(
+            `${name}-release`,
+            {
+                chart: "alloy",
+                releaseName: COLLECTOR_RELEASE,
+                namespace,
+                values: pulumi
+                    .all([namespace, args.lokiPushUrl, args.tempoOtlpGrpcEndpoint, args.lokiTenantId])
+                    .apply(([ns, lokiPushUrl, tempoOtlpGrpcEndpoint, lokiTenantId]) =>
+                        collectorValues({
+                            namespace: ns,
+                            settings: args.settings,
+                            lokiPushUrl,
+                            tempoOtlpGrpcEndpoint,
+                            lokiTenantId,
+                        }),
+                    ),
+            },
+            { parent: this },
+        );
 
         const host = pulumi.interpolate`${COLLECTOR_RELEASE}.${namespace}.svc.cluster.local`;
         this.otlpGrpcEndpoint = pulumi.interpolate`${host}:${OTLP_GRPC_PORT}`;
@@ -63,7 +74,13 @@ export class Collector extends pulumi.ComponentResource {
  * processor/k8sattributesprocessor README, "added by default") and k8s.container.name.
  */
 export const K8S_ATTRIBUTES = [
-    "k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "k8s.pod.start_time", "k8s.deployment.name", "k8s.node.name", "k8s.container.name",
+    "k8s.namespace.name",
+    "k8s.pod.name",
+    "k8s.pod.uid",
+    "k8s.pod.start_time",
+    "k8s.deployment.name",
+    "k8s.node.name",
+    "k8s.container.name",
 ] as const;
 
 /** Loki's OTLP endpoint next to its push API: otelcol.exporter.otlphttp appends /v1/logs to it. */
@@ -229,7 +246,15 @@ export function collectorValues(args: CollectorValuesArgs): Record<string, unkno
         // Pod Security `restricted` (the level the namespace warns and audits at) for every container: found by
         // tests/engines/pod-security.test.ts, which judged the rendered chart with the API server's own library. 473 is
         // the alloy user of Grafana's image; the chart's config reloader already runs restricted as 65534.
-        global: { podSecurityContext: { runAsNonRoot: true, runAsUser: ALLOY_UID, runAsGroup: ALLOY_UID, fsGroup: ALLOY_UID, seccompProfile: { type: "RuntimeDefault" } } },
+        global: {
+            podSecurityContext: {
+                runAsNonRoot: true,
+                runAsUser: ALLOY_UID,
+                runAsGroup: ALLOY_UID,
+                fsGroup: ALLOY_UID,
+                seccompProfile: { type: "RuntimeDefault" },
+            },
+        },
         alloy: {
             configMap: { create: true, content: alloyConfig(args.lokiPushUrl, args.tempoOtlpGrpcEndpoint, { lokiTenantId: args.lokiTenantId }) },
             clustering: { enabled: true },

@@ -1,5 +1,5 @@
 // The flows the collector's pods accept (components/flows.ts).
-import { type BackendFlows, SCRAPER, named, pods, tcp } from "../flows";
+import { type BackendFlows, named, pods, SCRAPER, tcp } from "../flows";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
 import { ALLOY_HTTP_PORT, COLLECTOR_RELEASE } from "./names";
 
@@ -8,8 +8,10 @@ export const COLLECTOR_FLOWS: BackendFlows = {
     pods: { alloy: { matchLabels: named("alloy", COLLECTOR_RELEASE) } },
     serves: (args) => [
         {
-            to: "alloy", from: [{ anyPodInNamespace: true }, ...(args.applicationNamespaces.length > 0 ? [{ namespaces: args.applicationNamespaces }] : [])],
-            ports: tcp(OTLP_GRPC_PORT, OTLP_HTTP_PORT), why: "OTLP from the applications",
+            to: "alloy",
+            from: [{ anyPodInNamespace: true }, ...(args.applicationNamespaces.length > 0 ? [{ namespaces: args.applicationNamespaces }] : [])],
+            ports: tcp(OTLP_GRPC_PORT, OTLP_HTTP_PORT),
+            why: "OTLP from the applications",
         },
         { to: "alloy", from: pods("alloy"), ports: tcp(ALLOY_HTTP_PORT), why: "clustering: replicas split the pods to tail" },
         { to: "alloy", from: SCRAPER, ports: tcp(ALLOY_HTTP_PORT), why: "scraping" },

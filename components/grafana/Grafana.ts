@@ -49,39 +49,65 @@ export class Grafana extends pulumi.ComponentResource {
         const { settings, namespace } = args;
         const child = { parent: this };
 
-        const password = new random.RandomPassword(`${name}-admin-password`, {
-            length: 32, special: true, overrideSpecial: "-_.~",
-        }, child);
-        const adminSecret = new k8s.core.v1.Secret(`${name}-admin`, {
-            metadata: { name: ADMIN_SECRET, namespace },
-            type: "Opaque",
-            stringData: { "admin-user": settings.adminUser, "admin-password": password.result },
-        }, child);
+        const password = new random.RandomPassword(
+            `${name}-admin-password`,
+            {
+                length: 32,
+                special: true,
+                overrideSpecial: "-_.~",
+            },
+            child,
+        );
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-admin`,
+            {
+                metadata: { name: ADMIN_SECRET, namespace },
+                type: "Opaque",
+                stringData: { "admin-user": settings.adminUser, "admin-password": password.result },
+            },
+            child,
+        );
         const secretDependencies: pulumi.Resource[] = [adminSecret];
         if (settings.database) {
             if (!args.databasePassword) throw new Error("Grafana: settings.database is set but databasePassword is missing");
             // Grafana reads GF_<SECTION>_<KEY> over grafana.ini, so the password never enters the values.
-            secretDependencies.push(new k8s.core.v1.Secret(`${name}-database`, {
-                metadata: { name: DATABASE_SECRET, namespace },
-                type: "Opaque",
-                stringData: { GF_DATABASE_PASSWORD: args.databasePassword },
-            }, child));
+            secretDependencies.push(
+                new k8s.core.v1.Secret(
+                    `${name}-database`,
+                    {
+                        metadata: { name: DATABASE_SECRET, namespace },
+                        type: "Opaque",
+                        stringData: { GF_DATABASE_PASSWORD: args.databasePassword },
+                    },
+                    child,
+                ),
+            );
         }
         if (settings.smtp) {
             if (!args.smtpPassword) throw new Error("Grafana: settings.smtp is set but smtpPassword is missing");
-            secretDependencies.push(new k8s.core.v1.Secret(`${name}-smtp`, {
-                metadata: { name: SMTP_SECRET, namespace },
-                type: "Opaque",
-                stringData: { user: settings.smtp.user, password: args.smtpPassword },
-            }, child));
+            secretDependencies.push(
+                new k8s.core.v1.Secret(
+                    `${name}-smtp`,
+                    {
+                        metadata: { name: SMTP_SECRET, namespace },
+                        type: "Opaque",
+                        stringData: { user: settings.smtp.user, password: args.smtpPassword },
+                    },
+                    child,
+                ),
+            );
         }
 
-        this.release = chartRelease(`${name}-release`, {
-            chart: "grafana",
-            releaseName: GRAFANA_RELEASE,
-            namespace,
-            values: pulumi.output(namespace).apply((ns) => grafanaValues(ns, args)),
-        }, { parent: this, dependsOn: secretDependencies });
+        this.release = chartRelease(
+            `${name}-release`,
+            {
+                chart: "grafana",
+                releaseName: GRAFANA_RELEASE,
+                namespace,
+                values: pulumi.output(namespace).apply((ns) => grafanaValues(ns, args)),
+            },
+            { parent: this, dependsOn: secretDependencies },
+        );
 
         this.internalUrl = pulumi.interpolate`http://${GRAFANA_RELEASE}.${namespace}.svc.cluster.local`;
         this.externalUrl = pulumi.output(settings.host ? `https://${settings.host}` : undefined);
@@ -91,8 +117,12 @@ export class Grafana extends pulumi.ComponentResource {
         this.adminPassword = pulumi.secret(password.result);
 
         this.registerOutputs({
-            internalUrl: this.internalUrl, externalUrl: this.externalUrl, url: this.url, apiUrl: this.apiUrl,
-            adminUser: this.adminUser, adminPassword: this.adminPassword,
+            internalUrl: this.internalUrl,
+            externalUrl: this.externalUrl,
+            url: this.url,
+            apiUrl: this.apiUrl,
+            adminUser: this.adminUser,
+            adminPassword: this.adminPassword,
         });
     }
 }
@@ -152,16 +182,18 @@ export function grafanaValues(namespace: string, args: GrafanaArgs): Record<stri
         initChownData: {
             resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
         },
-        ingress: settings.host ? {
-            enabled: true,
-            ingressClassName: ingress.className,
-            annotations: ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {},
-            hosts: [settings.host],
-            path: "/",
-            pathType: "Prefix",
-            // cert-manager writes this Secret from the issuer, or it is the existing one named in the config.
-            tls: [{ secretName: grafanaTlsSecretName(ingress), hosts: [settings.host] }],
-        } : { enabled: false },
+        ingress: settings.host
+            ? {
+                  enabled: true,
+                  ingressClassName: ingress.className,
+                  annotations: ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {},
+                  hosts: [settings.host],
+                  path: "/",
+                  pathType: "Prefix",
+                  // cert-manager writes this Secret from the issuer, or it is the existing one named in the config.
+                  tls: [{ secretName: grafanaTlsSecretName(ingress), hosts: [settings.host] }],
+              }
+            : { enabled: false },
         autoscaling: {
             enabled: settings.autoscaling.enabled,
             minReplicas: settings.replicas,
@@ -170,16 +202,18 @@ export function grafanaValues(namespace: string, args: GrafanaArgs): Record<stri
             targetMemory: String(settings.autoscaling.targetMemoryPercent),
         },
         podDisruptionBudget: ha ? { minAvailable: 1 } : {},
-        affinity: ha ? {
-            podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [
-                    { weight: 100, podAffinityTerm: { labelSelector: selector, topologyKey: "kubernetes.io/hostname" } },
-                ],
-            },
-        } : {},
-        topologySpreadConstraints: ha ? [
-            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: selector },
-        ] : [],
+        affinity: ha
+            ? {
+                  podAntiAffinity: {
+                      preferredDuringSchedulingIgnoredDuringExecution: [
+                          { weight: 100, podAffinityTerm: { labelSelector: selector, topologyKey: "kubernetes.io/hostname" } },
+                      ],
+                  },
+              }
+            : {},
+        topologySpreadConstraints: ha
+            ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: selector }]
+            : [],
         serviceMonitor: { enabled: true },
         // The chart's test pod has no resource limits and is not needed to prove the release works.
         testFramework: { enabled: false },

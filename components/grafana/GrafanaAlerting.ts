@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../stacks/schema";
+import { sloRecordingRuleGroups } from "../slo/recordingRules";
+import { packRuleGroups } from "../slo/ruleObjects";
 import { type Fingerprints, guardContactPoints } from "./alerting/contactPointFingerprints";
 import { createRouting, routingDefinition } from "./alerting/routing";
 import { createRuleGroups } from "./alerting/ruleGroups";
 import { alertRuleGroups } from "./alerting/rules";
-import { sloRecordingRuleGroups } from "../slo/recordingRules";
-import { packRuleGroups } from "../slo/ruleObjects";
 
 export interface GrafanaAlertingArgs {
     /** Notifiers, their settings and the maintenance window (`alerting` of the stack config). */
@@ -60,7 +60,9 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         const { disableProvenance } = args.settings;
 
         const routing = routingDefinition({
-            settings: args.settings, slackToken: args.slackToken, pagerdutyIntegrationKey: args.pagerdutyIntegrationKey,
+            settings: args.settings,
+            slackToken: args.slackToken,
+            pagerdutyIntegrationKey: args.pagerdutyIntegrationKey,
         });
         // pulumi-grafana#379: contact points with a secret show a phantom update unless sent as before (contactPointFingerprints.ts).
         const contactPointGuard = guardContactPoints(name, routing.contactPoints, disableProvenance, this);
@@ -68,13 +70,22 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         // The services' recording rule groups, packed into as few PrometheusRules as stay well under the
         // API's 1.5 MiB object limit (ruleObjects.ts): a handful of objects for a thousand services.
         const recordingGroups = sloRecordingRuleGroups(args.services); // one per service, in the same order
-        const ruleObjects = packRuleGroups(args.services.map((service, index) => ({ key: `${service.namespace}/${service.name}`, group: recordingGroups[index] })));
-        const recordingRules = ruleObjects.map((object) => new k8s.apiextensions.CustomResource(`${name}-${object.name}`, {
-            apiVersion: "monitoring.coreos.com/v1",
-            kind: "PrometheusRule",
-            metadata: { name: object.name, namespace: args.namespace, labels: { ...RECORDING_RULE_LABELS } },
-            spec: { groups: object.groups },
-        }, { parent: this }));
+        const ruleObjects = packRuleGroups(
+            args.services.map((service, index) => ({ key: `${service.namespace}/${service.name}`, group: recordingGroups[index] })),
+        );
+        const recordingRules = ruleObjects.map(
+            (object) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${object.name}`,
+                    {
+                        apiVersion: "monitoring.coreos.com/v1",
+                        kind: "PrometheusRule",
+                        metadata: { name: object.name, namespace: args.namespace, labels: { ...RECORDING_RULE_LABELS } },
+                        spec: { groups: object.groups },
+                    },
+                    { parent: this },
+                ),
+        );
 
         const groups = alertRuleGroups({ namespace: args.namespace, services: args.services, managedControlPlane: args.managedControlPlane });
         // The Grafana objects are registered once this stack's last fingerprints are read: whether a contact
@@ -85,14 +96,22 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             const routingResources = createRouting(name, routing, { disableProvenance, unchanged }, { parent: this });
             // Rules fire into the tree: it must exist first, or Grafana routes the first alerts to its default.
             // The SLO alerts read the recorded series: the PrometheusRules go first.
-            const ruleGroups = createRuleGroups(name, groups, { alerts: args.alertsFolderUid, slos: args.slosFolderUid }, {
-                disableProvenance,
-                dependsOn: (group) => [routingResources.notificationPolicy, ...(group.folder === "slos" ? recordingRules : [])],
-            }, { parent: this });
+            const ruleGroups = createRuleGroups(
+                name,
+                groups,
+                { alerts: args.alertsFolderUid, slos: args.slosFolderUid },
+                {
+                    disableProvenance,
+                    dependsOn: (group) => [routingResources.notificationPolicy, ...(group.folder === "slos" ? recordingRules : [])],
+                },
+                { parent: this },
+            );
             return { routingResources, ruleGroups };
         })();
 
-        this.contactPointNames = pulumi.output(grafanaObjects.then(({ routingResources }) => pulumi.all(routingResources.contactPoints.map((point) => point.name))));
+        this.contactPointNames = pulumi.output(
+            grafanaObjects.then(({ routingResources }) => pulumi.all(routingResources.contactPoints.map((point) => point.name))),
+        );
         this.notificationPolicyId = pulumi.output(grafanaObjects.then(({ routingResources }) => routingResources.notificationPolicy.id));
         this.ruleGroupNames = pulumi.output(grafanaObjects.then(({ ruleGroups }) => pulumi.all(ruleGroups.map((group) => group.name))));
         this.recordingRuleNames = pulumi.all(recordingRules.map((rule) => rule.metadata.name));
@@ -100,8 +119,10 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         this.contactPointFingerprints = contactPointGuard.held(grafanaObjects.then(({ routingResources }) => routingResources.contactPoints));
 
         this.registerOutputs({
-            contactPointNames: this.contactPointNames, notificationPolicyId: this.notificationPolicyId,
-            ruleGroupNames: this.ruleGroupNames, recordingRuleNames: this.recordingRuleNames,
+            contactPointNames: this.contactPointNames,
+            notificationPolicyId: this.notificationPolicyId,
+            ruleGroupNames: this.ruleGroupNames,
+            recordingRuleNames: this.recordingRuleNames,
             contactPointFingerprints: this.contactPointFingerprints,
         });
     }

@@ -55,44 +55,64 @@ export class GrafanaAutomation extends pulumi.ComponentResource {
         // The providers' URL is the gate's output: nothing calls Grafana before it has answered there.
         const { endpoint } = args;
         const host = endpoint?.host;
-        this.endpointReady = new GrafanaEndpointReady(`${name}-endpoint-ready`, {
-            // /api/health needs no login: credentials in the URL stay out of the gate's state.
-            url: pulumi.output(args.apiUrl).apply(withoutCredentials),
-            timeoutSeconds: args.readinessTimeoutSeconds ?? READINESS_TIMEOUT_SECONDS,
-            publicHost: host,
-            namespace: endpoint?.namespace,
-            ingressClassName: host ? endpoint?.ingress?.className : undefined,
-            ingressControllerNamespace: host ? endpoint?.ingress?.controllerNamespace : undefined,
-            clusterIssuer: host ? endpoint?.ingress?.clusterIssuer : undefined,
-            tlsSecretName: host && endpoint?.ingress ? grafanaTlsSecretName(endpoint.ingress) : undefined,
-            tlsSecretConfigured: host ? Boolean(endpoint?.ingress?.tlsSecretName) : undefined,
-        }, { parent: this, dependsOn: [args.grafanaRelease] });
+        this.endpointReady = new GrafanaEndpointReady(
+            `${name}-endpoint-ready`,
+            {
+                // /api/health needs no login: credentials in the URL stay out of the gate's state.
+                url: pulumi.output(args.apiUrl).apply(withoutCredentials),
+                timeoutSeconds: args.readinessTimeoutSeconds ?? READINESS_TIMEOUT_SECONDS,
+                publicHost: host,
+                namespace: endpoint?.namespace,
+                ingressClassName: host ? endpoint?.ingress?.className : undefined,
+                ingressControllerNamespace: host ? endpoint?.ingress?.controllerNamespace : undefined,
+                clusterIssuer: host ? endpoint?.ingress?.clusterIssuer : undefined,
+                tlsSecretName: host && endpoint?.ingress ? grafanaTlsSecretName(endpoint.ingress) : undefined,
+                tlsSecretConfigured: host ? Boolean(endpoint?.ingress?.tlsSecretName) : undefined,
+            },
+            { parent: this, dependsOn: [args.grafanaRelease] },
+        );
         // The providers are configured only once the gate has seen Grafana answer. They take the URL itself, not
         // the gate's output: a URL unknown in preview would make every stack's preview show its providers changing.
         const afterGate = { parent: this, dependsOn: [args.grafanaRelease, this.endpointReady] };
 
-        const bootstrap = new grafana.Provider(`${name}-bootstrap`, {
-            url: args.apiUrl,
-            auth: pulumi.secret(pulumi.interpolate`${args.adminUser}:${args.adminPassword}`),
-            ...retries,
-        }, afterGate);
+        const bootstrap = new grafana.Provider(
+            `${name}-bootstrap`,
+            {
+                url: args.apiUrl,
+                auth: pulumi.secret(pulumi.interpolate`${args.adminUser}:${args.adminPassword}`),
+                ...retries,
+            },
+            afterGate,
+        );
         const asAdmin = { parent: this, provider: bootstrap };
 
-        const account = new grafana.oss.ServiceAccount(`${name}-service-account`, {
-            name: AUTOMATION_ACCOUNT,
-            role: "Admin",
-            isDisabled: false,
-        }, asAdmin);
-        const token = new grafana.oss.ServiceAccountToken(`${name}-token`, {
-            name: AUTOMATION_ACCOUNT,
-            serviceAccountId: account.id,
-        }, asAdmin);
+        const account = new grafana.oss.ServiceAccount(
+            `${name}-service-account`,
+            {
+                name: AUTOMATION_ACCOUNT,
+                role: "Admin",
+                isDisabled: false,
+            },
+            asAdmin,
+        );
+        const token = new grafana.oss.ServiceAccountToken(
+            `${name}-token`,
+            {
+                name: AUTOMATION_ACCOUNT,
+                serviceAccountId: account.id,
+            },
+            asAdmin,
+        );
 
-        this.provider = new grafana.Provider(`${name}-provider`, {
-            url: args.apiUrl,
-            auth: pulumi.secret(token.key),
-            ...retries,
-        }, afterGate);
+        this.provider = new grafana.Provider(
+            `${name}-provider`,
+            {
+                url: args.apiUrl,
+                auth: pulumi.secret(token.key),
+                ...retries,
+            },
+            afterGate,
+        );
         this.serviceAccountId = account.id;
 
         this.registerOutputs({ serviceAccountId: this.serviceAccountId });
@@ -102,7 +122,11 @@ export class GrafanaAutomation extends pulumi.ComponentResource {
 /** The URL without user-info (`https://user:pass@host` → `https://host`); unchanged when it has none. */
 export function withoutCredentials(url: string): string {
     let parsed: URL;
-    try { parsed = new URL(url); } catch { return url; }
+    try {
+        parsed = new URL(url);
+    } catch {
+        return url;
+    }
     if (!parsed.username && !parsed.password) return url;
     parsed.username = "";
     parsed.password = "";

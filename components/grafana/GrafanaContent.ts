@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../stacks/schema";
 import { createDashboards, dashboardDefinitions, dashboardUrlEntries } from "./dashboards";
 import { createDatasources, datasourceDefinitions } from "./datasources";
-import { type FolderKey, createFolders } from "./folders";
+import { createFolders, type FolderKey } from "./folders";
 import { DATASOURCE_UIDS } from "./uids";
 
 export interface GrafanaContentArgs {
@@ -44,27 +44,33 @@ export class GrafanaContent extends pulumi.ComponentResource {
         super("observability:grafana:Content", name, {}, opts);
         const child = { parent: this };
 
-        const datasources = createDatasources(name, datasourceDefinitions({
-            prometheusUrl: args.prometheusUrl,
-            lokiUrl: args.lokiUrl,
-            tempoUrl: args.tempoUrl,
-            alertmanagerUrl: args.alertmanagerUrl,
-            alertmanagerEnabled: args.alertmanagerEnabled,
-            scrapeInterval: args.scrapeInterval,
-            lokiTenantId: args.lokiTenantId,
-        }), child);
+        const datasources = createDatasources(
+            name,
+            datasourceDefinitions({
+                prometheusUrl: args.prometheusUrl,
+                lokiUrl: args.lokiUrl,
+                tempoUrl: args.tempoUrl,
+                alertmanagerUrl: args.alertmanagerUrl,
+                alertmanagerEnabled: args.alertmanagerEnabled,
+                scrapeInterval: args.scrapeInterval,
+                lokiTenantId: args.lokiTenantId,
+            }),
+            child,
+        );
         const folders = createFolders(name, child);
         this.folderUids = Object.fromEntries(Object.entries(folders).map(([key, folder]) => [key, folder.uid])) as Record<FolderKey, pulumi.Output<string>>;
 
         // Dashboards wait for their datasources, so a fresh Grafana never shows them broken.
-        const dashboards = createDashboards(name, dashboardDefinitions({ namespace: args.namespace, services: args.services }),
-            this.folderUids, { parent: this, dependsOn: Object.values(datasources) });
+        const dashboards = createDashboards(name, dashboardDefinitions({ namespace: args.namespace, services: args.services }), this.folderUids, {
+            parent: this,
+            dependsOn: Object.values(datasources),
+        });
 
         this.datasourceUids = Object.fromEntries(Object.keys(datasources).map((key) => [key, DATASOURCE_UIDS[key as keyof typeof DATASOURCE_UIDS]]));
         const baseUrl = pulumi.output(args.grafanaUrl).apply((url) => url.replace(/\/+$/, ""));
-        this.dashboardUrls = pulumi.all([...dashboards].map(([definition, resource]) =>
-            pulumi.all([baseUrl, resource.id]).apply(([base]) => dashboardUrlEntries(base, definition)),
-        )).apply((entries) => Object.fromEntries(entries.flat()));
+        this.dashboardUrls = pulumi
+            .all([...dashboards].map(([definition, resource]) => pulumi.all([baseUrl, resource.id]).apply(([base]) => dashboardUrlEntries(base, definition))))
+            .apply((entries) => Object.fromEntries(entries.flat()));
 
         this.registerOutputs({ datasourceUids: this.datasourceUids, folderUids: this.folderUids, dashboardUrls: this.dashboardUrls });
     }

@@ -1,15 +1,18 @@
 // The datasources Grafana gets: each backend defines its own and its links to the others (components/<backend>/
 // datasources.ts), read like a provisioning file. Key names follow Grafana 13's own settings types (cited per
 // interface): Grafana ignores a misspelt jsonData key without a word, so tests pin each link to the datasource it must reach.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
+import { BACKEND_KEYS, BACKENDS } from "../backends";
 import { goJsonMarshal } from "./alerting/wireFormat";
 import { DATASOURCE_UIDS } from "./uids";
-import { BACKENDS, BACKEND_KEYS } from "../backends";
 
 export type DatasourceKey = keyof typeof DATASOURCE_UIDS;
 
-export interface TagMapping { key: string; value?: string }
+export interface TagMapping {
+    key: string;
+    value?: string;
+}
 
 export interface DatasourceDefinition {
     key: DatasourceKey;
@@ -46,22 +49,28 @@ export function datasourceDefinitions(inputs: DatasourceInputs): DatasourceDefin
 
 /** Creates one `grafana.oss.DataSource` per definition, at its fixed UID. */
 export function createDatasources(
-    name: string, definitions: readonly DatasourceDefinition[], opts: pulumi.CustomResourceOptions,
+    name: string,
+    definitions: readonly DatasourceDefinition[],
+    opts: pulumi.CustomResourceOptions,
 ): Partial<Record<DatasourceKey, grafana.oss.DataSource>> {
     const created: Partial<Record<DatasourceKey, grafana.oss.DataSource>> = {};
     for (const definition of definitions) {
-        created[definition.key] = new grafana.oss.DataSource(`${name}-datasource-${definition.key}`, {
-            name: definition.name,
-            type: definition.type,
-            uid: DATASOURCE_UIDS[definition.key],
-            url: definition.url,
-            accessMode: "proxy",
-            isDefault: definition.isDefault,
-            // In the provider's own encoding (Go's json.Marshal: sorted keys, `<>&` escaped): what it stores
-            // in state both from our value (StateFunc NormalizeJsonString) and from Grafana's (datasourceConfigToState).
-            jsonDataEncoded: goJsonMarshal(definition.jsonData),
-            ...(definition.httpHeaders ? { httpHeaders: definition.httpHeaders } : {}),
-        }, opts);
+        created[definition.key] = new grafana.oss.DataSource(
+            `${name}-datasource-${definition.key}`,
+            {
+                name: definition.name,
+                type: definition.type,
+                uid: DATASOURCE_UIDS[definition.key],
+                url: definition.url,
+                accessMode: "proxy",
+                isDefault: definition.isDefault,
+                // In the provider's own encoding (Go's json.Marshal: sorted keys, `<>&` escaped): what it stores
+                // in state both from our value (StateFunc NormalizeJsonString) and from Grafana's (datasourceConfigToState).
+                jsonDataEncoded: goJsonMarshal(definition.jsonData),
+                ...(definition.httpHeaders ? { httpHeaders: definition.httpHeaders } : {}),
+            },
+            opts,
+        );
     }
     return created;
 }

@@ -1,5 +1,5 @@
 // The flows Grafana's pods accept (components/flows.ts).
-import { type BackendFlows, SCRAPER, named, pods, tcp, tcpAndUdp } from "../flows";
+import { type BackendFlows, named, pods, SCRAPER, tcp, tcpAndUdp } from "../flows";
 import { GRAFANA_RELEASE } from "./names";
 
 /** grafana chart templates/_pod.tpl: containerPort 9094 (TCP and UDP) for unified-alerting gossip. */
@@ -12,12 +12,21 @@ export const GRAFANA_FLOWS: BackendFlows = {
     pods: { grafana: { matchLabels: named("grafana", GRAFANA_RELEASE) } },
     serves: (args) => [
         {
-            to: "grafana", from: pods("grafana"), ports: [...tcpAndUdp(GRAFANA_GOSSIP_PORT), ...tcp(GRAFANA_HTTP_PORT)],
+            to: "grafana",
+            from: pods("grafana"),
+            ports: [...tcpAndUdp(GRAFANA_GOSSIP_PORT), ...tcp(GRAFANA_HTTP_PORT)],
             why: "HA replicas gossip alert state, and find each other through the headless Service",
         },
         { to: "grafana", from: SCRAPER, ports: tcp(GRAFANA_HTTP_PORT), why: "scraping" },
-        ...args.grafanaIngressEnabled
-            ? [{ to: "grafana", from: [{ namespaces: [args.ingressControllerNamespace] }], ports: tcp(GRAFANA_HTTP_PORT), why: "the UI and API, through the ingress" }]
-            : [],
+        ...(args.grafanaIngressEnabled
+            ? [
+                  {
+                      to: "grafana",
+                      from: [{ namespaces: [args.ingressControllerNamespace] }],
+                      ports: tcp(GRAFANA_HTTP_PORT),
+                      why: "the UI and API, through the ingress",
+                  },
+              ]
+            : []),
     ],
 };

@@ -60,7 +60,11 @@ export const GRAFANA_SETTINGS = {
     check: (grafana, { secrets }, add) => {
         const haGrafana = grafana.replicas > 1 || grafana.autoscaling.enabled;
         if (haGrafana && !grafana.database) {
-            add(["grafana", "database"], undefined, `${grafana.replicas} replicas${grafana.autoscaling.enabled ? " with autoscaling" : ""} cannot share SQLite; expected an external PostgreSQL {host, name, user, sslMode}`);
+            add(
+                ["grafana", "database"],
+                undefined,
+                `${grafana.replicas} replicas${grafana.autoscaling.enabled ? " with autoscaling" : ""} cannot share SQLite; expected an external PostgreSQL {host, name, user, sslMode}`,
+            );
         }
         if (grafana.database && !secrets.grafanaDatabasePassword) {
             add(["grafanaDatabasePassword"], undefined, "the database password is missing; run: pulumi config set --secret grafanaDatabasePassword <password>");

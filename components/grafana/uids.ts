@@ -41,5 +41,8 @@ const MAX_UID_LENGTH = 40;
 export function sloDashboardUid(service: { namespace: string; name: string }): string {
     const readable = `slo-${service.namespace}-${service.name}`;
     if (readable.length <= MAX_UID_LENGTH) return readable;
-    return `slo-${createHash("sha256").update(`${service.namespace}/${service.name}`).digest("hex").slice(0, MAX_UID_LENGTH - 4)}`;
+    return `slo-${createHash("sha256")
+        .update(`${service.namespace}/${service.name}`)
+        .digest("hex")
+        .slice(0, MAX_UID_LENGTH - 4)}`;
 }

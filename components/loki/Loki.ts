@@ -1,13 +1,13 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { refuseProblems } from "../../stacks/fields";
 import type { Resources, StackConfig, Workload } from "../../stacks/schema";
-import { OBJECT_STORAGE_SECRET_KEYS, s3Endpoint, storageCredentials } from "../objectStorage/credentials";
-import { objectStorageProblems } from "../objectStorage/settings";
-import { LOKI_COMPONENTS, LOKI_SETTINGS, lokiProblems } from "./settings";
 import { goDuration } from "../../stacks/units";
 import { chartRelease } from "../helm";
+import { OBJECT_STORAGE_SECRET_KEYS, s3Endpoint, storageCredentials } from "../objectStorage/credentials";
+import { objectStorageProblems } from "../objectStorage/settings";
 import { LOKI_FULLNAME, LOKI_HTTP_PORT, LOKI_RELEASE } from "./names";
+import { type LOKI_COMPONENTS, LOKI_SETTINGS, lokiProblems } from "./settings";
 
 export interface LokiArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -67,12 +67,16 @@ export class Loki extends pulumi.ComponentResource {
         super("observability:stack:Loki", name, {}, opts);
         const { namespace, settings } = args;
 
-        this.release = chartRelease(`${name}-release`, {
-            chart: "loki",
-            releaseName: LOKI_RELEASE,
-            namespace,
-            values: pulumi.output(namespace).apply((ns) => lokiValues({ ...args, namespace: ns })),
-        }, { parent: this });
+        this.release = chartRelease(
+            `${name}-release`,
+            {
+                chart: "loki",
+                releaseName: LOKI_RELEASE,
+                namespace,
+                values: pulumi.output(namespace).apply((ns) => lokiValues({ ...args, namespace: ns })),
+            },
+            { parent: this },
+        );
 
         const { service, port } = queryService(settings.mode);
         this.internalUrl = pulumi.interpolate`http://${service}.${namespace}.svc.cluster.local:${port}`;
@@ -85,9 +89,7 @@ export class Loki extends pulumi.ComponentResource {
 
 /** The Service that answers queries and pushes: the single binary itself, or the gateway in front of the components. */
 function queryService(mode: StackConfig["loki"]["mode"]): { service: string; port: number } {
-    return mode === "Monolithic"
-        ? { service: LOKI_FULLNAME, port: LOKI_HTTP_PORT }
-        : { service: `${LOKI_FULLNAME}-gateway`, port: LOKI_GATEWAY_PORT };
+    return mode === "Monolithic" ? { service: LOKI_FULLNAME, port: LOKI_HTTP_PORT } : { service: `${LOKI_FULLNAME}-gateway`, port: LOKI_GATEWAY_PORT };
 }
 
 /** memcached holds `-m` MB of items plus connection buffers: the chart's own default budgets 1.2 times that. */
@@ -152,16 +154,18 @@ export function lokiValues(args: LokiArgs & { namespace: string }): Record<strin
     const store = storageValues(distributed ? args.objectStorage : undefined);
     const { chunksMemoryMb, resultsMemoryMb } = settings.caches;
 
-    const modeValues: Record<string, unknown> = distributed ? distributedValues(settings, storageClass) : {
-        singleBinary: {
-            replicas: 1,
-            resources: settings.resources,
-            persistence: { enabled: true, size: settings.storageSize, ...(storageClass ? { storageClass } : {}) },
-            sidecar: false,
-        },
-        // Grafana and the collector talk to the single binary directly; a proxy in front adds nothing.
-        gateway: { enabled: false },
-    };
+    const modeValues: Record<string, unknown> = distributed
+        ? distributedValues(settings, storageClass)
+        : {
+              singleBinary: {
+                  replicas: 1,
+                  resources: settings.resources,
+                  persistence: { enabled: true, size: settings.storageSize, ...(storageClass ? { storageClass } : {}) },
+                  sidecar: false,
+              },
+              // Grafana and the collector talk to the single binary directly; a proxy in front adds nothing.
+              gateway: { enabled: false },
+          };
 
     return {
         fullnameOverride: LOKI_FULLNAME,
@@ -172,10 +176,15 @@ export function lokiValues(args: LokiArgs & { namespace: string }): Record<strin
             commonConfig: { replication_factor: distributed ? 3 : 1 },
             storage: store.storage,
             schemaConfig: {
-                configs: [{
-                    from: LOKI_SCHEMA_FROM, store: "tsdb", object_store: store.type, schema: "v13",
-                    index: { prefix: "loki_index_", period: "24h" },
-                }],
+                configs: [
+                    {
+                        from: LOKI_SCHEMA_FROM,
+                        store: "tsdb",
+                        object_store: store.type,
+                        schema: "v13",
+                        index: { prefix: "loki_index_", period: "24h" },
+                    },
+                ],
             },
             compactor: { retention_enabled: true, delete_request_store: store.type },
             limits_config: {
@@ -197,12 +206,9 @@ export function lokiValues(args: LokiArgs & { namespace: string }): Record<strin
         // Grafana-managed alerting: no Loki ruler and no sidecar loading rule ConfigMaps into it.
         ruler: { enabled: false },
         sidecar: { rules: { enabled: false } },
-        chunksCache: chunksMemoryMb > 0
-            ? { enabled: true, allocatedMemory: chunksMemoryMb, resources: cacheResources(chunksMemoryMb) }
-            : { enabled: false },
-        resultsCache: resultsMemoryMb > 0
-            ? { enabled: true, allocatedMemory: resultsMemoryMb, resources: cacheResources(resultsMemoryMb) }
-            : { enabled: false },
+        chunksCache: chunksMemoryMb > 0 ? { enabled: true, allocatedMemory: chunksMemoryMb, resources: cacheResources(chunksMemoryMb) } : { enabled: false },
+        resultsCache:
+            resultsMemoryMb > 0 ? { enabled: true, allocatedMemory: resultsMemoryMb, resources: cacheResources(resultsMemoryMb) } : { enabled: false },
         memcachedExporter: { resources: EXPORTER_RESOURCES },
         // The canary (a DaemonSet on every node) and the Helm test that needs it only prove the chart works.
         lokiCanary: { enabled: false },

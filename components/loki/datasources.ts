@@ -15,7 +15,10 @@ interface DerivedField {
 }
 
 /** `LokiOptions`, public/app/plugins/datasource/loki/types.ts (`maxLines` is a string there). */
-interface LokiJsonData { maxLines: string; derivedFields: DerivedField[] }
+interface LokiJsonData {
+    maxLines: string;
+    derivedFields: DerivedField[];
+}
 
 /**
  * Structured metadata Loki's OTLP endpoint writes the log record's TraceId under (lower-case hex;
@@ -35,15 +38,33 @@ export function lokiDatasources(inputs: DatasourceInputs): DatasourceDefinition[
     const { tempo } = DATASOURCE_UIDS;
     return [
         {
-            key: "loki", name: "Loki", type: "loki", url: inputs.lokiUrl, isDefault: false,
+            key: "loki",
+            name: "Loki",
+            type: "loki",
+            url: inputs.lokiUrl,
+            isDefault: false,
             ...(inputs.lokiTenantId ? { httpHeaders: { "X-Scope-OrgID": inputs.lokiTenantId } } : {}),
             jsonData: {
                 maxLines: "1000",
                 derivedFields: [
-                    { name: "TraceID", matcherType: "regex", matcherRegex: TRACE_ID_IN_LINE, url: "${__value.raw}", datasourceUid: tempo, urlDisplayLabel: "View trace" },
+                    {
+                        name: "TraceID",
+                        matcherType: "regex",
+                        matcherRegex: TRACE_ID_IN_LINE,
+                        url: "${__value.raw}",
+                        datasourceUid: tempo,
+                        urlDisplayLabel: "View trace",
+                    },
                     // Logs sent over OTLP carry the trace id as structured metadata, not in the line; Grafana's
                     // `label` matcher tests the regex against the names of the row's labels, structured metadata included.
-                    { name: "trace_id", matcherType: "label", matcherRegex: `^${OTLP_TRACE_ID_METADATA}$`, url: "${__value.raw}", datasourceUid: tempo, urlDisplayLabel: "View trace" },
+                    {
+                        name: "trace_id",
+                        matcherType: "label",
+                        matcherRegex: `^${OTLP_TRACE_ID_METADATA}$`,
+                        url: "${__value.raw}",
+                        datasourceUid: tempo,
+                        urlDisplayLabel: "View trace",
+                    },
                 ],
             } satisfies LokiJsonData,
         },

@@ -3,9 +3,7 @@
 import { z } from "zod";
 import { type BackendSettings, bool, bytes, duration, positiveInt, problemsOf, resources, section, size, workload } from "../../stacks/fields";
 
-export const LOKI_COMPONENTS = [
-    "distributor", "ingester", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "gateway",
-] as const;
+export const LOKI_COMPONENTS = ["distributor", "ingester", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "gateway"] as const;
 
 export const lokiSettings = section({
     mode: z.enum(["Monolithic", "Distributed"], { error: "expected Monolithic or Distributed (SimpleScalable is deprecated upstream)" }),
@@ -18,7 +16,9 @@ export const lokiSettings = section({
     components: z.partialRecord(z.enum(LOKI_COMPONENTS, { error: `expected one of: ${LOKI_COMPONENTS.join(", ")}` }), workload),
     caches: section({ chunksMemoryMb: z.number().int().min(0), resultsMemoryMb: z.number().int().min(0) }),
     limits: section({
-        ingestionRateMb: positiveInt(), ingestionBurstSizeMb: positiveInt(), maxGlobalStreamsPerUser: positiveInt(),
+        ingestionRateMb: positiveInt(),
+        ingestionBurstSizeMb: positiveInt(),
+        maxGlobalStreamsPerUser: positiveInt(),
     }),
     /** Require an X-Scope-OrgID tenant header; off means a single tenant "fake". */
     multiTenant: bool,
@@ -38,9 +38,13 @@ export function lokiProblems(loki: LokiSettings) {
             if (!workload) {
                 add(["loki", "components", component], undefined, "distributed Loki runs every component; expected {replicas, resources}");
             } else if (workload.replicas < minimum) {
-                add(["loki", "components", component, "replicas"], workload.replicas, component === "ingester"
-                    ? "expected at least 3: every log stream is written to 3 ingesters (replication factor 3)"
-                    : "expected at least 2: one replica down must not stop the write or read path");
+                add(
+                    ["loki", "components", component, "replicas"],
+                    workload.replicas,
+                    component === "ingester"
+                        ? "expected at least 3: every log stream is written to 3 ingesters (replication factor 3)"
+                        : "expected at least 2: one replica down must not stop the write or read path",
+                );
             }
         }
     });
@@ -87,6 +91,8 @@ const production: z.input<typeof lokiSettings> = {
 export const LOKI_SETTINGS = {
     schema: lokiSettings,
     presets: { dev, staging, production },
-    check: (loki, _context, add) => { for (const p of lokiProblems(loki)) add(p.path, p.given, p.message); },
+    check: (loki, _context, add) => {
+        for (const p of lokiProblems(loki)) add(p.path, p.given, p.message);
+    },
     objectStorage: { required: (loki) => loki.mode === "Distributed", described: (loki) => `Loki "${loki.mode}"` },
 } satisfies BackendSettings<typeof lokiSettings>;

@@ -26,7 +26,10 @@ export const objectStorageSettings = section({
 export type ObjectStorage = z.infer<typeof objectStorageSettings>;
 
 /** A backend that may keep its data in the object storage: whether it does with its settings, and its name with its mode. */
-export interface ObjectStorageUser { required: boolean; described: string }
+export interface ObjectStorageUser {
+    required: boolean;
+    described: string;
+}
 
 /**
  * Backends whose settings keep their data in object storage get one, and a complete one. `users` are every
@@ -35,21 +38,34 @@ export interface ObjectStorageUser { required: boolean; described: string }
 export function checkObjectStorage(storage: ObjectStorage | undefined, users: ObjectStorageUser[], production: boolean, add: AddProblem): void {
     if (!storage && users.some((user) => user.required)) {
         const names = users.map((user) => user.described);
-        add(["objectStorage"], undefined, `${names.join(" and ")} ${names.length > 1 ? "keep their" : "keeps its"} data in object storage` +
-            (production ? ` (production needs scalable ${names.map((name) => name.split(" ")[0]).join(" and ")})` : "") +
-            "; set provider (s3, gcs or azure), buckets {lokiChunks, tempo} and credentials");
+        add(
+            ["objectStorage"],
+            undefined,
+            `${names.join(" and ")} ${names.length > 1 ? "keep their" : "keeps its"} data in object storage` +
+                (production ? ` (production needs scalable ${names.map((name) => name.split(" ")[0]).join(" and ")})` : "") +
+                "; set provider (s3, gcs or azure), buckets {lokiChunks, tempo} and credentials",
+        );
     }
     if (storage) {
-        if (storage.provider === "s3" && !storage.region && !storage.endpoint) add(["objectStorage", "region"], undefined, "expected an AWS region (or an endpoint) for provider s3");
-        if (storage.provider === "azure" && !storage.azureAccountName) add(["objectStorage", "azureAccountName"], undefined, "expected the storage account name for provider azure");
+        if (storage.provider === "s3" && !storage.region && !storage.endpoint)
+            add(["objectStorage", "region"], undefined, "expected an AWS region (or an endpoint) for provider s3");
+        if (storage.provider === "azure" && !storage.azureAccountName)
+            add(["objectStorage", "azureAccountName"], undefined, "expected the storage account name for provider azure");
         const { existingSecret, serviceAccountAnnotations } = storage.credentials;
         if (Boolean(existingSecret) === Boolean(serviceAccountAnnotations)) {
-            add(["objectStorage", "credentials"], storage.credentials, "expected exactly one of existingSecret (a Secret in the namespace) or serviceAccountAnnotations (workload identity)");
+            add(
+                ["objectStorage", "credentials"],
+                storage.credentials,
+                "expected exactly one of existingSecret (a Secret in the namespace) or serviceAccountAnnotations (workload identity)",
+            );
         }
     }
 }
 
 /** The same rule for one backend's component, given its registry entry's `objectStorage` and its settings. */
-export function objectStorageProblems<S>(storage: ObjectStorage | undefined, [user, settings]: [{ required: (s: S) => boolean; described: (s: S) => string }, S]) {
+export function objectStorageProblems<S>(
+    storage: ObjectStorage | undefined,
+    [user, settings]: [{ required: (s: S) => boolean; described: (s: S) => string }, S],
+) {
     return problemsOf((add) => checkObjectStorage(storage, [{ required: user.required(settings), described: user.described(settings) }], false, add));
 }

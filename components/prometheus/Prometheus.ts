@@ -4,10 +4,8 @@ import { scrapesControlPlane } from "../../stacks/cluster";
 import type { Resources, StackConfig } from "../../stacks/schema";
 import { durationSeconds } from "../../stacks/units";
 import { chartRelease } from "../helm";
+import { ALERTMANAGER_NOTIFIER_SECRET, alertmanagerConfig, NOTIFIER_SECRET_KEYS, type NotifierSecretKey, notifierSecretKeys } from "./alertmanagerConfig";
 import { ALERTMANAGER_PORT, ALERTMANAGER_SERVICE, PROMETHEUS_FULLNAME, PROMETHEUS_PORT, PROMETHEUS_RELEASE, PROMETHEUS_SERVICE } from "./names";
-import {
-    ALERTMANAGER_NOTIFIER_SECRET, NOTIFIER_SECRET_KEYS, type NotifierSecretKey, alertmanagerConfig, notifierSecretKeys,
-} from "./alertmanagerConfig";
 
 export interface PrometheusArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -77,23 +75,38 @@ export class Prometheus extends pulumi.ComponentResource {
         // Alertmanager reads each credential from a file of this Secret (alertmanagerSpec.secrets); the
         // configuration in the chart's values holds none. It must exist before the operator starts the pods.
         const secretKeys = settings.alertmanager.enabled ? notifierSecretKeys(args.alerting, args.smtp) : [];
-        const notifierSecret = secretKeys.length === 0 ? undefined : new k8s.core.v1.Secret(`${name}-alertmanager-notifiers`, {
-            metadata: { name: ALERTMANAGER_NOTIFIER_SECRET, namespace },
-            type: "Opaque",
-            stringData: Object.fromEntries(secretKeys.map((key) => {
-                const value = args.notifierSecrets[key];
-                if (value === undefined) throw new Error(`Alertmanager needs the secret ${key}; run: pulumi config set --secret ${key} <value>`);
-                return [NOTIFIER_SECRET_KEYS[key], pulumi.secret(value)];
-            })),
-        }, { parent: this });
+        const notifierSecret =
+            secretKeys.length === 0
+                ? undefined
+                : new k8s.core.v1.Secret(
+                      `${name}-alertmanager-notifiers`,
+                      {
+                          metadata: { name: ALERTMANAGER_NOTIFIER_SECRET, namespace },
+                          type: "Opaque",
+                          stringData: Object.fromEntries(
+                              secretKeys.map((key) => {
+                                  const value = args.notifierSecrets[key];
+                                  if (value === undefined)
+                                      throw new Error(`Alertmanager needs the secret ${key}; run: pulumi config set --secret ${key} <value>`);
+                                  return [NOTIFIER_SECRET_KEYS[key], pulumi.secret(value)];
+                              }),
+                          ),
+                      },
+                      { parent: this },
+                  );
 
-        this.release = chartRelease(`${name}-release`, {
-            chart: "kubePrometheusStack",
-            releaseName: PROMETHEUS_RELEASE,
-            namespace,
-            values: pulumi.all([namespace, args.nodeExporterNamespace]).apply(([ns, nodeExporterNs]) =>
-                prometheusValues({ ...args, namespace: ns, nodeExporterNamespace: nodeExporterNs })),
-        }, { parent: this, dependsOn: notifierSecret ? [notifierSecret] : [] });
+        this.release = chartRelease(
+            `${name}-release`,
+            {
+                chart: "kubePrometheusStack",
+                releaseName: PROMETHEUS_RELEASE,
+                namespace,
+                values: pulumi
+                    .all([namespace, args.nodeExporterNamespace])
+                    .apply(([ns, nodeExporterNs]) => prometheusValues({ ...args, namespace: ns, nodeExporterNamespace: nodeExporterNs })),
+            },
+            { parent: this, dependsOn: notifierSecret ? [notifierSecret] : [] },
+        );
 
         this.internalUrl = pulumi.interpolate`http://${PROMETHEUS_SERVICE}.${namespace}.svc.cluster.local:${PROMETHEUS_PORT}`;
         this.externalUrl = pulumi.output(settings.host ? `https://${settings.host}` : undefined);
@@ -105,8 +118,12 @@ export class Prometheus extends pulumi.ComponentResource {
             : pulumi.output(undefined);
 
         this.registerOutputs({
-            internalUrl: this.internalUrl, externalUrl: this.externalUrl, url: this.url, remoteWriteUrl: this.remoteWriteUrl,
-            remoteWriteUrls: this.remoteWriteUrls, alertmanagerUrl: this.alertmanagerUrl,
+            internalUrl: this.internalUrl,
+            externalUrl: this.externalUrl,
+            url: this.url,
+            remoteWriteUrl: this.remoteWriteUrl,
+            remoteWriteUrls: this.remoteWriteUrls,
+            alertmanagerUrl: this.alertmanagerUrl,
         });
     }
 }
@@ -117,8 +134,11 @@ export class Prometheus extends pulumi.ComponentResource {
  * datasources do (templates/grafana/configmaps-datasources.yaml).
  */
 export function replicaRemoteWriteUrls(namespace: string, replicas: number): string[] {
-    return Array.from({ length: replicas }, (_, ordinal) =>
-        `http://prometheus-${PROMETHEUS_FULLNAME}-${ordinal}.${OPERATOR_GOVERNING_SERVICE}.${namespace}.svc.cluster.local:${PROMETHEUS_PORT}/api/v1/write`);
+    return Array.from(
+        { length: replicas },
+        (_, ordinal) =>
+            `http://prometheus-${PROMETHEUS_FULLNAME}-${ordinal}.${OPERATOR_GOVERNING_SERVICE}.${namespace}.svc.cluster.local:${PROMETHEUS_PORT}/api/v1/write`,
+    );
 }
 
 /**
@@ -127,7 +147,13 @@ export function replicaRemoteWriteUrls(namespace: string, replicas: number): str
  */
 export function operatorDuration(value: string): string {
     let remainingMs = Math.round(durationSeconds(value) * 1000);
-    const units: Array<[string, number]> = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]];
+    const units: Array<[string, number]> = [
+        ["d", 86_400_000],
+        ["h", 3_600_000],
+        ["m", 60_000],
+        ["s", 1000],
+        ["ms", 1],
+    ];
     let text = "";
     for (const [unit, size] of units) {
         const amount = Math.floor(remainingMs / size);
@@ -153,7 +179,9 @@ function volumeClaim(size: string, storageClass: string | undefined) {
 }
 
 /** The chart values; every key is a real key of kube-prometheus-stack or its subcharts (tests check it). */
-export function prometheusValues(args: Omit<PrometheusArgs, "notifierSecrets"> & { namespace: string; nodeExporterNamespace: string }): Record<string, unknown> {
+export function prometheusValues(
+    args: Omit<PrometheusArgs, "notifierSecrets"> & { namespace: string; nodeExporterNamespace: string },
+): Record<string, unknown> {
     const { settings, cluster, ingress } = args;
     const ha = settings.replicas > 1;
     const alertmanager = settings.alertmanager;
@@ -219,33 +247,37 @@ export function prometheusValues(args: Omit<PrometheusArgs, "notifierSecrets"> &
             resources: settings.nodeExporterResources,
             kubeRBACProxy: { enabled: false },
         },
-        alertmanager: alertmanager.enabled ? {
-            enabled: true,
-            forceDeployDashboards: false,
-            config: alertmanagerConfig(args.alerting, args.smtp),
-            podDisruptionBudget: { enabled: alertmanager.replicas > 1, minAvailable: 1 },
-            alertmanagerSpec: {
-                replicas: alertmanager.replicas,
-                resources: alertmanager.resources,
-                storage: volumeClaim(alertmanager.storageSize, cluster.storageClass),
-                podAntiAffinity: alertmanager.replicas > 1 ? "hard" : "soft",
-                persistentVolumeClaimRetentionPolicy: KEEP_VOLUMES,
-                ...(notifierSecretKeys(args.alerting, args.smtp).length > 0 ? { secrets: [ALERTMANAGER_NOTIFIER_SECRET] } : {}),
-            },
-        } : { enabled: false, forceDeployDashboards: false },
+        alertmanager: alertmanager.enabled
+            ? {
+                  enabled: true,
+                  forceDeployDashboards: false,
+                  config: alertmanagerConfig(args.alerting, args.smtp),
+                  podDisruptionBudget: { enabled: alertmanager.replicas > 1, minAvailable: 1 },
+                  alertmanagerSpec: {
+                      replicas: alertmanager.replicas,
+                      resources: alertmanager.resources,
+                      storage: volumeClaim(alertmanager.storageSize, cluster.storageClass),
+                      podAntiAffinity: alertmanager.replicas > 1 ? "hard" : "soft",
+                      persistentVolumeClaimRetentionPolicy: KEEP_VOLUMES,
+                      ...(notifierSecretKeys(args.alerting, args.smtp).length > 0 ? { secrets: [ALERTMANAGER_NOTIFIER_SECRET] } : {}),
+                  },
+              }
+            : { enabled: false, forceDeployDashboards: false },
         prometheus: {
             enabled: true,
             // Prometheus has no login of its own: whoever reaches this host can query every series and
             // write through the remote-write receiver; put the ingress controller's auth in front of it.
-            ingress: settings.host ? {
-                enabled: true,
-                ingressClassName: ingress.className,
-                annotations: ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {},
-                hosts: [settings.host],
-                paths: ["/"],
-                pathType: "Prefix",
-                tls: [{ secretName: ingress.tlsSecretName ?? `${PROMETHEUS_FULLNAME}-tls`, hosts: [settings.host] }],
-            } : { enabled: false },
+            ingress: settings.host
+                ? {
+                      enabled: true,
+                      ingressClassName: ingress.className,
+                      annotations: ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {},
+                      hosts: [settings.host],
+                      paths: ["/"],
+                      pathType: "Prefix",
+                      tls: [{ secretName: ingress.tlsSecretName ?? `${PROMETHEUS_FULLNAME}-tls`, hosts: [settings.host] }],
+                  }
+                : { enabled: false },
             podDisruptionBudget: { enabled: ha, minAvailable: 1 },
             prometheusSpec: {
                 replicas: settings.replicas,

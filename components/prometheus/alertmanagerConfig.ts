@@ -6,9 +6,7 @@
 // Field names are Alertmanager v0.34.0's (config/config.go, config/notifiers.go, notify/pagerduty/config.go),
 // the release kube-prometheus-stack 88.5.3 deploys; tools/alertmanagerconfig loads the rendered file with it.
 import type { StackConfig } from "../../stacks/schema";
-import {
-    CONTACT_POINT_NAMES, PAGERDUTY_SEVERITY, type Matcher, type RouteDefinition, policyTreeDefinition,
-} from "../grafana/alerting/routing";
+import { CONTACT_POINT_NAMES, type Matcher, PAGERDUTY_SEVERITY, policyTreeDefinition, type RouteDefinition } from "../grafana/alerting/routing";
 
 type AlertingSettings = StackConfig["alerting"];
 type SmtpSettings = NonNullable<StackConfig["grafana"]["smtp"]>;
@@ -48,15 +46,17 @@ function receivers(settings: AlertingSettings, smtp: SmtpSettings | undefined): 
     if (slack.enabled) {
         list.push({
             name: CONTACT_POINT_NAMES.slack,
-            slack_configs: [{
-                // A bot token, as Grafana's Slack contact point uses: posted to chat.postMessage (Alertmanager's slack_app_url default).
-                app_token_file: secretFile("slackToken"),
-                channel: slack.recipient,
-                username: slack.username,
-                send_resolved: true,
-                // Where Grafana's Slack notifier puts it: a mention in the attachment's pretext (markdown there by default).
-                ...(slack.mentionChannel ? { pretext: `<!${slack.mentionChannel}|${slack.mentionChannel}>` } : {}),
-            }],
+            slack_configs: [
+                {
+                    // A bot token, as Grafana's Slack contact point uses: posted to chat.postMessage (Alertmanager's slack_app_url default).
+                    app_token_file: secretFile("slackToken"),
+                    channel: slack.recipient,
+                    username: slack.username,
+                    send_resolved: true,
+                    // Where Grafana's Slack notifier puts it: a mention in the attachment's pretext (markdown there by default).
+                    ...(slack.mentionChannel ? { pretext: `<!${slack.mentionChannel}|${slack.mentionChannel}>` } : {}),
+                },
+            ],
         });
     }
     if (email.enabled && smtp) {
@@ -69,14 +69,16 @@ function receivers(settings: AlertingSettings, smtp: SmtpSettings | undefined): 
     if (pagerduty.enabled) {
         list.push({
             name: CONTACT_POINT_NAMES.pagerduty,
-            pagerduty_configs: [{
-                routing_key_file: secretFile("pagerdutyIntegrationKey"),
-                severity: PAGERDUTY_SEVERITY,
-                class: pagerduty.class,
-                component: pagerduty.component,
-                group: pagerduty.group,
-                send_resolved: true,
-            }],
+            pagerduty_configs: [
+                {
+                    routing_key_file: secretFile("pagerdutyIntegrationKey"),
+                    severity: PAGERDUTY_SEVERITY,
+                    class: pagerduty.class,
+                    component: pagerduty.component,
+                    group: pagerduty.group,
+                    send_resolved: true,
+                },
+            ],
         });
     }
     list.push({ name: SILENT_RECEIVER });
@@ -103,31 +105,32 @@ export function alertmanagerConfig(settings: AlertingSettings, smtp: SmtpSetting
     const tree = policyTreeDefinition(settings);
     const window = settings.maintenanceWindow;
     return {
-        ...(settings.email.enabled && smtp ? {
-            global: {
-                smtp_smarthost: smtp.host,
-                smtp_from: smtp.fromAddress,
-                smtp_auth_username: smtp.user,
-                smtp_auth_password_file: secretFile("smtpPassword"),
-                // STARTTLS or nothing, as Grafana's [smtp] startTLS_policy MandatoryStartTLS (components/grafana/Grafana.ts).
-                smtp_require_tls: true,
-            },
-        } : {}),
+        ...(settings.email.enabled && smtp
+            ? {
+                  global: {
+                      smtp_smarthost: smtp.host,
+                      smtp_from: smtp.fromAddress,
+                      smtp_auth_username: smtp.user,
+                      smtp_auth_password_file: secretFile("smtpPassword"),
+                      // STARTTLS or nothing, as Grafana's [smtp] startTLS_policy MandatoryStartTLS (components/grafana/Grafana.ts).
+                      smtp_require_tls: true,
+                  },
+              }
+            : {}),
         route: {
             receiver: tree.receiver,
             group_by: tree.groupBy,
             group_wait: tree.groupWait,
             group_interval: tree.groupInterval,
             repeat_interval: tree.repeatInterval,
-            routes: [
-                { receiver: SILENT_RECEIVER, matchers: [`alertname=~"${ALWAYS_FIRING_ALERTS.join("|")}"`], continue: false },
-                ...tree.routes.map(route),
-            ],
+            routes: [{ receiver: SILENT_RECEIVER, matchers: [`alertname=~"${ALWAYS_FIRING_ALERTS.join("|")}"`], continue: false }, ...tree.routes.map(route)],
         },
         receivers: receivers(settings, smtp),
-        time_intervals: [{
-            name: window.name,
-            time_intervals: [{ weekdays: window.weekdays, times: [{ start_time: window.startTime, end_time: window.endTime }], location: window.location }],
-        }],
+        time_intervals: [
+            {
+                name: window.name,
+                time_intervals: [{ weekdays: window.weekdays, times: [{ start_time: window.startTime, end_time: window.endTime }], location: window.location }],
+            },
+        ],
     };
 }

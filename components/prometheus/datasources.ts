@@ -4,7 +4,11 @@ import type { DatasourceDefinition, DatasourceInputs } from "../grafana/datasour
 import { DATASOURCE_UIDS } from "../grafana/uids";
 
 /** Where an exemplar's trace id links: `ExemplarTraceIdDestination`, packages/grafana-prometheus/src/types.ts. */
-interface ExemplarTraceIdDestination { name: string; datasourceUid: string; urlDisplayLabel?: string }
+interface ExemplarTraceIdDestination {
+    name: string;
+    datasourceUid: string;
+    urlDisplayLabel?: string;
+}
 
 /** `PromOptions`, packages/grafana-prometheus/src/types.ts. */
 interface PrometheusJsonData {
@@ -29,7 +33,11 @@ export function prometheusDatasources(inputs: DatasourceInputs): DatasourceDefin
     const { tempo } = DATASOURCE_UIDS;
     return [
         {
-            key: "prometheus", name: "Prometheus", type: "prometheus", url: inputs.prometheusUrl, isDefault: true,
+            key: "prometheus",
+            name: "Prometheus",
+            type: "prometheus",
+            url: inputs.prometheusUrl,
+            isDefault: true,
             jsonData: {
                 httpMethod: "POST",
                 timeInterval: inputs.scrapeInterval,
@@ -40,13 +48,20 @@ export function prometheusDatasources(inputs: DatasourceInputs): DatasourceDefin
                 exemplarTraceIdDestinations: EXEMPLAR_TRACE_ID_LABELS.map((name) => ({ name, datasourceUid: tempo, urlDisplayLabel: "View trace" })),
             } satisfies PrometheusJsonData,
         },
-        ...inputs.alertmanagerEnabled ? [{
-            key: "alertmanager", name: "Alertmanager", type: "alertmanager", isDefault: false,
-            url: pulumi.output(inputs.alertmanagerUrl).apply((url) => {
-                if (!url) throw new Error("Alertmanager is enabled but its URL is empty");
-                return url;
-            }),
-            jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false } satisfies AlertmanagerJsonData,
-        } satisfies DatasourceDefinition] : [],
+        ...(inputs.alertmanagerEnabled
+            ? [
+                  {
+                      key: "alertmanager",
+                      name: "Alertmanager",
+                      type: "alertmanager",
+                      isDefault: false,
+                      url: pulumi.output(inputs.alertmanagerUrl).apply((url) => {
+                          if (!url) throw new Error("Alertmanager is enabled but its URL is empty");
+                          return url;
+                      }),
+                      jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false } satisfies AlertmanagerJsonData,
+                  } satisfies DatasourceDefinition,
+              ]
+            : []),
     ];
 }

@@ -1,7 +1,7 @@
 // The flows the pods of kube-prometheus-stack accept (components/flows.ts): Prometheus, Alertmanager, the
 // operator and kube-state-metrics. The config reloaders and the operator reach Prometheus and Alertmanager
 // over localhost or the API server, which no NetworkPolicy sees, so they need no rule of their own.
-import { type BackendFlows, SCRAPER, named, pods, tcp, tcpAndUdp } from "../flows";
+import { type BackendFlows, named, pods, SCRAPER, tcp, tcpAndUdp } from "../flows";
 import { ALERTMANAGER_PORT, PROMETHEUS_FULLNAME, PROMETHEUS_PORT, PROMETHEUS_RELEASE } from "./names";
 
 /** The operator's cluster port of every Alertmanager it runs (mesh gossip, TCP and UDP). */
@@ -32,20 +32,34 @@ export const PROMETHEUS_FLOWS: BackendFlows = {
     serves: (args) => [
         { to: "prometheus", from: pods("grafana"), ports: tcp(PROMETHEUS_PORT), why: "the Prometheus datasource" },
         {
-            to: "prometheus", from: pods("tempo-metrics-generator", "tempo-single-binary"), ports: tcp(PROMETHEUS_PORT),
+            to: "prometheus",
+            from: pods("tempo-metrics-generator", "tempo-single-binary"),
+            ports: tcp(PROMETHEUS_PORT),
             why: "Tempo's metrics generator remote-writes span and service-graph metrics",
         },
         // The API server calls the webhook from outside the pod network; Prometheus scrapes the same port.
         { to: "prometheus-operator", from: [{ anywhere: true }], ports: tcp(OPERATOR_HTTPS_PORT), why: "the admission webhook" },
         { to: "prometheus", from: SCRAPER, ports: tcp(PROMETHEUS_PORT, CONFIG_RELOADER_PORT), why: "scraping itself and its replicas" },
         { to: "kube-state-metrics", from: SCRAPER, ports: tcp(KUBE_STATE_METRICS_PORT), why: "scraping" },
-        ...args.prometheusIngressEnabled
+        ...(args.prometheusIngressEnabled
             ? [{ to: "prometheus", from: [{ namespaces: [args.ingressControllerNamespace] }], ports: tcp(PROMETHEUS_PORT), why: "the UI, through the ingress" }]
-            : [],
-        ...args.alertmanagerEnabled ? [
-            { to: "alertmanager", from: pods("prometheus", "grafana"), ports: tcp(ALERTMANAGER_PORT), why: "alerts (Prometheus) and the Alertmanager datasource" },
-            { to: "alertmanager", from: pods("alertmanager"), ports: tcpAndUdp(ALERTMANAGER_CLUSTER_PORT), why: "HA replicas gossip silences and notifications" },
-            { to: "alertmanager", from: SCRAPER, ports: tcp(CONFIG_RELOADER_PORT), why: "scraping the config reloader" },
-        ] : [],
+            : []),
+        ...(args.alertmanagerEnabled
+            ? [
+                  {
+                      to: "alertmanager",
+                      from: pods("prometheus", "grafana"),
+                      ports: tcp(ALERTMANAGER_PORT),
+                      why: "alerts (Prometheus) and the Alertmanager datasource",
+                  },
+                  {
+                      to: "alertmanager",
+                      from: pods("alertmanager"),
+                      ports: tcpAndUdp(ALERTMANAGER_CLUSTER_PORT),
+                      why: "HA replicas gossip silences and notifications",
+                  },
+                  { to: "alertmanager", from: SCRAPER, ports: tcp(CONFIG_RELOADER_PORT), why: "scraping the config reloader" },
+              ]
+            : []),
     ],
 };

@@ -1,8 +1,8 @@
 // Prometheus' section of the configuration (`observability:prometheus`, Alertmanager included): its schema,
 // its value in each preset, and the checks across its keys.
-import { z } from "zod";
-import { prometheusSizeBytes, quantityBytes } from "../../stacks/units";
+import type { z } from "zod";
 import { type BackendSettings, bool, bytes, duration, hostname, positiveInt, prometheusSize, resources, section, size } from "../../stacks/fields";
+import { prometheusSizeBytes, quantityBytes } from "../../stacks/units";
 
 export const prometheusSettings = section({
     replicas: positiveInt(),
@@ -62,11 +62,19 @@ export const PROMETHEUS_SETTINGS = {
     presets: { dev, staging, production },
     check: (prometheus, _context, add) => {
         if (prometheusSizeBytes(prometheus.retentionSize) >= quantityBytes(prometheus.storageSize)) {
-            add(["prometheus", "retentionSize"], prometheus.retentionSize, `expected less than the volume (prometheus.storageSize ${prometheus.storageSize}), or Prometheus fills its disk before it deletes blocks`);
+            add(
+                ["prometheus", "retentionSize"],
+                prometheus.retentionSize,
+                `expected less than the volume (prometheus.storageSize ${prometheus.storageSize}), or Prometheus fills its disk before it deletes blocks`,
+            );
         }
         if (!prometheus.alertmanager.enabled) {
-            add(["prometheus", "alertmanager", "enabled"], false, "kube-prometheus-stack's default alerts (KubePodCrashLooping, KubePersistentVolumeFillingUp, ...) are evaluated by Prometheus and " +
-                "reach a contact point only through Alertmanager (Grafana's Alertmanager cannot receive them); expected true");
+            add(
+                ["prometheus", "alertmanager", "enabled"],
+                false,
+                "kube-prometheus-stack's default alerts (KubePodCrashLooping, KubePersistentVolumeFillingUp, ...) are evaluated by Prometheus and " +
+                    "reach a contact point only through Alertmanager (Grafana's Alertmanager cannot receive them); expected true",
+            );
         }
     },
 } satisfies BackendSettings<typeof prometheusSettings>;

@@ -7,12 +7,13 @@
 // service an alert instance, its budget and team read from its objective series (OBJECTIVE_RECORD). So
 // Grafana holds nine SLO rules whether there are 2 services or 500; what differs between services lives
 // in their recording rules, which Prometheus needs anyway.
-import { FAST_BURN_RATE, HTTP_METRICS } from "../vocabulary";
-import { OBJECTIVE_RECORD, SLO_PERIOD, type SloWindow, errorBudget, errorRatioRecord, slowRatioRecord } from "./records";
+
 import { durationSeconds } from "../../stacks/units";
 import type { Severity, SyntheticSeries, TestedRule, TestedRuleGroup } from "../grafana/alerting/rules";
-import { type ServiceSlo, latencyBucketLabel } from "./recordingRules";
 import { counter, series } from "../grafana/alerting/syntheticSeries";
+import { FAST_BURN_RATE, HTTP_METRICS } from "../vocabulary";
+import { latencyBucketLabel, type ServiceSlo } from "./recordingRules";
+import { errorBudget, errorRatioRecord, OBJECTIVE_RECORD, SLO_PERIOD, type SloWindow, slowRatioRecord } from "./records";
 
 export interface BurnRateAlert {
     long: SloWindow;
@@ -71,7 +72,10 @@ function budgetLasts(factor: number): string {
 
 const serviceLabels = (service: ServiceSlo) => ({ namespace: service.namespace, service: service.name, team: service.team });
 
-export interface TrafficPhase { minutes: number; badShare: number }
+export interface TrafficPhase {
+    minutes: number;
+    badShare: number;
+}
 
 /**
  * Synthetic traffic of one service for one indicator: `perMinute` requests a minute, `badShare` of them
@@ -107,31 +111,37 @@ function burnRateRule(services: readonly ServiceSlo[], indicator: Indicator, ale
     const traffic = (service: ServiceSlo, badShare: number) => sloTraffic(service, indicator.key, [{ minutes: forMinutes + 10, badShare }]);
     const [first, ...others] = services;
     // Every other service at half its own burn threshold: silent whatever the first one does.
-    const quietOthers = others.flatMap((other) => traffic(other, factor * budget(other) / 2));
+    const quietOthers = others.flatMap((other) => traffic(other, (factor * budget(other)) / 2));
     return {
         rule: {
             uid: `slo-${indicator.code}-${long}${short}`,
             title: `SLO ${indicator.key} budget burn ${factor}x over ${long}/${short}`,
             // The value is the long window's burn rate, kept where the short window burns as fast.
             expr: `${burnRateExpr(indicator.key, long)} and ${SERVICE_MATCH} ${burnRateExpr(indicator.key, short)} > ${factor}`,
-            comparison: "gt", threshold: factor, for: alert.for,
+            comparison: "gt",
+            threshold: factor,
+            for: alert.for,
             severity: alert.severity,
             summary: `{{ $labels.service }} ({{ $labels.namespace }}) is spending its ${indicator.key} error budget ${factor}x too fast`,
             description: `Over the last ${long} and the last ${short}, the share of requests to {{ $labels.service }} in {{ $labels.namespace }} that ${indicator.bad} was more than ${factor} times its error budget (100% minus its ${indicator.key} objective; both on the service's SLO dashboard). At this rate the ${SLO_PERIOD} error budget lasts ${budgetLasts(factor)}. Team: {{ $labels.team }}.`,
             runbookUrl: RUNBOOK,
             // No traffic burns no budget.
-            noDataState: "OK", execErrState: "Error",
+            noDataState: "OK",
+            execErrState: "Error",
         },
         // Steady traffic from the start: every window holds the same ratio, so only `for` delays firing.
         cases: [
             {
                 name: `twice the burn rate (capped at every request bad)${others.length ? ", other services at half theirs" : ""}`,
                 series: [...traffic(first, Math.min(1, 2 * factor * budget(first))), ...quietOthers],
-                checks: [{ at: `${forMinutes}m`, firing: [] }, { at: `${forMinutes + 5}m`, firing: [serviceLabels(first)] }],
+                checks: [
+                    { at: `${forMinutes}m`, firing: [] },
+                    { at: `${forMinutes + 5}m`, firing: [serviceLabels(first)] },
+                ],
             },
             {
                 name: "half the burn rate",
-                series: [...traffic(first, factor * budget(first) / 2), ...quietOthers],
+                series: [...traffic(first, (factor * budget(first)) / 2), ...quietOthers],
                 checks: [{ at: `${forMinutes + 10}m`, firing: [] }],
             },
         ],
@@ -156,14 +166,25 @@ function latencySliMissingRule(services: readonly ServiceSlo[]): TestedRule {
             title: "SLO latency SLI missing",
             // Services with a latency objective (the count carries its team) that serve requests but record no slow ratio.
             expr: `sum by (namespace, service) (rate(${count}[5m])) * ${SERVICE_MATCH} group_left (team) count by (namespace, service, team) (${OBJECTIVE_RECORD}{sli="latency"}) unless ${SERVICE_MATCH} ${slowRatioRecord("5m")}`,
-            comparison: "gt", threshold: 0, for: "15m", severity: "warning",
+            comparison: "gt",
+            threshold: 0,
+            for: "15m",
+            severity: "warning",
             summary: "{{ $labels.service }} has no latency SLI",
             description: `{{ $labels.service }} in {{ $labels.namespace }} serves requests, but its latency SLI is empty: its ${HTTP_METRICS.durationBucket} histogram has no bucket at the service's latencyThresholdMs, so the latency SLO can neither be measured nor alert. Add that bucket to the service's histogram, or set latencyThresholdMs to one of its buckets. Team: {{ $labels.team }}.`,
             runbookUrl: RUNBOOK,
-            noDataState: "OK", execErrState: "Error",
+            noDataState: "OK",
+            execErrState: "Error",
         },
         cases: [
-            { name: "no bucket at the threshold", series: [...withoutBucket, ...strangerTraffic], checks: [{ at: "10m", firing: [] }, { at: "20m", firing: [serviceLabels(first)] }] },
+            {
+                name: "no bucket at the threshold",
+                series: [...withoutBucket, ...strangerTraffic],
+                checks: [
+                    { at: "10m", firing: [] },
+                    { at: "20m", firing: [serviceLabels(first)] },
+                ],
+            },
             { name: "a bucket at the threshold", series: [...withBucket, ...strangerTraffic], checks: [{ at: "30m", firing: [] }] },
         ],
     };
@@ -172,13 +193,15 @@ function latencySliMissingRule(services: readonly ServiceSlo[]): TestedRule {
 /** One group in the SLOs folder for every service: two indicators × four window pairs, and the missing-SLI check. */
 export function sloRuleGroups(services: readonly ServiceSlo[]): TestedRuleGroup[] {
     if (services.length === 0) return [];
-    return [{
-        name: "SLOs",
-        folder: "slos",
-        interval: "1m",
-        rules: [
-            ...INDICATORS.flatMap((indicator) => BURN_RATE_ALERTS.map((alert) => burnRateRule(services, indicator, alert))),
-            latencySliMissingRule(services),
-        ],
-    }];
+    return [
+        {
+            name: "SLOs",
+            folder: "slos",
+            interval: "1m",
+            rules: [
+                ...INDICATORS.flatMap((indicator) => BURN_RATE_ALERTS.map((alert) => burnRateRule(services, indicator, alert))),
+                latencySliMissingRule(services),
+            ],
+        },
+    ];
 }

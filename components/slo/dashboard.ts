@@ -6,9 +6,9 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import type { StackConfig } from "../../stacks/schema";
-import { OBJECTIVE_RECORD, SLO_PERIOD, type SloWindow, errorBudget, errorRatioRecord, percentAsRatio, slowRatioRecord } from "./records";
+import { labelValuesVariable, logsPanel, promQuery, row, statPanel, textPanel, timeSeries, WIDTH } from "../grafana/dashboards/panels";
 import { HTTP_METRICS, LOG_LABELS } from "../vocabulary";
-import { WIDTH, labelValuesVariable, logsPanel, promQuery, row, statPanel, textPanel, timeSeries } from "../grafana/dashboards/panels";
+import { errorBudget, errorRatioRecord, OBJECTIVE_RECORD, percentAsRatio, SLO_PERIOD, type SloWindow, slowRatioRecord } from "./records";
 
 export type ServiceSlo = StackConfig["services"][number];
 
@@ -61,23 +61,46 @@ function indicatorPanels(board: dashboard.DashboardBuilder, indicator: Indicator
     const periodBadRatio = `avg_over_time(${badRatio(BASE_WINDOW)}[${SLO_PERIOD}])`;
     board
         .withRow(row(subject.heading(indicator)))
-        .withPanel(statPanel(`${indicator.title} SLI (${SLO_PERIOD})`, units.PercentUnit, promQuery(`1 - ${periodBadRatio}`, { instant: true }), {
-            width: WIDTH.quarter, height: 6, decimals: 3,
-            steps: subject.sliSteps(indicator),
-            description: `Share of good requests over the last ${SLO_PERIOD}; bad means ${subject.bad(indicator)}.`,
-        }))
-        .withPanel(statPanel(`Error budget remaining (${SLO_PERIOD})`, units.PercentUnit,
-            promQuery(`1 - ${periodBadRatio} / ${budget}`, { instant: true }), {
-                width: WIDTH.quarter, height: 6, decimals: 1,
-                steps: [[null, "red"], [0.25, "yellow"], [0.5, "green"]],
+        .withPanel(
+            statPanel(`${indicator.title} SLI (${SLO_PERIOD})`, units.PercentUnit, promQuery(`1 - ${periodBadRatio}`, { instant: true }), {
+                width: WIDTH.quarter,
+                height: 6,
+                decimals: 3,
+                steps: subject.sliSteps(indicator),
+                description: `Share of good requests over the last ${SLO_PERIOD}; bad means ${subject.bad(indicator)}.`,
+            }),
+        )
+        .withPanel(
+            statPanel(`Error budget remaining (${SLO_PERIOD})`, units.PercentUnit, promQuery(`1 - ${periodBadRatio} / ${budget}`, { instant: true }), {
+                width: WIDTH.quarter,
+                height: 6,
+                decimals: 1,
+                steps: [
+                    [null, "red"],
+                    [0.25, "yellow"],
+                    [0.5, "green"],
+                ],
                 description: "The budget is the share of requests that may be bad (100% minus the objective). Below 0% the objective is missed.",
-            }))
-        .withPanel(timeSeries("Burn rate (× allowed)", units.Short, BURN_WINDOWS.map((window) =>
-            promQuery(`${badRatio(window)} / ${budget}`, { legend: window })), {
-            width: WIDTH.half, height: 6, min: 0,
-            thresholdLines: [[null, "green"], [BURN_ALERT_LEVELS.ticket, "orange"], [BURN_ALERT_LEVELS.page, "red"]],
-            description: "How many times faster than allowed the budget is being spent; 1 spends it exactly over the period.",
-        }));
+            }),
+        )
+        .withPanel(
+            timeSeries(
+                "Burn rate (× allowed)",
+                units.Short,
+                BURN_WINDOWS.map((window) => promQuery(`${badRatio(window)} / ${budget}`, { legend: window })),
+                {
+                    width: WIDTH.half,
+                    height: 6,
+                    min: 0,
+                    thresholdLines: [
+                        [null, "green"],
+                        [BURN_ALERT_LEVELS.ticket, "orange"],
+                        [BURN_ALERT_LEVELS.page, "red"],
+                    ],
+                    description: "How many times faster than allowed the budget is being spent; 1 spends it exactly over the period.",
+                },
+            ),
+        );
 }
 
 function sloBoard(title: string, tags: string[]): dashboard.DashboardBuilder {
@@ -95,18 +118,25 @@ function sloPanels(board: dashboard.DashboardBuilder, subject: Subject): dashboa
 /** A service's own SLO dashboard, its objectives written in (`ownDashboard: true`). */
 export function sloDashboard(service: ServiceSlo): dashboard.DashboardBuilder {
     const objective = (indicator: Indicator) => (indicator.sli === "availability" ? service.availabilityObjective : service.latencyObjective);
-    const board = sloBoard(`SLO: ${service.name} (${service.namespace})`, ["slo", service.namespace, service.name, `team:${service.team}`])
-        .withPanel(textPanel("Objectives", [
-            `**${service.name}** in namespace \`${service.namespace}\`, owned by **${service.team}**, over a rolling ${SLO_PERIOD}:`,
-            `- Availability: ${service.availabilityObjective}% of requests succeed (no 5xx).`,
-            `- Latency: ${service.latencyObjective}% of requests finish within ${service.latencyThresholdMs} ms.`,
-        ].join("\n")));
+    const board = sloBoard(`SLO: ${service.name} (${service.namespace})`, ["slo", service.namespace, service.name, `team:${service.team}`]).withPanel(
+        textPanel(
+            "Objectives",
+            [
+                `**${service.name}** in namespace \`${service.namespace}\`, owned by **${service.team}**, over a rolling ${SLO_PERIOD}:`,
+                `- Availability: ${service.availabilityObjective}% of requests succeed (no 5xx).`,
+                `- Latency: ${service.latencyObjective}% of requests finish within ${service.latencyThresholdMs} ms.`,
+            ].join("\n"),
+        ),
+    );
     return sloPanels(board, {
         selector: `namespace="${service.namespace}", service="${service.name}"`,
         logSelector: `${LOG_LABELS.namespace}="${service.namespace}", ${LOG_LABELS.service}="${service.name}"`,
         heading: (indicator) => `${indicator.title}: ${objective(indicator)}% over ${SLO_PERIOD}`,
         budget: (indicator) => errorBudget(objective(indicator)),
-        sliSteps: (indicator) => [[null, "red"], [Number(percentAsRatio(objective(indicator))), "green"]],
+        sliSteps: (indicator) => [
+            [null, "red"],
+            [Number(percentAsRatio(objective(indicator))), "green"],
+        ],
         bad: (indicator) => (indicator.sli === "availability" ? "a 5xx response" : `slower than ${service.latencyThresholdMs} ms`),
     });
 }
@@ -121,14 +151,35 @@ export function sharedSloDashboard(): dashboard.DashboardBuilder {
         // Only services with an SLO: the objective series lists them.
         .withVariable(labelValuesVariable(namespace, labels.namespace, OBJECTIVE_RECORD, "Namespace"))
         .withVariable(labelValuesVariable(service, labels.service, `${OBJECTIVE_RECORD}{${labels.namespace}="$${namespace}"}`, "Service"))
-        .withPanel(textPanel("Objectives", [
-            `**$${service}** in namespace \`$${namespace}\`, over a rolling ${SLO_PERIOD}. Its objectives are the service's configuration`,
-            "(`services` in the stack file), as Prometheus records them; the burn-rate alerts read the same series.",
-        ].join("\n"), WIDTH.half, 4))
-        .withPanel(statPanel("Availability objective", units.PercentUnit, promQuery(objectiveSeries(AVAILABILITY), { instant: true }),
-            { width: WIDTH.quarter, height: 4, decimals: 2, steps: [[null, "blue"]], description: "Share of requests that must succeed (no 5xx)." }))
-        .withPanel(statPanel("Latency objective", units.PercentUnit, promQuery(objectiveSeries(LATENCY), { instant: true }),
-            { width: WIDTH.quarter, height: 4, decimals: 2, steps: [[null, "blue"]], description: "Share of requests that must finish within the service's latencyThresholdMs." }));
+        .withPanel(
+            textPanel(
+                "Objectives",
+                [
+                    `**$${service}** in namespace \`$${namespace}\`, over a rolling ${SLO_PERIOD}. Its objectives are the service's configuration`,
+                    "(`services` in the stack file), as Prometheus records them; the burn-rate alerts read the same series.",
+                ].join("\n"),
+                WIDTH.half,
+                4,
+            ),
+        )
+        .withPanel(
+            statPanel("Availability objective", units.PercentUnit, promQuery(objectiveSeries(AVAILABILITY), { instant: true }), {
+                width: WIDTH.quarter,
+                height: 4,
+                decimals: 2,
+                steps: [[null, "blue"]],
+                description: "Share of requests that must succeed (no 5xx).",
+            }),
+        )
+        .withPanel(
+            statPanel("Latency objective", units.PercentUnit, promQuery(objectiveSeries(LATENCY), { instant: true }), {
+                width: WIDTH.quarter,
+                height: 4,
+                decimals: 2,
+                steps: [[null, "blue"]],
+                description: "Share of requests that must finish within the service's latencyThresholdMs.",
+            }),
+        );
     return sloPanels(board, {
         selector,
         logSelector: `${LOG_LABELS.namespace}="$${namespace}", ${LOG_LABELS.service}="$${service}"`,

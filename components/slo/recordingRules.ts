@@ -3,7 +3,7 @@
 // alerts (burnRateRules.ts) and the SLO dashboards read them.
 import type { StackConfig } from "../../stacks/schema";
 import { HTTP_METRICS } from "../vocabulary";
-import { OBJECTIVE_RECORD, SLO_WINDOWS, percentAsRatio, type SloWindow, errorRatioRecord, slowRatioRecord } from "./records";
+import { errorRatioRecord, OBJECTIVE_RECORD, percentAsRatio, SLO_WINDOWS, type SloWindow, slowRatioRecord } from "./records";
 
 export type ServiceSlo = StackConfig["services"][number];
 
@@ -80,11 +80,13 @@ export function sloRecordingRuleGroups(services: readonly ServiceSlo[]): Recordi
             rules: SLO_WINDOWS.flatMap((window) => [
                 { record: errorRatioRecord(window), expr: errorRatioExpr(service, window), labels: own },
                 { record: slowRatioRecord(window), expr: slowRatioExpr(service, window), labels: own },
-            ]).concat((["availability", "latency"] as const).map((sli) => ({
-                record: OBJECTIVE_RECORD,
-                expr: `vector(${percentAsRatio(sli === "availability" ? service.availabilityObjective : service.latencyObjective)})`,
-                labels: { ...own, team: service.team, sli },
-            }))),
+            ]).concat(
+                (["availability", "latency"] as const).map((sli) => ({
+                    record: OBJECTIVE_RECORD,
+                    expr: `vector(${percentAsRatio(sli === "availability" ? service.availabilityObjective : service.latencyObjective)})`,
+                    labels: { ...own, team: service.team, sli },
+                })),
+            ),
         };
     });
 }

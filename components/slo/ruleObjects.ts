@@ -44,12 +44,15 @@ const hash32 = (key: string) => createHash("sha256").update(key).digest().readUI
 
 /** The service groups in as few buckets (a power of two) as keep every object within `budgetBytes`. */
 export function packRuleGroups(keyed: readonly KeyedRuleGroup[], budgetBytes = RULE_OBJECT_BUDGET_BYTES): RuleObject[] {
-    const sized = keyed.map(({ key, group }) => {
-        const serialized = prometheusRuleGroup(group);
-        const bytes = Buffer.byteLength(JSON.stringify(serialized));
-        if (bytes > budgetBytes) throw new Error(`the SLO recording rules of ${key} take ${bytes} bytes, more than a PrometheusRule's budget of ${budgetBytes}`);
-        return { hash: hash32(key), serialized, bytes };
-    }).sort((a, b) => a.serialized.name.localeCompare(b.serialized.name));
+    const sized = keyed
+        .map(({ key, group }) => {
+            const serialized = prometheusRuleGroup(group);
+            const bytes = Buffer.byteLength(JSON.stringify(serialized));
+            if (bytes > budgetBytes)
+                throw new Error(`the SLO recording rules of ${key} take ${bytes} bytes, more than a PrometheusRule's budget of ${budgetBytes}`);
+            return { hash: hash32(key), serialized, bytes };
+        })
+        .sort((a, b) => a.serialized.name.localeCompare(b.serialized.name));
     if (sized.length === 0) return [];
     for (let buckets = 1; ; buckets *= 2) {
         const objects = Array.from({ length: buckets }, (_, bucket): RuleObject => ({ name: ruleObjectName(bucket), groups: [], bytes: 0 }));

@@ -2,13 +2,13 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { refuseProblems } from "../../stacks/fields";
 import type { Resources, StackConfig, Workload } from "../../stacks/schema";
-import { s3Endpoint, storageCredentials } from "../objectStorage/credentials";
-import { objectStorageProblems } from "../objectStorage/settings";
-import { TEMPO_SETTINGS, type TempoComponent, tempoProblems } from "./settings";
 import { goDuration } from "../../stacks/units";
 import { chartRelease } from "../helm";
-import { TEMPO_HTTP_PORT, TEMPO_RELEASE } from "./names";
+import { s3Endpoint, storageCredentials } from "../objectStorage/credentials";
+import { objectStorageProblems } from "../objectStorage/settings";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
+import { TEMPO_HTTP_PORT, TEMPO_RELEASE } from "./names";
+import { TEMPO_SETTINGS, type TempoComponent, tempoProblems } from "./settings";
 
 export interface TempoArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -65,13 +65,18 @@ export class Tempo extends pulumi.ComponentResource {
         super("observability:stack:Tempo", name, {}, opts);
         const { settings, namespace } = args;
 
-        this.release = chartRelease(`${name}-release`, {
-            chart: settings.mode === "monolithic" ? "tempo" : "tempoDistributed",
-            releaseName: TEMPO_RELEASE,
-            namespace,
-            values: pulumi.all([namespace, args.prometheusRemoteWriteUrls]).apply(([ns, urls]) =>
-                tempoValues({ ...args, namespace: ns, prometheusRemoteWriteUrls: urls })),
-        }, { parent: this });
+        this.release = chartRelease(
+            `${name}-release`,
+            {
+                chart: settings.mode === "monolithic" ? "tempo" : "tempoDistributed",
+                releaseName: TEMPO_RELEASE,
+                namespace,
+                values: pulumi
+                    .all([namespace, args.prometheusRemoteWriteUrls])
+                    .apply(([ns, urls]) => tempoValues({ ...args, namespace: ns, prometheusRemoteWriteUrls: urls })),
+            },
+            { parent: this },
+        );
 
         const services = tempoServices(settings.mode);
         const host = (service: string) => pulumi.interpolate`${service}.${namespace}.svc.cluster.local`;
@@ -81,7 +86,10 @@ export class Tempo extends pulumi.ComponentResource {
         this.otlpHttpEndpoint = pulumi.interpolate`http://${host(services.ingest)}:${OTLP_HTTP_PORT}`;
 
         this.registerOutputs({
-            internalUrl: this.internalUrl, url: this.url, otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint,
+            internalUrl: this.internalUrl,
+            url: this.url,
+            otlpGrpcEndpoint: this.otlpGrpcEndpoint,
+            otlpHttpEndpoint: this.otlpHttpEndpoint,
         });
     }
 }

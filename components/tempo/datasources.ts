@@ -46,7 +46,11 @@ export function tempoDatasources(inputs: DatasourceInputs): DatasourceDefinition
     const { prometheus, loki } = DATASOURCE_UIDS;
     return [
         {
-            key: "tempo", name: "Tempo", type: "tempo", url: inputs.tempoUrl, isDefault: false,
+            key: "tempo",
+            name: "Tempo",
+            type: "tempo",
+            url: inputs.tempoUrl,
+            isDefault: false,
             jsonData: {
                 tracesToLogsV2: {
                     datasourceUid: loki,

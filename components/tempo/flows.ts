@@ -1,5 +1,5 @@
 // The flows Tempo's pods accept (components/flows.ts).
-import { type BackendFlows, GATEWAY_PORT, GRPC_PORT, MEMBERLIST_PORT, MEMCACHED_PORT, SCRAPER, named, pods, tcp } from "../flows";
+import { type BackendFlows, GATEWAY_PORT, GRPC_PORT, MEMBERLIST_PORT, MEMCACHED_PORT, named, pods, SCRAPER, tcp } from "../flows";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
 import { TEMPO_HTTP_PORT, TEMPO_RELEASE } from "./names";
 
@@ -19,7 +19,9 @@ export const TEMPO_FLOWS: BackendFlows = {
         { to: "tempo", from: pods("grafana"), ports: tcp(TEMPO_HTTP_PORT, GATEWAY_PORT), why: "the Tempo datasource" },
         { to: "tempo", from: pods("alloy"), ports: tcp(OTLP_GRPC_PORT, OTLP_HTTP_PORT, GATEWAY_PORT), why: "traces from the collector" },
         {
-            to: "tempo", from: pods("tempo"), ports: tcp(TEMPO_HTTP_PORT, GRPC_PORT, MEMBERLIST_PORT, MEMCACHED_PORT, OTLP_GRPC_PORT, OTLP_HTTP_PORT),
+            to: "tempo",
+            from: pods("tempo"),
+            ports: tcp(TEMPO_HTTP_PORT, GRPC_PORT, MEMBERLIST_PORT, MEMCACHED_PORT, OTLP_GRPC_PORT, OTLP_HTTP_PORT),
             why: "gateway to distributors, component to component, the ring and the cache",
         },
         // tempo/Tempo.ts runs the memcached cache without its exporter, so only Tempo itself has metrics.

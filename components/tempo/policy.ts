@@ -1,6 +1,6 @@
 // What the policy pack checks of a rendered `tempo` or `tempo-distributed` release (assembled in
 // policy/production.ts): production keeps Tempo's traces in object storage.
-import { type ObjectStoragePolicy, isNonEmptyString, valueAt } from "../chartValues";
+import { isNonEmptyString, type ObjectStoragePolicy, valueAt } from "../chartValues";
 
 /** Tempo's object-store backends and the key that names the bucket in each. */
 const TEMPO_BUCKET_KEYS: Record<string, string> = { s3: "bucket", gcs: "bucket_name", azure: "container_name" };

@@ -5,8 +5,14 @@ import { type BackendSettings, bytes, duration, positiveInt, problemsOf, resourc
 
 /** Tempo 3's workloads. No gateway: Grafana and the collector reach the query-frontend and distributor directly. */
 export const TEMPO_COMPONENTS = [
-    "distributor", "liveStore", "blockBuilder", "querier", "queryFrontend", "metricsGenerator",
-    "backendScheduler", "backendWorker",
+    "distributor",
+    "liveStore",
+    "blockBuilder",
+    "querier",
+    "queryFrontend",
+    "metricsGenerator",
+    "backendScheduler",
+    "backendWorker",
 ] as const;
 export type TempoComponent = (typeof TEMPO_COMPONENTS)[number];
 
@@ -29,7 +35,9 @@ export const tempoSettings = section({
         partitions: positiveInt(),
     }).optional(),
     limits: section({
-        maxBytesPerTrace: positiveInt(), ingestionRateLimitBytes: positiveInt(), ingestionBurstSizeBytes: positiveInt(),
+        maxBytesPerTrace: positiveInt(),
+        ingestionRateLimitBytes: positiveInt(),
+        ingestionBurstSizeBytes: positiveInt(),
     }),
 });
 export type TempoSettings = z.infer<typeof tempoSettings>;
@@ -39,16 +47,28 @@ export function tempoProblems(tempo: TempoSettings) {
     return problemsOf((add) => {
         if (tempo.mode !== "distributed") return;
         if (!tempo.kafka) {
-            add(["tempo", "kafka"], undefined, "Tempo 3 in distributed mode writes spans through Kafka; expected {address, topic, partitions} of an existing Kafka (MSK, Confluent, Strimzi)");
+            add(
+                ["tempo", "kafka"],
+                undefined,
+                "Tempo 3 in distributed mode writes spans through Kafka; expected {address, topic, partitions} of an existing Kafka (MSK, Confluent, Strimzi)",
+            );
         }
         for (const component of TEMPO_COMPONENTS) {
             const workload = tempo.components[component];
             if (!workload) {
                 add(["tempo", "components", component], undefined, "distributed Tempo runs every component; expected {replicas, resources}");
             } else if (component === "backendScheduler" && workload.replicas !== 1) {
-                add(["tempo", "components", component, "replicas"], workload.replicas, "expected 1: the chart runs exactly one backend scheduler, which owns the job list");
+                add(
+                    ["tempo", "components", component, "replicas"],
+                    workload.replicas,
+                    "expected 1: the chart runs exactly one backend scheduler, which owns the job list",
+                );
             } else if ((component === "liveStore" || component === "blockBuilder") && tempo.kafka && workload.replicas !== tempo.kafka.partitions) {
-                add(["tempo", "components", component, "replicas"], workload.replicas, `expected tempo.kafka.partitions (${tempo.kafka.partitions}): one ${component} per Kafka partition`);
+                add(
+                    ["tempo", "components", component, "replicas"],
+                    workload.replicas,
+                    `expected tempo.kafka.partitions (${tempo.kafka.partitions}): one ${component} per Kafka partition`,
+                );
             }
         }
     });
@@ -84,6 +104,8 @@ const production: z.input<typeof tempoSettings> = {
 export const TEMPO_SETTINGS = {
     schema: tempoSettings,
     presets: { dev, staging, production },
-    check: (tempo, _context, add) => { for (const p of tempoProblems(tempo)) add(p.path, p.given, p.message); },
+    check: (tempo, _context, add) => {
+        for (const p of tempoProblems(tempo)) add(p.path, p.given, p.message);
+    },
     objectStorage: { required: (tempo) => tempo.mode === "distributed", described: (tempo) => `Tempo "${tempo.mode}"` },
 } satisfies BackendSettings<typeof tempoSettings>;

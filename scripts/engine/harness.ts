@@ -3,12 +3,13 @@
 // (./standin), a Helm repository of the pinned charts served on 127.0.0.1 (config charts.repository), and a
 // health endpoint that answers the Grafana readiness gate. The program runs inline (Automation API): the CLI is
 // started with --client, so no Node.js language plugin is needed.
+
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { CHARTS, type ChartKey } from "../../components/charts";
 import { chartSource } from "../lib/chartSource";
@@ -30,7 +31,10 @@ export function engineBinDir(): string {
     return dir;
 }
 
-export interface Served { url: string; close(): Promise<void> }
+export interface Served {
+    url: string;
+    close(): Promise<void>;
+}
 
 function listen(server: http.Server): Promise<Served> {
     return new Promise((resolve, reject) => {
@@ -54,24 +58,31 @@ export async function serveChartRepository(dir: string): Promise<Served> {
     }
     const index = spawnSync(helmBinary(), ["repo", "index", dir], { encoding: "utf8" });
     if (index.status !== 0) throw new Error(`helm repo index: ${index.stderr}`);
-    return listen(http.createServer((request, response) => {
-        const name = decodeURIComponent(new URL(request.url ?? "/", "http://repository").pathname).replace(/^\/+/, "");
-        const file = path.join(dir, name);
-        if (request.method !== "GET" || name.includes("/") || !fs.existsSync(file)) { response.writeHead(404).end(); return; }
-        response.writeHead(200, { "Content-Type": name.endsWith(".yaml") ? "application/x-yaml" : "application/gzip" });
-        fs.createReadStream(file).pipe(response);
-    }));
+    return listen(
+        http.createServer((request, response) => {
+            const name = decodeURIComponent(new URL(request.url ?? "/", "http://repository").pathname).replace(/^\/+/, "");
+            const file = path.join(dir, name);
+            if (request.method !== "GET" || name.includes("/") || !fs.existsSync(file)) {
+                response.writeHead(404).end();
+                return;
+            }
+            response.writeHead(200, { "Content-Type": name.endsWith(".yaml") ? "application/x-yaml" : "application/gzip" });
+            fs.createReadStream(file).pipe(response);
+        }),
+    );
 }
 
 /** Answers /api/health as Grafana does when ready (the readiness gate's check); counts the requests. */
 export async function serveGrafanaHealth(): Promise<Served & { requests: () => number }> {
     let requests = 0;
-    const served = await listen(http.createServer((request, response) => {
-        if (request.url?.startsWith("/api/health")) {
-            requests++;
-            response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ commit: "standin", database: "ok", version: "12.0.0" }));
-        } else response.writeHead(404).end();
-    }));
+    const served = await listen(
+        http.createServer((request, response) => {
+            if (request.url?.startsWith("/api/health")) {
+                requests++;
+                response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ commit: "standin", database: "ok", version: "12.0.0" }));
+            } else response.writeHead(404).end();
+        }),
+    );
     return { ...served, requests: () => requests };
 }
 
@@ -122,10 +133,15 @@ export async function engineStack(options: EngineStackOptions): Promise<Stack> {
     fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), stringify({ config }));
 
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(binDir), skipVersionCheck: true });
-    const workspace = await LocalWorkspace.createOrSelectStack({ stackName: stack, projectName: PROJECT, program: inlineProgram() }, {
-        workDir: projectDir, pulumiCommand, pulumiHome: path.join(workDir, "home"),
-        envVars: engineEnvironment(options),
-    });
+    const workspace = await LocalWorkspace.createOrSelectStack(
+        { stackName: stack, projectName: PROJECT, program: inlineProgram() },
+        {
+            workDir: projectDir,
+            pulumiCommand,
+            pulumiHome: path.join(workDir, "home"),
+            envVars: engineEnvironment(options),
+        },
+    );
     for (const [key, value] of Object.entries(options.secrets)) await workspace.setConfig(`${PROJECT}:${key}`, { value, secret: true });
     return workspace;
 }

@@ -31,8 +31,14 @@ export interface LoadedAlertmanagerConfig {
 
 /** Loads `config` (alertmanager.yaml) and routes `labelSets`; throws with Alertmanager's message if it refuses the file. */
 export function loadAlertmanagerConfig(config: string, labelSets: Record<string, string>[] = []): LoadedAlertmanagerConfig {
-    const out: { error?: string; receivers: LoadedReceiver[]; timeIntervals: string[]; inhibitRules: number; templates: string[]; matches: { routes: AlertmanagerRouteMatch[] }[] } =
-        runGoCheck("alertmanagerconfig", ["-"], JSON.stringify({ config, labelSets }));
+    const out: {
+        error?: string;
+        receivers: LoadedReceiver[];
+        timeIntervals: string[];
+        inhibitRules: number;
+        templates: string[];
+        matches: { routes: AlertmanagerRouteMatch[] }[];
+    } = runGoCheck("alertmanagerconfig", ["-"], JSON.stringify({ config, labelSets }));
     if (out.error) throw new Error(`Alertmanager refuses the configuration: ${out.error}`);
     return { ...out, matches: out.matches.map((match) => match.routes) };
 }

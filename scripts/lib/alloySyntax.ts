@@ -4,9 +4,7 @@
 import * as path from "path";
 import { runGoCheck, withInputFiles } from "./goTools";
 
-export type AlloyValue =
-    | { kind: "constant"; value: unknown; source: string }
-    | { kind: "expression"; value: null; source: string; references?: string[][] };
+export type AlloyValue = { kind: "constant"; value: unknown; source: string } | { kind: "expression"; value: null; source: string; references?: string[][] };
 
 export interface AlloyBlock {
     /** Block name, dotted for components: "otelcol.exporter.otlp". */
@@ -19,20 +17,41 @@ export interface AlloyBlock {
 }
 
 /** A parsed file: the parser accepts attributes at the top level (Alloy's runtime refuses them later). */
-export interface AlloyFile { attributes: Record<string, AlloyValue>; blocks: AlloyBlock[] }
+export interface AlloyFile {
+    attributes: Record<string, AlloyValue>;
+    blocks: AlloyBlock[];
+}
 
 /** The parser's (or, for a constant, the evaluator's) message. */
 export class AlloySyntaxError extends Error {}
 
-interface ToolAttribute { name: string; line: number; value: AlloyValue }
-interface ToolBlock { name: string; label?: string; line: number; attributes: ToolAttribute[]; blocks: ToolBlock[] }
-interface ToolFile { file: string; error?: string; attributes: ToolAttribute[]; blocks: ToolBlock[] }
+interface ToolAttribute {
+    name: string;
+    line: number;
+    value: AlloyValue;
+}
+interface ToolBlock {
+    name: string;
+    label?: string;
+    line: number;
+    attributes: ToolAttribute[];
+    blocks: ToolBlock[];
+}
+interface ToolFile {
+    file: string;
+    error?: string;
+    attributes: ToolAttribute[];
+    blocks: ToolBlock[];
+}
 
 // The tool refuses a repeated attribute, so a record keeps every one.
 const attributesOf = (attributes: ToolAttribute[]) => Object.fromEntries(attributes.map((a) => [a.name, a.value]));
 const blockOf = (block: ToolBlock): AlloyBlock => ({
-    name: block.name, ...(block.label === undefined ? {} : { label: block.label }), line: block.line,
-    attributes: attributesOf(block.attributes), blocks: block.blocks.map(blockOf),
+    name: block.name,
+    ...(block.label === undefined ? {} : { label: block.label }),
+    line: block.line,
+    attributes: attributesOf(block.attributes),
+    blocks: block.blocks.map(blockOf),
 });
 
 /** Parses several configurations with one run of the parser: each is its tree or the error Alloy gives. */
@@ -40,9 +59,11 @@ export function parseAlloyConfigs(sources: readonly string[]): Array<AlloyFile |
     return withInputFiles("config", ".alloy", sources, (files, directory) => {
         // Exit 1: some file does not parse; its result carries the message.
         const output = runGoCheck<{ files: ToolFile[] }>("alloysyntax", files, undefined, [0, 1]);
-        return output.files.map((file) => (file.error !== undefined
-            ? new AlloySyntaxError(file.error.split(directory + path.sep).join(""))
-            : { attributes: attributesOf(file.attributes), blocks: file.blocks.map(blockOf) }));
+        return output.files.map((file) =>
+            file.error !== undefined
+                ? new AlloySyntaxError(file.error.split(directory + path.sep).join(""))
+                : { attributes: attributesOf(file.attributes), blocks: file.blocks.map(blockOf) },
+        );
     });
 }
 
@@ -57,7 +78,7 @@ export function parseAlloy(source: string): AlloyFile {
 export function blockReferences(block: AlloyBlock, trail: string[] = []): Array<{ at: string; path: string[] }> {
     const found: Array<{ at: string; path: string[] }> = [];
     for (const [name, value] of Object.entries(block.attributes)) {
-        for (const reference of value.kind === "expression" ? value.references ?? [] : []) found.push({ at: [...trail, name].join("."), path: reference });
+        for (const reference of value.kind === "expression" ? (value.references ?? []) : []) found.push({ at: [...trail, name].join("."), path: reference });
     }
     for (const child of block.blocks) found.push(...blockReferences(child, [...trail, child.name]));
     return found;

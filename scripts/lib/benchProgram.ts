@@ -41,28 +41,37 @@ if (process.env.BENCH_MODE === "floor") {
     const releases: Array<{ chart: string; values: unknown }> = [];
     const resources: string[] = [];
     const kubernetes: Array<{ type: string; name: string; inputs: unknown }> = [];
-    pulumi.runtime.setMocks({
-        newResource(args) {
-            registered += 1;
-            evaluatedMs = performance.now();
-            if (run.collect.includes("releases") && args.type === "kubernetes:helm.sh/v3:Release") {
-                releases.push({ chart: args.inputs.chart, values: args.inputs.values });
-            }
-            if (run.collect.includes("resources")) resources.push(`${args.type}::${args.name}`);
-            if (run.collect.includes("kubernetes") && (args.type.startsWith("kubernetes:") || args.type === "grafana:oss/dataSource:DataSource")) {
-                kubernetes.push({ type: args.type, name: args.name, inputs: args.inputs });
-            }
-            // A generated password has its value as an output, as the random provider returns it: the Secrets
-            // built from it must reach the manifests whole (Grafana's admin Secret holds admin-password).
-            // This file is transpiled alone (childEvaluation.ts), so it cannot import mockStackReference.ts:
-            // a StackReference (the program's own stack) answers as NEVER_DEPLOYED there does.
-            const state = args.type === "random:index/randomPassword:RandomPassword"
-                ? { ...args.inputs, result: "p".repeat(Number(args.inputs.length ?? 16)) }
-                : args.type === "pulumi:pulumi:StackReference" ? { ...args.inputs, outputs: {}, secretOutputNames: [] } : args.inputs;
-            return { id: `${args.name}-id`, state };
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                registered += 1;
+                evaluatedMs = performance.now();
+                if (run.collect.includes("releases") && args.type === "kubernetes:helm.sh/v3:Release") {
+                    releases.push({ chart: args.inputs.chart, values: args.inputs.values });
+                }
+                if (run.collect.includes("resources")) resources.push(`${args.type}::${args.name}`);
+                if (run.collect.includes("kubernetes") && (args.type.startsWith("kubernetes:") || args.type === "grafana:oss/dataSource:DataSource")) {
+                    kubernetes.push({ type: args.type, name: args.name, inputs: args.inputs });
+                }
+                // A generated password has its value as an output, as the random provider returns it: the Secrets
+                // built from it must reach the manifests whole (Grafana's admin Secret holds admin-password).
+                // This file is transpiled alone (childEvaluation.ts), so it cannot import mockStackReference.ts:
+                // a StackReference (the program's own stack) answers as NEVER_DEPLOYED there does.
+                const state =
+                    args.type === "random:index/randomPassword:RandomPassword"
+                        ? { ...args.inputs, result: "p".repeat(Number(args.inputs.length ?? 16)) }
+                        : args.type === "pulumi:pulumi:StackReference"
+                          ? { ...args.inputs, outputs: {}, secretOutputNames: [] }
+                          : args.inputs;
+                return { id: `${args.name}-id`, state };
+            },
+            call: (args) => args.inputs,
         },
-        call: (args) => args.inputs,
-    }, run.project, run.stack, false, "organization"); // a self-managed backend's organization
+        run.project,
+        run.stack,
+        false,
+        "organization",
+    ); // a self-managed backend's organization
 
     const loadedMs = performance.now();
     try {

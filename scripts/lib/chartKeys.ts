@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { CHARTS, type ChartKey } from "../../components/charts";
-import { CHART_CACHE_DIR, SHARED_CHARTS_DIR, chartSource } from "./chartSource";
+import { CHART_CACHE_DIR, chartSource, SHARED_CHARTS_DIR } from "./chartSource";
 
 export { SHARED_CHARTS_DIR };
 
@@ -52,7 +52,8 @@ const VALUES_READ = /\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g;
 
 function templateFiles(directory: string): string[] {
     if (!fs.existsSync(directory)) return [];
-    return fs.readdirSync(directory, { withFileTypes: true })
+    return fs
+        .readdirSync(directory, { withFileTypes: true })
         .flatMap((entry) => (entry.isDirectory() ? templateFiles(path.join(directory, entry.name)) : [path.join(directory, entry.name)]));
 }
 
@@ -77,8 +78,11 @@ function loadChart(directory: string): ChartReference {
     // A chart may ship no values.yaml at all (alloy's crds subchart): no defaults.
     const valuesFile = path.join(directory, "values.yaml");
     const valuesText = fs.existsSync(valuesFile) ? fs.readFileSync(valuesFile, "utf8") : "{}";
-    const templatePaths = new Set(templateFiles(path.join(directory, "templates"))
-        .flatMap((file) => [...fs.readFileSync(file, "utf8").matchAll(VALUES_READ)].map((match) => match[1].slice(1))));
+    const templatePaths = new Set(
+        templateFiles(path.join(directory, "templates")).flatMap((file) =>
+            [...fs.readFileSync(file, "utf8").matchAll(VALUES_READ)].map((match) => match[1].slice(1)),
+        ),
+    );
     const subcharts = new Map<string, ChartReference>();
     const chartsDirectory = path.join(directory, "charts");
     // A dependency's values sit under its alias when Chart.yaml gives one (tempo-distributed: rollout_operator).
@@ -147,7 +151,12 @@ export function unknownValuePaths(reference: ChartReference, values: unknown, fr
                 const sub = reference.subcharts.get(key)!;
                 const parentDefaults = isMap(defaults) ? defaults[key] : undefined;
                 for (const missing of unknownValuePaths(sub, child)) {
-                    const inParent = isMap(parentDefaults) && unknownValuePaths({ ...reference, subcharts: new Map(), defaults: parentDefaults, templatePaths: new Set(), documentedPaths: new Set() }, nested(missing, child)).length === 0;
+                    const inParent =
+                        isMap(parentDefaults) &&
+                        unknownValuePaths(
+                            { ...reference, subcharts: new Map(), defaults: parentDefaults, templatePaths: new Set(), documentedPaths: new Set() },
+                            nested(missing, child),
+                        ).length === 0;
                     if (!inParent) unknown.push(`${key}.${missing}`);
                 }
                 continue;

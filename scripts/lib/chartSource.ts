@@ -28,12 +28,18 @@ function besideCheckout(): string | undefined {
 
 export const CHART_LOCK_FILE = path.join(REPO_ROOT, "charts.lock.json");
 /** Machine-wide, outside the checkout, so a fresh clone on the same machine reuses it (like Go's module cache). */
-export const CHART_CACHE_DIR = process.env.CHART_CACHE_DIR
-    ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "observability-as-code", "charts");
+export const CHART_CACHE_DIR =
+    process.env.CHART_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "observability-as-code", "charts");
 export const DEPENDENCY_CACHE_DIR = path.join(path.dirname(CHART_CACHE_DIR), "chart-dependencies");
 export const PULL_COMMAND = "npm run charts:pull";
 
-export interface LockEntry { chart: string; version: string; repo: string; archive: string; digest: string | null }
+export interface LockEntry {
+    chart: string;
+    version: string;
+    repo: string;
+    archive: string;
+    digest: string | null;
+}
 export type ChartLock = Record<ChartKey, LockEntry>;
 
 export function readLock(): ChartLock {
@@ -49,8 +55,16 @@ export interface ChartSource {
     description: string;
 }
 
-interface ChartMeta { name: string; version: string; dependencies?: Dependency[] }
-interface Dependency { name: string; version: string; alias?: string }
+interface ChartMeta {
+    name: string;
+    version: string;
+    dependencies?: Dependency[];
+}
+interface Dependency {
+    name: string;
+    version: string;
+    alias?: string;
+}
 
 /** sha256 of an archive, as a Helm repository's index.yaml gives it (`digest`). */
 export const archiveDigest = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
@@ -63,7 +77,7 @@ function chartMeta(location: string): ChartMeta | undefined {
     const entry = listed.stdout?.split("\n").find((name) => /^[^/]+\/Chart\.yaml$/.test(name));
     if (listed.status !== 0 || !entry) return undefined;
     const read = spawnSync("tar", ["-xzOf", location, entry], { encoding: "utf8" });
-    return read.status === 0 ? parse(read.stdout) as ChartMeta : undefined;
+    return read.status === 0 ? (parse(read.stdout) as ChartMeta) : undefined;
 }
 
 /**
@@ -71,7 +85,10 @@ function chartMeta(location: string): ChartMeta | undefined {
  * an exact version, or a constraint (`0.12.*`, `~1.2`, `^2`, `>= 1.2, < 3`; a comma means "and").
  */
 export function satisfiesDependency(version: string, constraint: string): boolean {
-    const range = constraint.split(",").map((part) => part.trim()).join(" ");
+    const range = constraint
+        .split(",")
+        .map((part) => part.trim())
+        .join(" ");
     return semver.valid(version) !== null && semver.satisfies(version, range, { includePrerelease: false });
 }
 
@@ -102,7 +119,10 @@ function vendoredCharts(): string[] {
     return fs.readdirSync(SHARED_CHARTS_DIR).flatMap((chart) => {
         const versions = path.join(SHARED_CHARTS_DIR!, chart);
         if (!fs.statSync(versions).isDirectory()) return [];
-        return fs.readdirSync(versions).map((version) => path.join(versions, version, "chart")).filter((d) => fs.existsSync(d));
+        return fs
+            .readdirSync(versions)
+            .map((version) => path.join(versions, version, "chart"))
+            .filter((d) => fs.existsSync(d));
     });
 }
 
@@ -123,7 +143,10 @@ function sharedChart(key: ChartKey): { path: string; missing: string[]; assemble
     const outside = found.filter(({ at }) => path.dirname(at!) !== path.join(directory, "charts"));
     if (outside.length === 0) return { path: directory, missing: [], assembled: false };
 
-    const stamp = createHash("sha256").update(JSON.stringify([directory, ...found.map(({ at }) => at)])).digest("hex").slice(0, 12);
+    const stamp = createHash("sha256")
+        .update(JSON.stringify([directory, ...found.map(({ at }) => at)]))
+        .digest("hex")
+        .slice(0, 12);
     const assembled = path.join(CHART_CACHE_DIR, "assembled", `${chart}-${version}-${stamp}`);
     if (!fs.existsSync(path.join(assembled, "Chart.yaml"))) {
         const staging = `${assembled}.tmp-${process.pid}`;
@@ -177,19 +200,27 @@ export function chartSource(key: ChartKey): ChartSource {
     let source: ChartSource | undefined;
     if (shared && shared.missing.length === 0) {
         source = {
-            key, path: shared.path, origin: "shared",
-            description: `${chart} ${version} from ${path.join(SHARED_CHARTS_DIR!, chart, version, "chart")}`
-                + (shared.assembled ? ` (assembled with its dependencies in ${shared.path})` : ""),
+            key,
+            path: shared.path,
+            origin: "shared",
+            description:
+                `${chart} ${version} from ${path.join(SHARED_CHARTS_DIR!, chart, version, "chart")}` +
+                (shared.assembled ? ` (assembled with its dependencies in ${shared.path})` : ""),
         };
     } else {
         const archive = verifiedArchive(key);
-        if (archive.path) source = { key, path: archive.path, origin: "pulled", description: `${chart} ${version} from ${archive.path} (sha256 as charts.lock.json)` };
+        if (archive.path)
+            source = { key, path: archive.path, origin: "pulled", description: `${chart} ${version} from ${archive.path} (sha256 as charts.lock.json)` };
         else {
             const vendored = SHARED_CHARTS_DIR ? path.join(SHARED_CHARTS_DIR, chart, version, "chart") : undefined;
             const sharedProblem = shared
                 ? `${vendored} lacks its dependencies ${shared.missing.join(", ")}`
-                : vendored ? `no vendored chart at ${vendored}` : "no vendored charts (neither $SHARED_CHARTS_DIR nor shared/charts beside the checkout)";
-            throw new Error(`chart ${chart} ${version} is not available: ${sharedProblem}; ${archive.problem}. Fix: \`${PULL_COMMAND}\` (helm pull --repo ${CHARTS[key].repo} ${chart} --version ${version})`);
+                : vendored
+                  ? `no vendored chart at ${vendored}`
+                  : "no vendored charts (neither $SHARED_CHARTS_DIR nor shared/charts beside the checkout)";
+            throw new Error(
+                `chart ${chart} ${version} is not available: ${sharedProblem}; ${archive.problem}. Fix: \`${PULL_COMMAND}\` (helm pull --repo ${CHARTS[key].repo} ${chart} --version ${version})`,
+            );
         }
     }
     memo.set(key, source);

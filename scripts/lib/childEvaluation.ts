@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
 import { BUILD_DIRECTORY, staleSources } from "../../stacks/compiledProgram";
-import { PROJECT, REPO_ROOT, offlineConfig, unwrapSecrets } from "./stackFile";
+import { offlineConfig, PROJECT, REPO_ROOT, unwrapSecrets } from "./stackFile";
 
 export type Runtime = "compiled" | "ts-node";
 
@@ -71,7 +71,10 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
     fs.writeFileSync(runFile, JSON.stringify({ project: PROJECT, stack, config, secretKeys, collect: options.collect ?? [] }));
     const started = performance.now();
     const child = spawnSync(process.execPath, [...(options.nodeOptions ?? []), ...hook, harness()], {
-        cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 300_000,
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+        timeout: 300_000,
         env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", BENCH_MODE: options.mode, BENCH_PROGRAM: program, BENCH_RUN_FILE: runFile },
     });
     const wallMs = performance.now() - started;
@@ -81,8 +84,13 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
     if (!line.startsWith("{")) throw new Error(`evaluation child failed (${options.runtime} ${options.mode} ${stack}): ${child.stderr || child.stdout}`);
     const result = JSON.parse(line) as Partial<Evaluation>;
     return {
-        wallMs, loadedMs: result.loadedMs ?? 0, evaluatedMs: result.evaluatedMs ?? 0, registered: result.registered ?? 0,
-        maxRssKb: result.maxRssKb ?? 0, error: result.error, resources: result.resources ?? [],
+        wallMs,
+        loadedMs: result.loadedMs ?? 0,
+        evaluatedMs: result.evaluatedMs ?? 0,
+        registered: result.registered ?? 0,
+        maxRssKb: result.maxRssKb ?? 0,
+        error: result.error,
+        resources: result.resources ?? [],
         kubernetes: (result.kubernetes ?? []).map(({ type, name, inputs }) => ({ type, name, inputs: unwrapSecrets(inputs) as Record<string, any> })),
         releases: (result.releases ?? []).map(({ chart, values }) => ({ chart, values: unwrapSecrets(values) as Record<string, unknown> })),
     };

@@ -2,18 +2,22 @@
 // kube-controller-manager, kube-scheduler, kwok's fake nodes, on 127.0.0.1), and a small client of its REST
 // API: server-side apply with strict field validation, as the Pulumi Kubernetes provider writes objects.
 import { type ChildProcess, spawn, spawnSync } from "child_process";
-import * as https from "https";
 import * as fs from "fs";
+import * as https from "https";
 import * as path from "path";
 import { parse } from "yaml";
-import { type KubernetesObject, type RenderedRelease, helmBinary, parseManifests } from "./helmTemplate";
+import { helmBinary, type KubernetesObject, parseManifests, type RenderedRelease } from "./helmTemplate";
 import { REPO_ROOT } from "./stackFile";
 
 export const START_SCRIPT = path.join(REPO_ROOT, "scripts", "cluster", "start.sh");
 /** The field manager of what the test applies (the provider's own is `pulumi-kubernetes-<id>`). */
 const FIELD_MANAGER = "pulumi-kubernetes";
 
-export interface ApiResponse { status: number; body: any; text: string }
+export interface ApiResponse {
+    status: number;
+    body: any;
+    text: string;
+}
 
 export class TestCluster {
     private readonly discovered = new Map<string, Array<{ name: string; kind: string; namespaced: boolean }>>();
@@ -30,19 +34,28 @@ export class TestCluster {
     request(method: string, apiPath: string, body?: string, contentType = "application/json"): Promise<ApiResponse> {
         const url = new URL(apiPath, this.server);
         return new Promise((resolve, reject) => {
-            const request = https.request(url, {
-                method, ...this.credentials,
-                headers: { Accept: "application/json", ...(body !== undefined ? { "Content-Type": contentType } : {}) },
-            }, (response) => {
-                const chunks: Buffer[] = [];
-                response.on("data", (chunk: Buffer) => chunks.push(chunk));
-                response.on("end", () => {
-                    const text = Buffer.concat(chunks).toString("utf8");
-                    let parsed: any;
-                    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
-                    resolve({ status: response.statusCode ?? 0, body: parsed, text });
-                });
-            });
+            const request = https.request(
+                url,
+                {
+                    method,
+                    ...this.credentials,
+                    headers: { Accept: "application/json", ...(body !== undefined ? { "Content-Type": contentType } : {}) },
+                },
+                (response) => {
+                    const chunks: Buffer[] = [];
+                    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+                    response.on("end", () => {
+                        const text = Buffer.concat(chunks).toString("utf8");
+                        let parsed: any;
+                        try {
+                            parsed = JSON.parse(text);
+                        } catch {
+                            parsed = undefined;
+                        }
+                        resolve({ status: response.statusCode ?? 0, body: parsed, text });
+                    });
+                },
+            );
             request.on("error", reject);
             request.end(body);
         });
@@ -62,7 +75,8 @@ export class TestCluster {
         const resource = () => resources?.find((r) => r.kind === object.kind && !r.name.includes("/"));
         if (!resource()) {
             const response = await this.request("GET", base);
-            if (response.status !== 200) throw new Error(`the server does not serve ${groupVersion} (${object.kind} ${object.metadata.name}): ${response.status} ${response.text}`);
+            if (response.status !== 200)
+                throw new Error(`the server does not serve ${groupVersion} (${object.kind} ${object.metadata.name}): ${response.status} ${response.text}`);
             resources = response.body.resources;
             this.discovered.set(groupVersion, resources!);
         }
@@ -78,7 +92,9 @@ export class TestCluster {
         const query = `fieldManager=${FIELD_MANAGER}&fieldValidation=Strict&force=true`;
         const response = await this.request("PATCH", `${objectPath}?${query}`, JSON.stringify(object), "application/apply-patch+yaml");
         if (response.status !== 200 && response.status !== 201) {
-            throw new Error(`server-side apply of ${object.kind} ${object.metadata.namespace ?? ""}/${object.metadata.name} refused: ${response.status} ${response.body?.message ?? response.text}`);
+            throw new Error(
+                `server-side apply of ${object.kind} ${object.metadata.namespace ?? ""}/${object.metadata.name} refused: ${response.status} ${response.body?.message ?? response.text}`,
+            );
         }
         return response.body;
     }
@@ -89,15 +105,24 @@ export class TestCluster {
      */
     async provideStorageClass(name: string, volumes = 12): Promise<void> {
         await this.apply({
-            apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name },
-            provisioner: "kubernetes.io/no-provisioner", volumeBindingMode: "Immediate", reclaimPolicy: "Retain",
+            apiVersion: "storage.k8s.io/v1",
+            kind: "StorageClass",
+            metadata: { name },
+            provisioner: "kubernetes.io/no-provisioner",
+            volumeBindingMode: "Immediate",
+            reclaimPolicy: "Retain",
         });
         for (let i = 1; i <= volumes; i++) {
             await this.apply({
-                apiVersion: "v1", kind: "PersistentVolume", metadata: { name: `${name}-volume-${i}` },
+                apiVersion: "v1",
+                kind: "PersistentVolume",
+                metadata: { name: `${name}-volume-${i}` },
                 spec: {
-                    storageClassName: name, capacity: { storage: "1Ti" }, accessModes: ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"],
-                    persistentVolumeReclaimPolicy: "Retain", hostPath: { path: `/nonexistent/${name}-volume-${i}` },
+                    storageClassName: name,
+                    capacity: { storage: "1Ti" },
+                    accessModes: ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"],
+                    persistentVolumeReclaimPolicy: "Retain",
+                    hostPath: { path: `/nonexistent/${name}-volume-${i}` },
                 },
             });
         }
@@ -109,7 +134,13 @@ export class TestCluster {
         const exited = new Promise<void>((resolve) => this.process.once("exit", () => resolve()));
         process.kill(this.process.pid!, "SIGTERM");
         // start.sh gives each of its five components 10 s to stop; past that, everything in its group is killed.
-        const timer = setTimeout(() => { try { process.kill(-this.process.pid!, "SIGKILL"); } catch { /* already gone */ } }, 60_000);
+        const timer = setTimeout(() => {
+            try {
+                process.kill(-this.process.pid!, "SIGKILL");
+            } catch {
+                /* already gone */
+            }
+        }, 60_000);
         await exited;
         clearTimeout(timer);
     }
@@ -127,10 +158,16 @@ export function startCluster(timeoutMs = 20 * 60_000): Promise<TestCluster> {
     let stderr = "";
     return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
-            try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ }
+            try {
+                process.kill(-child.pid!, "SIGTERM");
+            } catch {
+                /* gone */
+            }
             reject(new Error(`the test cluster was not ready within ${timeoutMs / 1000} s:\n${stderr}`));
         }, timeoutMs);
-        child.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+        child.stderr!.on("data", (chunk: Buffer) => {
+            stderr += chunk.toString();
+        });
         child.stdout!.on("data", (chunk: Buffer) => {
             stdout += chunk.toString();
             const kubeconfig = /^KUBECONFIG=(.+)$/m.exec(stdout)?.[1];
@@ -140,9 +177,15 @@ export function startCluster(timeoutMs = 20 * 60_000): Promise<TestCluster> {
             const cluster = config.clusters[0].cluster;
             const user = config.users[0].user;
             const decode = (value: string) => Buffer.from(value, "base64");
-            resolve(new TestCluster(kubeconfig, cluster.server,
-                { ca: decode(cluster["certificate-authority-data"]), cert: decode(user["client-certificate-data"]), key: decode(user["client-key-data"]) },
-                child, Math.round((Date.now() - started) / 1000)));
+            resolve(
+                new TestCluster(
+                    kubeconfig,
+                    cluster.server,
+                    { ca: decode(cluster["certificate-authority-data"]), cert: decode(user["client-certificate-data"]), key: decode(user["client-key-data"]) },
+                    child,
+                    Math.round((Date.now() - started) / 1000),
+                ),
+            );
         });
         child.on("exit", (code, signal) => {
             clearTimeout(timer);
@@ -153,8 +196,11 @@ export function startCluster(timeoutMs = 20 * 60_000): Promise<TestCluster> {
 
 /** Runs Helm against the cluster; a failure throws with Helm's output. */
 export function helmOn(cluster: TestCluster, args: string[], timeoutSeconds = 120): { stdout: string; stderr: string } {
-    const run = spawnSync(helmBinary(), [...args, "--kubeconfig", cluster.kubeconfig],
-        { encoding: "utf8", timeout: (timeoutSeconds + 60) * 1000, maxBuffer: 256 * 1024 * 1024 });
+    const run = spawnSync(helmBinary(), [...args, "--kubeconfig", cluster.kubeconfig], {
+        encoding: "utf8",
+        timeout: (timeoutSeconds + 60) * 1000,
+        maxBuffer: 256 * 1024 * 1024,
+    });
     if (run.status !== 0) throw new Error(`helm ${args.join(" ")} exited ${run.status ?? run.signal}:\n${run.stderr}${run.stdout}`);
     return { stdout: run.stdout, stderr: run.stderr };
 }
@@ -165,7 +211,8 @@ export function helmOn(cluster: TestCluster, args: string[], timeoutSeconds = 12
  * manager's StatefulSet controller deletes them only for whenDeleted: Delete).
  */
 export function keptClaims(release: RenderedRelease): string[] {
-    const kept = release.objects.filter((o) => o.kind === "PersistentVolumeClaim" && o.metadata.annotations?.["helm.sh/resource-policy"] === "keep")
+    const kept = release.objects
+        .filter((o) => o.kind === "PersistentVolumeClaim" && o.metadata.annotations?.["helm.sh/resource-policy"] === "keep")
         .map((o) => o.metadata.name);
     for (const set of release.objects.filter((o) => o.kind === "StatefulSet")) {
         if (set.spec.persistentVolumeClaimRetentionPolicy?.whenDeleted === "Delete") continue;
@@ -188,7 +235,10 @@ export async function manifestChanges(cluster: TestCluster, release: RenderedRel
     for (const object of parseManifests(after)) {
         const old = previous.get(key(object));
         previous.delete(key(object));
-        if (!old) { changes.push(`${release.name}: ${key(object)} is new`); continue; }
+        if (!old) {
+            changes.push(`${release.name}: ${key(object)} is new`);
+            continue;
+        }
         if (object.kind === "PersistentVolumeClaim" && object.spec?.volumeName && !old.spec?.volumeName) {
             const live = await cluster.get(`/api/v1/namespaces/${release.namespace}/persistentvolumeclaims/${object.metadata.name}`);
             if (live.spec.volumeName === object.spec.volumeName) old.spec.volumeName = object.spec.volumeName;
@@ -202,18 +252,22 @@ export async function manifestChanges(cluster: TestCluster, release: RenderedRel
 export function storageClassesNamed(releases: RenderedRelease[]): string[] {
     const names = new Set<string>();
     const visit = (value: any): void => {
-        if (Array.isArray(value)) { value.forEach(visit); return; }
+        if (Array.isArray(value)) {
+            value.forEach(visit);
+            return;
+        }
         if (!value || typeof value !== "object") return;
         if (typeof value.storageClassName === "string" && value.storageClassName && value.resources?.requests?.storage) names.add(value.storageClassName);
         Object.values(value).forEach(visit);
     };
-    releases.forEach((release) => visit(release.objects));
+    for (const release of releases) visit(release.objects);
     return [...names].sort();
 }
 
 /** Warning events of a namespace (a Pod Security refusal is a ReplicaSet's or Job's FailedCreate), oldest first. */
 export async function warningEvents(cluster: TestCluster, namespace: string, reasons?: readonly string[]): Promise<string[]> {
     const events = await cluster.get(`/api/v1/namespaces/${namespace}/events`);
-    return events.items.filter((e: any) => e.type === "Warning" && (!reasons || reasons.includes(e.reason)))
+    return events.items
+        .filter((e: any) => e.type === "Warning" && (!reasons || reasons.includes(e.reason)))
         .map((e: any) => `${e.involvedObject.kind}/${e.involvedObject.name}: ${e.reason}: ${e.message}`);
 }

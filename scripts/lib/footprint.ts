@@ -13,7 +13,7 @@
 //   they are listed as transient and not counted.
 import { CHARTS } from "../../components/charts";
 import { cpuCores, quantityBytes } from "../../stacks/units";
-import { type KubernetesObject, type RenderedRelease } from "./helmTemplate";
+import type { KubernetesObject, RenderedRelease } from "./helmTemplate";
 
 export interface Footprint {
     /** Cores. */ cpuRequest: number;
@@ -23,7 +23,10 @@ export interface Footprint {
     /** Bytes of PersistentVolumeClaims. */ storage: number;
 }
 export interface WorkloadFootprint extends Footprint {
-    name: string; kind: string; replicas: number; containers: string[];
+    name: string;
+    kind: string;
+    replicas: number;
+    containers: string[];
     /** How it was counted: from the rendered pod template, or the operator's pods for a custom resource. */
     source: "rendered" | "operator";
 }
@@ -39,7 +42,12 @@ export interface ReleaseFootprint {
 }
 
 type Resources = { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined;
-interface Sized { name: string; role: "container" | "init" | "sidecar"; requests: { cpu: number; memory: number }; limits: { cpu: number; memory: number } }
+interface Sized {
+    name: string;
+    role: "container" | "init" | "sidecar";
+    requests: { cpu: number; memory: number };
+    limits: { cpu: number; memory: number };
+}
 
 const present = (value: unknown) => value !== undefined && value !== null && value !== "";
 const cores = (q: unknown) => (typeof q === "number" ? q : cpuCores(String(q)));
@@ -69,12 +77,24 @@ function podSize(containers: Sized[], side: "requests" | "limits", d: "cpu" | "m
     return Math.max(running, initPeak);
 }
 
-function workloadFootprint(name: string, kind: string, replicas: number, containers: Sized[], storagePerPod: number,
-    source: WorkloadFootprint["source"]): WorkloadFootprint {
+function workloadFootprint(
+    name: string,
+    kind: string,
+    replicas: number,
+    containers: Sized[],
+    storagePerPod: number,
+    source: WorkloadFootprint["source"],
+): WorkloadFootprint {
     return {
-        name, kind, replicas, source, containers: containers.map((c) => c.name.split("/").pop()!),
-        cpuRequest: replicas * podSize(containers, "requests", "cpu"), memoryRequest: replicas * podSize(containers, "requests", "memory"),
-        cpuLimit: replicas * podSize(containers, "limits", "cpu"), memoryLimit: replicas * podSize(containers, "limits", "memory"),
+        name,
+        kind,
+        replicas,
+        source,
+        containers: containers.map((c) => c.name.split("/").pop()!),
+        cpuRequest: replicas * podSize(containers, "requests", "cpu"),
+        memoryRequest: replicas * podSize(containers, "requests", "memory"),
+        cpuLimit: replicas * podSize(containers, "limits", "cpu"),
+        memoryLimit: replicas * podSize(containers, "limits", "memory"),
         storage: replicas * storagePerPod,
     };
 }
@@ -84,8 +104,11 @@ const claimBytes = (claims: any[] | undefined) =>
 
 /** Resources of the operator's config-reloader containers, from its --config-reloader-* flags ("0" or absent: none). */
 function configReloaderResources(objects: KubernetesObject[]): Resources {
-    const operator = objects.find((o) => o.kind === "Deployment" && (o.spec?.template?.spec?.containers ?? [])
-        .some((c: any) => (c.args ?? []).some((arg: string) => arg.startsWith("--prometheus-config-reloader="))));
+    const operator = objects.find(
+        (o) =>
+            o.kind === "Deployment" &&
+            (o.spec?.template?.spec?.containers ?? []).some((c: any) => (c.args ?? []).some((arg: string) => arg.startsWith("--prometheus-config-reloader="))),
+    );
     const args: string[] = operator?.spec.template.spec.containers.flatMap((c: any) => c.args ?? []) ?? [];
     const flag = (name: string) => {
         const value = args.find((arg) => arg.startsWith(`--config-reloader-${name}=`))?.split("=")[1];
@@ -103,24 +126,33 @@ export function releaseFootprint(release: RenderedRelease, options: { nodes?: nu
     const unsized: string[] = [];
     const transient: string[] = [];
     const workloads: WorkloadFootprint[] = [];
-    const autoscaled = new Map(release.objects.filter((o) => o.kind === "HorizontalPodAutoscaler")
-        .map((hpa) => [`${hpa.spec.scaleTargetRef.kind}/${hpa.spec.scaleTargetRef.name}`, hpa.spec.minReplicas ?? 1]));
+    const autoscaled = new Map(
+        release.objects
+            .filter((o) => o.kind === "HorizontalPodAutoscaler")
+            .map((hpa) => [`${hpa.spec.scaleTargetRef.kind}/${hpa.spec.scaleTargetRef.name}`, hpa.spec.minReplicas ?? 1]),
+    );
 
     for (const object of release.objects) {
         const id = `${release.name}/${object.kind}/${object.metadata.name}`;
         if (POD_TEMPLATE_KINDS.includes(object.kind)) {
-            if (object.metadata.annotations?.["helm.sh/hook"]) { transient.push(`${object.kind}/${object.metadata.name}`); continue; }
+            if (object.metadata.annotations?.["helm.sh/hook"]) {
+                transient.push(`${object.kind}/${object.metadata.name}`);
+                continue;
+            }
             if (object.kind !== "Deployment" && object.kind !== "StatefulSet" && object.kind !== "DaemonSet") {
                 throw new Error(`footprint: ${id} is a ${object.kind} outside a Helm hook; count it before rendering it`);
             }
             const spec = object.spec.template.spec;
             const containers = [
-                ...(spec.initContainers ?? []).map((c: any) => sized(`${id}/${c.name}`, c.restartPolicy === "Always" ? "sidecar" : "init", c.resources, unsized)),
+                ...(spec.initContainers ?? []).map((c: any) =>
+                    sized(`${id}/${c.name}`, c.restartPolicy === "Always" ? "sidecar" : "init", c.resources, unsized),
+                ),
                 ...spec.containers.map((c: any) => sized(`${id}/${c.name}`, "container", c.resources, unsized)),
             ];
-            const replicas = object.kind === "DaemonSet" ? nodes
-                : autoscaled.get(`${object.kind}/${object.metadata.name}`) ?? object.spec.replicas ?? 1;
-            workloads.push(workloadFootprint(object.metadata.name, object.kind, replicas, containers, claimBytes(object.spec.volumeClaimTemplates), "rendered"));
+            const replicas = object.kind === "DaemonSet" ? nodes : (autoscaled.get(`${object.kind}/${object.metadata.name}`) ?? object.spec.replicas ?? 1);
+            workloads.push(
+                workloadFootprint(object.metadata.name, object.kind, replicas, containers, claimBytes(object.spec.volumeClaimTemplates), "rendered"),
+            );
         } else if (object.kind === "Prometheus" || object.kind === "Alertmanager") {
             const reloader = configReloaderResources(release.objects);
             const main = object.kind === "Prometheus" ? "prometheus" : "alertmanager";
@@ -129,9 +161,10 @@ export function releaseFootprint(release: RenderedRelease, options: { nodes?: nu
                 sized(`${id}/config-reloader`, "container", reloader, unsized),
                 sized(`${id}/init-config-reloader`, "init", reloader, unsized),
             ];
-            const replicas = (object.spec.replicas ?? 1) * (object.kind === "Prometheus" ? object.spec.shards ?? 1 : 1);
-            workloads.push(workloadFootprint(object.metadata.name, object.kind, replicas, containers,
-                claimBytes([object.spec.storage?.volumeClaimTemplate]), "operator"));
+            const replicas = (object.spec.replicas ?? 1) * (object.kind === "Prometheus" ? (object.spec.shards ?? 1) : 1);
+            workloads.push(
+                workloadFootprint(object.metadata.name, object.kind, replicas, containers, claimBytes([object.spec.storage?.volumeClaimTemplate]), "operator"),
+            );
         } else if (object.kind === "PersistentVolumeClaim") {
             workloads.push({ ...workloadFootprint(object.metadata.name, object.kind, 0, [], 0, "rendered"), storage: claimBytes([object]) });
         }
@@ -141,10 +174,16 @@ export function releaseFootprint(release: RenderedRelease, options: { nodes?: nu
 
 const ZERO: Footprint = { cpuRequest: 0, memoryRequest: 0, cpuLimit: 0, memoryLimit: 0, storage: 0 };
 export function addFootprints(parts: Footprint[]): Footprint {
-    return parts.reduce((sum, p) => ({
-        cpuRequest: sum.cpuRequest + p.cpuRequest, memoryRequest: sum.memoryRequest + p.memoryRequest,
-        cpuLimit: sum.cpuLimit + p.cpuLimit, memoryLimit: sum.memoryLimit + p.memoryLimit, storage: sum.storage + p.storage,
-    }), ZERO);
+    return parts.reduce(
+        (sum, p) => ({
+            cpuRequest: sum.cpuRequest + p.cpuRequest,
+            memoryRequest: sum.memoryRequest + p.memoryRequest,
+            cpuLimit: sum.cpuLimit + p.cpuLimit,
+            memoryLimit: sum.memoryLimit + p.memoryLimit,
+            storage: sum.storage + p.storage,
+        }),
+        ZERO,
+    );
 }
 
 /** Every rendered release of a stack, and their sum. */

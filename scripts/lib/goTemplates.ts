@@ -4,7 +4,10 @@
 import { runGoCheck } from "./goTools";
 
 /** One of Grafana's notification templates: a name and a group of `{{ define }}` blocks. */
-export interface NotificationTemplate { name: string; text: string }
+export interface NotificationTemplate {
+    name: string;
+    text: string;
+}
 
 export interface TemplateReading {
     name: string;
@@ -21,22 +24,47 @@ export interface TemplateReading {
 type KV = Record<string, string>;
 /** The fields of grafana/alerting's ExtendedAlert a sample alert sets; the rest are Go's zero values. */
 export interface SampleAlert {
-    status: "firing" | "resolved"; labels?: KV; annotations?: KV; startsAt?: string; endsAt?: string;
-    generatorURL?: string; fingerprint?: string; silenceURL?: string; dashboardURL?: string; panelURL?: string;
-    values?: Record<string, number>; valueString?: string;
+    status: "firing" | "resolved";
+    labels?: KV;
+    annotations?: KV;
+    startsAt?: string;
+    endsAt?: string;
+    generatorURL?: string;
+    fingerprint?: string;
+    silenceURL?: string;
+    dashboardURL?: string;
+    panelURL?: string;
+    values?: Record<string, number>;
+    valueString?: string;
 }
 /** grafana/alerting's ExtendedData, the value a contact point's templated fields are executed with. */
 export interface NotificationData {
-    receiver?: string; status: "firing" | "resolved"; alerts: SampleAlert[];
-    groupLabels?: KV; commonLabels?: KV; commonAnnotations?: KV; externalURL?: string; groupKey?: string;
+    receiver?: string;
+    status: "firing" | "resolved";
+    alerts: SampleAlert[];
+    groupLabels?: KV;
+    commonLabels?: KV;
+    commonAnnotations?: KV;
+    externalURL?: string;
+    groupKey?: string;
 }
 
 /** A contact point field (e.g. `{{ template "x.title" . }}`) executed against the set of every template given. */
-export interface FieldExecution { text: string; data: NotificationData }
-export interface ExecutionResult { text: string; output: string; error?: string }
+export interface FieldExecution {
+    text: string;
+    data: NotificationData;
+}
+export interface ExecutionResult {
+    text: string;
+    output: string;
+    error?: string;
+}
 
 /** Reads every template alone, and executes each field against all of them parsed into one set (as Grafana does). */
-export function goTemplates(templates: NotificationTemplate[], executions: FieldExecution[] = []): { templates: TemplateReading[]; executions: ExecutionResult[] } {
+export function goTemplates(
+    templates: NotificationTemplate[],
+    executions: FieldExecution[] = [],
+): { templates: TemplateReading[]; executions: ExecutionResult[] } {
     return runGoCheck("gotemplate", ["-"], JSON.stringify({ templates, executions }));
 }
 

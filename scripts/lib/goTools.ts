@@ -12,8 +12,11 @@ export const INSTALL_TOOLS = "bash scripts/install-tools.sh";
 
 /** `NAME=value` lines of scripts/tool-versions.env, the one place the tool versions are pinned. */
 export const TOOL_VERSIONS: Record<string, string> = Object.fromEntries(
-    fs.readFileSync(path.join(REPO_ROOT, "scripts", "tool-versions.env"), "utf8").split("\n")
-        .map((line) => /^([A-Z_]+)=(\S+)/.exec(line)).filter((match): match is RegExpExecArray => Boolean(match))
+    fs
+        .readFileSync(path.join(REPO_ROOT, "scripts", "tool-versions.env"), "utf8")
+        .split("\n")
+        .map((line) => /^([A-Z_]+)=(\S+)/.exec(line))
+        .filter((match): match is RegExpExecArray => Boolean(match))
         .map((match) => [match[1], match[2]]),
 );
 
@@ -24,8 +27,10 @@ let bin: string | undefined;
 export function goBin(): string {
     if (bin) return bin;
     const gopath = spawnSync("go", ["env", "GOPATH"], { encoding: "utf8" });
-    if (gopath.status !== 0) throw new Error(`Go is needed for the Kubernetes checks (go env GOPATH failed: ${gopath.stderr}). Fix: install Go 1.26, then \`${INSTALL_TOOLS}\``);
-    return (bin = path.join(gopath.stdout.trim(), "bin"));
+    if (gopath.status !== 0)
+        throw new Error(`Go is needed for the Kubernetes checks (go env GOPATH failed: ${gopath.stderr}). Fix: install Go 1.26, then \`${INSTALL_TOOLS}\``);
+    bin = path.join(gopath.stdout.trim(), "bin");
+    return bin;
 }
 
 /** Path of the built `tools/<name>` binary. */
@@ -48,7 +53,8 @@ export function installedTool(name: string): string {
 export function runTool(binary: string, args: string[], input?: string, accepted: readonly number[] = [0]): string {
     const run = spawnSync(binary, args, { encoding: "utf8", input, maxBuffer: 512 * 1024 * 1024 });
     if (run.error) throw new Error(`${path.basename(binary)}: ${run.error.message}. Fix: \`${INSTALL_TOOLS}\``);
-    if (!accepted.includes(run.status ?? -1)) throw new Error(`${path.basename(binary)} ${args.join(" ")} exited ${run.status}:\n${run.stderr}${run.stdout.slice(0, 4000)}`);
+    if (!accepted.includes(run.status ?? -1))
+        throw new Error(`${path.basename(binary)} ${args.join(" ")} exited ${run.status}:\n${run.stderr}${run.stdout.slice(0, 4000)}`);
     return run.stdout;
 }
 

@@ -6,9 +6,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { type ChartKey } from "../../components/charts";
+import type { ChartKey } from "../../components/charts";
 import { type ChartSource, chartSource } from "./chartSource";
-import { INSTALL_TOOLS, TOOL_VERSIONS, installedTool } from "./goTools";
+import { INSTALL_TOOLS, installedTool, TOOL_VERSIONS } from "./goTools";
 
 /** The Helm v3 the Pulumi Kubernetes provider's 3.20 line embeds; scripts/install-tools.sh installs exactly it. */
 export const HELM_VERSION = TOOL_VERSIONS.HELM_VERSION;
@@ -36,7 +36,10 @@ export function helmBinary(): string {
         if (!candidate) continue;
         const version = spawnSync(candidate, ["version", "--template", "{{.Version}}"], { encoding: "utf8" });
         if (version.status !== 0) continue;
-        if (version.stdout.trim() === HELM_VERSION) return (resolvedHelm = candidate);
+        if (version.stdout.trim() === HELM_VERSION) {
+            resolvedHelm = candidate;
+            return candidate;
+        }
         seen.push(`${candidate} is ${version.stdout.trim()}`);
     }
     throw new Error(`Helm ${HELM_VERSION} not found (${seen.join("; ") || "no helm on PATH or in $(go env GOPATH)/bin"}). Fix: \`${INSTALL_TOOLS}\``);
@@ -73,8 +76,17 @@ export function helmTemplate(release: ReleaseToRender, target: RenderTarget): Re
         // Values may hold test secrets; the file lives only for this call, readable by the owner alone.
         fs.writeFileSync(valuesFile, JSON.stringify(release.values), { mode: 0o600 });
         const args = [
-            "template", release.name, source.path, "--namespace", release.namespace, "--include-crds",
-            "--kube-version", target.kubeVersion, ...target.apiVersions.flatMap((api) => ["--api-versions", api]), "--values", valuesFile,
+            "template",
+            release.name,
+            source.path,
+            "--namespace",
+            release.namespace,
+            "--include-crds",
+            "--kube-version",
+            target.kubeVersion,
+            ...target.apiVersions.flatMap((api) => ["--api-versions", api]),
+            "--values",
+            valuesFile,
         ];
         const run = spawnSync(helmBinary(), args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
         if (run.status !== 0) {

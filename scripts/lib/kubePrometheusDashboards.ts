@@ -8,7 +8,10 @@ export function renderedKubePrometheusDashboards(): Map<string, Record<string, u
     const release = committedStackManifests("dev").releases.find((r) => r.chart === "kubePrometheusStack");
     if (!release) throw new Error("the dev stack installs no kube-prometheus-stack release");
     const values = release.values as Record<string, any>;
-    const rendered = renderAsInstalled({ ...release, values: { ...values, grafana: { ...values.grafana, forceDeployDashboards: true, defaultDashboardsEnabled: true } } });
+    const rendered = renderAsInstalled({
+        ...release,
+        values: { ...values, grafana: { ...values.grafana, forceDeployDashboards: true, defaultDashboardsEnabled: true } },
+    });
     const dashboards = new Map<string, Record<string, unknown>>();
     for (const configMap of rendered.objects.filter((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard !== undefined)) {
         for (const [key, text] of Object.entries((configMap.data ?? {}) as Record<string, string>)) {

@@ -6,18 +6,28 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { goTool, installedTool, runTool, withInputFiles } from "./goTools";
-import { type KubernetesObject } from "./helmTemplate";
+import type { KubernetesObject } from "./helmTemplate";
 
 /** Kubernetes releases whose OpenAPI the manifests must satisfy: the oldest and newest supported minors. */
 export const SCHEMA_RELEASES = ["1.34.3", "1.37.2"] as const;
 
-export interface SchemaResult { filename: string; kind: string; name: string; version: string; status: string; msg: string }
+export interface SchemaResult {
+    filename: string;
+    kind: string;
+    name: string;
+    version: string;
+    status: string;
+    msg: string;
+}
 
 const generated = new Map<string, string>();
 
 /** Generates (once per process) the schemas of one Kubernetes release plus the given CRDs. */
 function schemaDirectory(release: string, crds: KubernetesObject[]): string {
-    const key = `${release}:${crds.map((crd) => crd.metadata.name).sort().join(",")}`;
+    const key = `${release}:${crds
+        .map((crd) => crd.metadata.name)
+        .sort()
+        .join(",")}`;
     const known = generated.get(key);
     if (known) return known;
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), `kube-schemas-${release}-`));
@@ -38,12 +48,24 @@ export function validateSchemas(objects: KubernetesObject[], release: string, cr
     const documents = objects.map((object) => stringify(object, { lineWidth: 0 }));
     return withInputFiles("object", ".yaml", documents, (files) => {
         // Exit 1 means some resource is invalid; the JSON says which. Anything else is a failure of the tool.
-        const output = runTool(installedTool("kubeconform"), [
-            "-strict", "-verbose", "-output", "json", "-kubernetes-version", release,
-            "-schema-location", `${directory}/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
-            "-schema-location", `${directory}/crds/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
-            ...files,
-        ], undefined, [0, 1]);
+        const output = runTool(
+            installedTool("kubeconform"),
+            [
+                "-strict",
+                "-verbose",
+                "-output",
+                "json",
+                "-kubernetes-version",
+                release,
+                "-schema-location",
+                `${directory}/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+                "-schema-location",
+                `${directory}/crds/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
+                ...files,
+            ],
+            undefined,
+            [0, 1],
+        );
         return (JSON.parse(output) as { resources: SchemaResult[] }).resources;
     });
 }

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MOCK_ORGANIZATION, mockedState } from "./mockStackReference";
-import { PROJECT, offlineConfig, stackFileSecretKeys } from "./stackFile";
+import { offlineConfig, PROJECT, stackFileSecretKeys } from "./stackFile";
 
 /** What the mocked providers return for values a real provider generates (never a real secret). */
 const GENERATED_PASSWORD = "generated-password-placeholder";
@@ -51,7 +51,9 @@ export interface OfflineEvaluation {
 }
 
 type RegisterCallback = (error: Error | null, response?: RegisterResourceResponse) => void;
-interface MonitorWithRegister { registerResource(request: RegisterResourceRequest, callback: RegisterCallback): unknown }
+interface MonitorWithRegister {
+    registerResource(request: RegisterResourceRequest, callback: RegisterCallback): unknown;
+}
 
 /** `urn:pulumi:<stack>::<project>::<parent's qualified type>$<type>::<name>`, as the engine names resources. */
 function engineUrn(stack: string, type: string, name: string, parentUrn: string | undefined): string {
@@ -61,7 +63,9 @@ function engineUrn(stack: string, type: string, name: string, parentUrn: string 
 
 function propertyDependencies(request: RegisterResourceRequest, translate: (mockUrn: string) => string): Record<string, string[]> {
     const dependencies: Record<string, string[]> = {};
-    request.getPropertydependenciesMap().forEach((value, key) => { dependencies[key] = value.getUrnsList().map(translate); });
+    request.getPropertydependenciesMap().forEach((value, key) => {
+        dependencies[key] = value.getUrnsList().map(translate);
+    });
     return dependencies;
 }
 
@@ -80,12 +84,17 @@ function recordRegistrations(stack: string, registrations: Registration[]): void
         const parent = request.getParent() ? translate(request.getParent()) : undefined;
         const urn = engineUrn(stack, request.getType(), request.getName(), parent);
         // The SDK sends `protect` only when set (a child inherits its parent's); unset, the engine inherits it.
-        const protect = request.hasProtect() ? request.getProtect() === true : (parent ? protectOf.get(parent) ?? false : false);
+        const protect = request.hasProtect() ? request.getProtect() === true : parent ? (protectOf.get(parent) ?? false) : false;
         protectOf.set(urn, protect);
         const providerReference = request.getProvider();
         const object = request.getObject();
         registrations.push({
-            type: request.getType(), name: request.getName(), urn, custom: request.getCustom(), parent, protect,
+            type: request.getType(),
+            name: request.getName(),
+            urn,
+            custom: request.getCustom(),
+            parent,
+            protect,
             // A provider reference is `<provider urn>::<id>`.
             provider: providerReference ? translate(providerReference.split("::").slice(0, -1).join("::")) : undefined,
             dependencies: request.getDependenciesList().map(translate),
@@ -109,15 +118,21 @@ export async function evaluateOffline(stack: string, options: EvaluationOptions)
     // As `pulumi preview` would: a secret neither encrypted in the stack file nor given is missing, unless asked.
     const offline = offlineConfig(stack, {}, options.secretValues, { missingSecrets: options.placeholderSecrets ? "placeholder" : "absent" });
     pulumi.runtime.setAllConfig(offline.config, offline.secretKeys);
-    pulumi.runtime.setMocks({
-        newResource(args) {
-            const state = mockedState(args); // offline, the stack was never deployed
-            if (args.type === "random:index/randomPassword:RandomPassword") state.result = GENERATED_PASSWORD;
-            if (args.type === "grafana:oss/serviceAccountToken:ServiceAccountToken") state.key = GENERATED_TOKEN;
-            return { id: `${args.name}-id`, state };
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                const state = mockedState(args); // offline, the stack was never deployed
+                if (args.type === "random:index/randomPassword:RandomPassword") state.result = GENERATED_PASSWORD;
+                if (args.type === "grafana:oss/serviceAccountToken:ServiceAccountToken") state.key = GENERATED_TOKEN;
+                return { id: `${args.name}-id`, state };
+            },
+            call: (args) => args.inputs,
         },
-        call: (args) => args.inputs,
-    }, PROJECT, stack, false, MOCK_ORGANIZATION);
+        PROJECT,
+        stack,
+        false,
+        MOCK_ORGANIZATION,
+    );
     const registrations: Registration[] = [];
     recordRegistrations(stack, registrations);
 

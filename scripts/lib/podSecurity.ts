@@ -2,12 +2,24 @@
 // server's own admission library): every pod template of every release against its namespace's labels.
 import { stringify } from "yaml";
 import { runGoCheck, withInputFiles } from "./goTools";
-import { type StackManifests } from "./stackManifests";
+import type { StackManifests } from "./stackManifests";
 
-export interface Forbidden { reason: string; detail: string }
-export interface Evaluation { level: string; version: string; allowed: boolean; forbidden: Forbidden[] }
+export interface Forbidden {
+    reason: string;
+    detail: string;
+}
+export interface Evaluation {
+    level: string;
+    version: string;
+    allowed: boolean;
+    forbidden: Forbidden[];
+}
 export interface PodSecurityResult {
-    kind: string; namespace: string; name: string; hook: string; namespaceKnown: boolean;
+    kind: string;
+    namespace: string;
+    name: string;
+    hook: string;
+    namespaceKnown: boolean;
     enforce: { level: string; version: string } | null;
     evaluations: Evaluation[];
     enforceAllowed: boolean | null;
@@ -19,11 +31,22 @@ export interface PodSecurityResult {
 export const POLICY_VERSIONS = ["v1.34", "latest"];
 
 export function podSecurity(manifests: StackManifests): PodSecurityResult[] {
-    const namespaces = manifests.programObjects.filter((o) => o.kind === "Namespace").map((o) => stringify(o)).join("---\n");
+    const namespaces = manifests.programObjects
+        .filter((o) => o.kind === "Namespace")
+        .map((o) => stringify(o))
+        .join("---\n");
     return withInputFiles("pod-security", ".yaml", [namespaces, ...manifests.releases.map((release) => release.manifest)], ([namespaceFile, ...releaseFiles]) =>
-        manifests.releases.flatMap((release, index) => runGoCheck<{ results: Omit<PodSecurityResult, "release">[] }>("podsecurity",
-            ["--default-namespace", release.namespace, "--versions", POLICY_VERSIONS.join(","), namespaceFile, releaseFiles[index]])
-            .results.map((result) => ({ ...result, release: release.name }))));
+        manifests.releases.flatMap((release, index) =>
+            runGoCheck<{ results: Omit<PodSecurityResult, "release">[] }>("podsecurity", [
+                "--default-namespace",
+                release.namespace,
+                "--versions",
+                POLICY_VERSIONS.join(","),
+                namespaceFile,
+                releaseFiles[index],
+            ]).results.map((result) => ({ ...result, release: release.name })),
+        ),
+    );
 }
 
 /** Whether the pod is admitted at its namespace's enforced level, at every policy version judged. */
@@ -39,8 +62,10 @@ export function admitted(result: PodSecurityResult): { ok: boolean; refusals: st
  * a new one fails tests/engines/pod-security.test.ts until it is fixed or explained.
  */
 export const RESTRICTED_EXCEPTIONS: Record<string, string> = {
-    "DaemonSet/prometheus-prometheus-node-exporter": "node-exporter reports the node itself: it reads the host's `/proc`, `/sys` and root filesystem (hostPath, read-only) and its network and processes (hostNetwork, hostPID), which only `privileged` allows. It runs alone in its own namespace, which enforces, warns and audits at `privileged`, so nothing else gains host access and no install warns",
-    "Deployment/grafana": "the chart's `init-chown-data` init container runs as root to chown the persistent volume: local-path and hostPath volumes (kind, k3d) ignore `fsGroup`. Stacks without persistence (production keeps dashboards in its database) drop it and pass `restricted`",
+    "DaemonSet/prometheus-prometheus-node-exporter":
+        "node-exporter reports the node itself: it reads the host's `/proc`, `/sys` and root filesystem (hostPath, read-only) and its network and processes (hostNetwork, hostPID), which only `privileged` allows. It runs alone in its own namespace, which enforces, warns and audits at `privileged`, so nothing else gains host access and no install warns",
+    "Deployment/grafana":
+        "the chart's `init-chown-data` init container runs as root to chown the persistent volume: local-path and hostPath volumes (kind, k3d) ignore `fsGroup`. Stacks without persistence (production keeps dashboards in its database) drop it and pass `restricted`",
 };
 
 /** docs/proven.md's table of what `restricted` would still refuse, per workload, across the stacks. */
@@ -57,9 +82,14 @@ export function restrictedTable(byStack: Record<string, PodSecurityResult[]>): s
             rows.set(key, row);
         }
     }
-    const lines = ["| workload | namespace (enforces) | stacks | what `restricted` refuses (k8s.io/pod-security-admission, policy v1.34) | why |", "|---|---|---|---|---|"];
+    const lines = [
+        "| workload | namespace (enforces) | stacks | what `restricted` refuses (k8s.io/pod-security-admission, policy v1.34) | why |",
+        "|---|---|---|---|---|",
+    ];
     for (const [key, row] of [...rows].sort(([a], [b]) => a.localeCompare(b))) {
-        lines.push(`| ${key} | ${row.namespace} (${row.enforce}) | ${row.stacks.join(", ")} | ${[...row.reasons].join("; ")} | ${RESTRICTED_EXCEPTIONS[key] ?? "**not explained**"} |`);
+        lines.push(
+            `| ${key} | ${row.namespace} (${row.enforce}) | ${row.stacks.join(", ")} | ${[...row.reasons].join("; ")} | ${RESTRICTED_EXCEPTIONS[key] ?? "**not explained**"} |`,
+        );
     }
     return lines.join("\n");
 }

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import type { Registration } from "./offlineEvaluation";
-import { type AnalyzedResource, type RunningPack, configuredLevel, levelName } from "./policyPack";
+import { type AnalyzedResource, configuredLevel, levelName, type RunningPack } from "./policyPack";
 import { PROJECT, REPO_ROOT } from "./stackFile";
 
 export interface Violation {
@@ -41,10 +41,17 @@ export function analyzedResources(registrations: readonly Registration[]): Analy
     return registrations.map((registration) => {
         const provider = registration.provider ? byUrn.get(registration.provider) : undefined;
         return {
-            type: registration.type, name: registration.name, urn: registration.urn, props: registration.serializedInputs,
-            protect: registration.protect, parent: registration.parent, dependencies: registration.dependencies,
-            propertyDependencies: registration.propertyDependencies, ignoreChanges: registration.ignoreChanges,
-            deleteBeforeReplace: registration.deleteBeforeReplace, additionalSecretOutputs: registration.additionalSecretOutputs,
+            type: registration.type,
+            name: registration.name,
+            urn: registration.urn,
+            props: registration.serializedInputs,
+            protect: registration.protect,
+            parent: registration.parent,
+            dependencies: registration.dependencies,
+            propertyDependencies: registration.propertyDependencies,
+            ignoreChanges: registration.ignoreChanges,
+            deleteBeforeReplace: registration.deleteBeforeReplace,
+            additionalSecretOutputs: registration.additionalSecretOutputs,
             aliases: registration.aliases,
             provider: provider && { type: provider.type, name: provider.name, urn: provider.urn, props: provider.serializedInputs },
         };
@@ -58,8 +65,11 @@ function packDefaults(info: AnalyzerInfo) {
     for (const policy of info.getPoliciesList()) {
         levels[policy.getName()] = levelName(policy.getEnforcementlevel());
         const schema = (policy.getConfigschema()?.getProperties()?.toJavaScript() ?? {}) as Record<string, { default?: unknown }>;
-        properties[policy.getName()] = Object.fromEntries(Object.entries(schema)
-            .filter(([, property]) => property.default !== undefined).map(([key, property]) => [key, property.default]));
+        properties[policy.getName()] = Object.fromEntries(
+            Object.entries(schema)
+                .filter(([, property]) => property.default !== undefined)
+                .map(([key, property]) => [key, property.default]),
+        );
     }
     return { levels, properties };
 }
@@ -69,27 +79,39 @@ function assertKnownPolicies(configFile: Record<string, unknown>, info: Analyzer
     const names = new Set(info.getPoliciesList().map((policy) => policy.getName()));
     const unknown = Object.keys(configFile).filter((name) => name !== "all" && !names.has(name));
     if (unknown.length > 0) {
-        throw new Error(`${configPath}: ${unknown.map((name) => `"${name}"`).join(", ")} ${unknown.length === 1 ? "is not a policy" : "are not policies"} ` +
-            `of ${info.getName()} (its policies: ${[...names].join(", ")})`);
+        throw new Error(
+            `${configPath}: ${unknown.map((name) => `"${name}"`).join(", ")} ${unknown.length === 1 ? "is not a policy" : "are not policies"} ` +
+                `of ${info.getName()} (its policies: ${[...names].join(", ")})`,
+        );
     }
 }
 
 /** The tags the CLI derives from Pulumi.yaml; tags set with `pulumi stack tag set` live in the backend, out of reach offline. */
 function projectTags(): Record<string, string> {
-    const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { name: string; description?: string; runtime: string | { name: string } };
+    const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
+        name: string;
+        description?: string;
+        runtime: string | { name: string };
+    };
     const runtime = typeof project.runtime === "string" ? project.runtime : project.runtime.name;
     return { "pulumi:project": project.name, "pulumi:runtime": runtime, ...(project.description ? { "pulumi:description": project.description } : {}) };
 }
 
 function violationsOf(response: AnalyzeResponse, urn: string): Violation[] {
     return response.getDiagnosticsList().map((diagnostic) => ({
-        policy: diagnostic.getPolicyname(), level: levelName(diagnostic.getEnforcementlevel()),
-        urn: diagnostic.getUrn() || urn, message: diagnostic.getMessage(),
+        policy: diagnostic.getPolicyname(),
+        level: levelName(diagnostic.getEnforcementlevel()),
+        urn: diagnostic.getUrn() || urn,
+        message: diagnostic.getMessage(),
     }));
 }
 
-export async function checkPolicies(pack: RunningPack, stack: string, registrations: readonly Registration[],
-    config: { file: Record<string, unknown>; path: string } | undefined): Promise<PolicyCheck> {
+export async function checkPolicies(
+    pack: RunningPack,
+    stack: string,
+    registrations: readonly Registration[],
+    config: { file: Record<string, unknown>; path: string } | undefined,
+): Promise<PolicyCheck> {
     const info = await pack.info();
     if (config) assertKnownPolicies(config.file, info, config.path);
     const file = config?.file ?? {};
@@ -117,10 +139,14 @@ export async function checkPolicies(pack: RunningPack, stack: string, registrati
     const policies = info.getPoliciesList().map((policy) => ({
         name: policy.getName(),
         level: configuredLevel(file, policy.getName(), defaults.levels[policy.getName()]),
-        kind: policy.getPolicyType() === PolicyType.POLICY_TYPE_STACK ? "stack" as const : "resource" as const,
+        kind: policy.getPolicyType() === PolicyType.POLICY_TYPE_STACK ? ("stack" as const) : ("resource" as const),
     }));
-    const neverApplicable = policies.filter((policy) => policy.level !== "disabled" && (policy.kind === "stack"
-        ? stackNotApplicable.has(policy.name) : notApplicableCount.get(policy.name) === resources.length)).map((policy) => policy.name);
+    const neverApplicable = policies
+        .filter(
+            (policy) =>
+                policy.level !== "disabled" &&
+                (policy.kind === "stack" ? stackNotApplicable.has(policy.name) : notApplicableCount.get(policy.name) === resources.length),
+        )
+        .map((policy) => policy.name);
     return { pack: { name: info.getName(), version: info.getVersion() }, policies, resourcesChecked: resources.length, violations, neverApplicable };
 }
-

@@ -5,8 +5,18 @@
 import * as grpc from "@grpc/grpc-js";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import {
-    AnalyzeRequest, type AnalyzeResponse, AnalyzeStackRequest, AnalyzerProviderResource, AnalyzerPropertyDependencies, AnalyzerResource,
-    AnalyzerResourceOptions, type AnalyzerInfo, AnalyzerStackConfigureRequest, ConfigureAnalyzerRequest, EnforcementLevel, PolicyConfig,
+    AnalyzeRequest,
+    type AnalyzeResponse,
+    type AnalyzerInfo,
+    AnalyzerPropertyDependencies,
+    AnalyzerProviderResource,
+    AnalyzerResource,
+    AnalyzerResourceOptions,
+    AnalyzerStackConfigureRequest,
+    AnalyzeStackRequest,
+    ConfigureAnalyzerRequest,
+    EnforcementLevel,
+    PolicyConfig,
 } from "@pulumi/pulumi/proto/analyzer_pb";
 import { type ChildProcess, spawn } from "child_process";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -57,7 +67,10 @@ export interface RunningPack {
 }
 
 export const LEVELS: Record<string, EnforcementLevel> = {
-    advisory: EnforcementLevel.ADVISORY, mandatory: EnforcementLevel.MANDATORY, disabled: EnforcementLevel.DISABLED, remediate: EnforcementLevel.REMEDIATE,
+    advisory: EnforcementLevel.ADVISORY,
+    mandatory: EnforcementLevel.MANDATORY,
+    disabled: EnforcementLevel.DISABLED,
+    remediate: EnforcementLevel.REMEDIATE,
 };
 export const levelName = (level: EnforcementLevel) => Object.keys(LEVELS).find((name) => LEVELS[name] === level) ?? String(level);
 
@@ -87,8 +100,11 @@ function providerResource(provider: NonNullable<AnalyzedResource["provider"]>): 
 
 /** The fields Analyze's request and AnalyzeStack's resource share (two generated classes, no common type). */
 interface ResourceMessage {
-    setType(value: string): unknown; setName(value: string): unknown; setUrn(value: string): unknown;
-    setProperties(value: ReturnType<typeof toStruct>): unknown; setOptions(value: AnalyzerResourceOptions): unknown;
+    setType(value: string): unknown;
+    setName(value: string): unknown;
+    setUrn(value: string): unknown;
+    setProperties(value: ReturnType<typeof toStruct>): unknown;
+    setOptions(value: AnalyzerResourceOptions): unknown;
     setProvider(value: AnalyzerProviderResource): unknown;
 }
 
@@ -130,8 +146,11 @@ export function configuredLevel(file: Record<string, unknown>, policy: string, d
     return entryOf(file, policy).enforcementLevel ?? (typeof file.all === "string" ? file.all : defaultLevel);
 }
 
-function configureRequest(file: Record<string, unknown>, defaultLevels: Record<string, string>,
-    defaultProperties: Record<string, Record<string, unknown>>): ConfigureAnalyzerRequest {
+function configureRequest(
+    file: Record<string, unknown>,
+    defaultLevels: Record<string, string>,
+    defaultProperties: Record<string, Record<string, unknown>>,
+): ConfigureAnalyzerRequest {
     const request = new ConfigureAnalyzerRequest();
     for (const [policy, level] of Object.entries(defaultLevels)) {
         const config = new PolicyConfig();
@@ -153,7 +172,7 @@ export async function startPolicyPack(): Promise<RunningPack> {
     const port = await firstLine(child);
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const call = <T>(invoke: (done: (error: grpc.ServiceError | null, response: T) => void) => void) =>
-        new Promise<T>((resolve, reject) => invoke((error, response) => error ? reject(error) : resolve(response)));
+        new Promise<T>((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response))));
     return {
         info: () => call<AnalyzerInfo>((done) => client.getAnalyzerInfo(new Empty(), done)),
         analyze: (resource) => call<AnalyzeResponse>((done) => client.analyze(analyzeRequest(resource), done)),
@@ -173,7 +192,11 @@ export async function startPolicyPack(): Promise<RunningPack> {
             for (const [key, value] of Object.entries(tags)) request.getTagsMap().set(key, value);
             await call((done) => client.configureStack(request, done));
         },
-        stop: () => { process.removeListener("exit", killPack); client.close(); child.kill(); },
+        stop: () => {
+            process.removeListener("exit", killPack);
+            client.close();
+            child.kill();
+        },
     };
 }
 
@@ -187,7 +210,9 @@ function firstLine(child: ChildProcess): Promise<string> {
             const line = stdout.split("\n")[0].trim();
             if (stdout.includes("\n") && /^\d+$/.test(line)) resolve(line);
         });
-        child.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+        child.stderr!.on("data", (chunk: Buffer) => {
+            stderr += chunk.toString();
+        });
         child.on("exit", (code) => reject(new Error(`the policy pack exited (${code}) before serving:\n${stdout}${stderr}`)));
     });
 }

@@ -33,16 +33,25 @@ export interface RelabeledTarget {
 /** The library's message for rules that do not decode or validate. */
 export class RelabelRuleError extends Error {}
 
-interface ToolResult { file: string; error?: string; targets: RelabeledTarget[] }
+interface ToolResult {
+    file: string;
+    error?: string;
+    targets: RelabeledTarget[];
+}
 
 /** Applies each request's rules to its targets, all in one run of the tool; invalid rules throw RelabelRuleError. */
 export function relabelTargets(requests: readonly RelabelRequest[]): RelabeledTarget[][] {
-    return withInputFiles("relabel-request", ".json", requests.map((request) => JSON.stringify(request)), (files) => {
-        // Exit 1: some request's rules are invalid; its result carries the message.
-        const { results } = runGoCheck<{ results: ToolResult[] }>("relabel", files, undefined, [0, 1]);
-        return results.map((result, index) => {
-            if (result.error !== undefined) throw new RelabelRuleError(`request ${index}: ${result.error}`);
-            return result.targets;
-        });
-    });
+    return withInputFiles(
+        "relabel-request",
+        ".json",
+        requests.map((request) => JSON.stringify(request)),
+        (files) => {
+            // Exit 1: some request's rules are invalid; its result carries the message.
+            const { results } = runGoCheck<{ results: ToolResult[] }>("relabel", files, undefined, [0, 1]);
+            return results.map((result, index) => {
+                if (result.error !== undefined) throw new RelabelRuleError(`request ${index}: ${result.error}`);
+                return result.targets;
+            });
+        },
+    );
 }

@@ -4,7 +4,11 @@ import { stringify } from "yaml";
 import { type Footprint, stackFootprint } from "./footprint";
 import { HELM_RELEASE_TYPE, type RenderedRelease } from "./helmTemplate";
 
-export interface RecordedInputs { type: string; name: string; inputs: Record<string, any> }
+export interface RecordedInputs {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+}
 
 const TYPES = {
     release: HELM_RELEASE_TYPE,
@@ -65,14 +69,22 @@ function summary(recorded: RecordedInputs[], prometheusRuleCount: number, render
     const releases = recorded.filter((r) => r.type === TYPES.release);
     const footprint = stackFootprint(rendered);
     const lines = [
-        "## Summary", "",
-        `${recorded.length} resources; ${prometheusRuleCount} Prometheus rules rendered for promtool.`, "",
-        "| resource type | count |", "|---|---|",
+        "## Summary",
+        "",
+        `${recorded.length} resources; ${prometheusRuleCount} Prometheus rules rendered for promtool.`,
+        "",
+        "| resource type | count |",
+        "|---|---|",
         ...[...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, count]) => `| \`${type}\` | ${count} |`),
-        "", "| release | chart | version |", "|---|---|---|",
+        "",
+        "| release | chart | version |",
+        "|---|---|---|",
         ...releases.map((r) => `| ${r.inputs.name} | ${r.inputs.chart} | ${r.inputs.version} |`),
-        "", "Footprint of the rendered manifests (DaemonSets on one node; hook jobs excluded):", "",
-        "| chart | CPU requested | memory requested | CPU limit | memory limit | storage |", "|---|---|---|---|---|---|",
+        "",
+        "Footprint of the rendered manifests (DaemonSets on one node; hook jobs excluded):",
+        "",
+        "| chart | CPU requested | memory requested | CPU limit | memory limit | storage |",
+        "|---|---|---|---|---|---|",
         ...footprint.releases.map((release) => footprintRow(release.chart, release.total)),
         footprintRow("**total**", footprint.total),
         "",
@@ -81,7 +93,11 @@ function summary(recorded: RecordedInputs[], prometheusRuleCount: number, render
 }
 
 /** File name → content. `prometheusRules` is the same alert rules rendered as a Prometheus rule file. */
-export function renderFiles(recorded: RecordedInputs[], prometheusRules: { groups: unknown[] } = { groups: [] }, releases: RenderedRelease[] = []): Record<string, string> {
+export function renderFiles(
+    recorded: RecordedInputs[],
+    prometheusRules: { groups: unknown[] } = { groups: [] },
+    releases: RenderedRelease[] = [],
+): Record<string, string> {
     const files: Record<string, string> = {};
     for (const release of releases) {
         files[`manifests/${release.name}.yaml`] = `# ${release.name}: helm template of ${release.source.description}\n${release.manifest}`;

@@ -7,7 +7,11 @@ import * as path from "path";
 /** The marker a render leaves in its directory: which files it wrote. */
 export const RENDER_MARKER = ".observability-render.json";
 
-interface Marker { writtenBy: "npm run render"; stack: string; files: string[] }
+interface Marker {
+    writtenBy: "npm run render";
+    stack: string;
+    files: string[];
+}
 
 function previousRender(out: string): Marker | undefined {
     const marker = path.join(out, RENDER_MARKER);
@@ -23,8 +27,10 @@ export function refusal(out: string): string | undefined {
     if (!fs.statSync(out).isDirectory()) return `--out ${out} is a file, not a directory`;
     const entries = fs.readdirSync(out);
     if (entries.length === 0 || previousRender(out)) return undefined;
-    return `--out ${out} holds ${entries.length} entries (${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", …" : ""}) and no ${RENDER_MARKER}: `
-        + "it is not a previous render, so nothing in it is replaced. Choose a new or empty directory (the default is render/<stack>)";
+    return (
+        `--out ${out} holds ${entries.length} entries (${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", …" : ""}) and no ${RENDER_MARKER}: ` +
+        "it is not a previous render, so nothing in it is replaced. Choose a new or empty directory (the default is render/<stack>)"
+    );
 }
 
 /** Removes the files a previous render wrote (and the folders that leaves empty), then writes `files`. */

@@ -32,7 +32,9 @@ function stackFileConfig(stack: string, required: boolean): Record<string, unkno
     // Pulumi reads stack-file keys as <namespace>:<name> and refuses a bare name; say so before anything runs.
     const bare = Object.keys(config).filter((key) => !key.includes(":"));
     if (bare.length > 0) {
-        throw new Error(`Pulumi.${stack}.yaml: ${bare.map((key) => `config key "${key}" has no namespace; write "${PROJECT}:${key}"`).join("; ")} (Pulumi reads config keys as <namespace>:<name>)`);
+        throw new Error(
+            `Pulumi.${stack}.yaml: ${bare.map((key) => `config key "${key}" has no namespace; write "${PROJECT}:${key}"`).join("; ")} (Pulumi reads config keys as <namespace>:<name>)`,
+        );
     }
     return config;
 }
@@ -52,7 +54,8 @@ export function stackFileValues(stack: string, options: { required?: boolean } =
 /** Keys the stack file holds encrypted (`secure:`): set with `pulumi config set --secret`, unreadable offline. */
 export function stackFileSecretKeys(stack: string): string[] {
     return Object.entries(stackFileConfig(stack, false))
-        .filter(([key, value]) => key.startsWith(`${PROJECT}:`) && isSecure(value)).map(([key]) => key.slice(PROJECT.length + 1));
+        .filter(([key, value]) => key.startsWith(`${PROJECT}:`) && isSecure(value))
+        .map(([key]) => key.slice(PROJECT.length + 1));
 }
 
 export interface OfflineOptions {
@@ -65,8 +68,12 @@ export interface OfflineOptions {
 }
 
 /** Pulumi config for an offline evaluation: the stack file, `overrides`, and the secret keys (placeholders unless given). */
-export function offlineConfig(stack: string, overrides: Record<string, unknown> = {}, secretValues: Record<string, string> = {},
-    options: OfflineOptions = { missingSecrets: "placeholder" }) {
+export function offlineConfig(
+    stack: string,
+    overrides: Record<string, unknown> = {},
+    secretValues: Record<string, string> = {},
+    options: OfflineOptions = { missingSecrets: "placeholder" },
+) {
     const values: Record<string, string> = { ...stackFileValues(stack, { required: true }) };
     for (const [key, value] of Object.entries(overrides)) values[key] = typeof value === "string" ? value : JSON.stringify(value);
     const encrypted = stackFileSecretKeys(stack);

@@ -2,9 +2,9 @@
 // Secrets, NetworkPolicies, PrometheusRules) and every Helm release rendered by its chart. The program runs
 // in a child process under Pulumi mocks (the compiled program `pulumi up` runs), so what is rendered is
 // exactly what it passes to `k8s.helm.v3.Release`.
-import { type ChartKey, CHARTS, SUPPORTED_KUBERNETES } from "../../components/charts";
+import { CHARTS, type ChartKey, SUPPORTED_KUBERNETES } from "../../components/charts";
 import { type Evaluation, ensureBuilt, evaluateInChild } from "./childEvaluation";
-import { HELM_RELEASE_TYPE, type KubernetesObject, type ReleaseToRender, type RenderedRelease, helmTemplate } from "./helmTemplate";
+import { HELM_RELEASE_TYPE, helmTemplate, type KubernetesObject, type ReleaseToRender, type RenderedRelease } from "./helmTemplate";
 
 const DATASOURCE_TYPE = "grafana:oss/dataSource:DataSource";
 
@@ -44,9 +44,11 @@ export function renderStack(stack: string, overrides: Record<string, unknown> = 
     const evaluation: Evaluation = evaluateInChild({ runtime: "compiled", mode: "program", stack, overrides, collect: ["kubernetes"] });
     if (evaluation.error) throw new Error(`the ${stack} program failed under mocks: ${evaluation.error}`);
     const releases = evaluation.kubernetes.filter((resource) => resource.type === HELM_RELEASE_TYPE).map(({ inputs }) => releaseToRender(inputs));
-    const programObjects = evaluation.kubernetes.filter((resource) => resource.type.startsWith("kubernetes:") && resource.type !== HELM_RELEASE_TYPE)
+    const programObjects = evaluation.kubernetes
+        .filter((resource) => resource.type.startsWith("kubernetes:") && resource.type !== HELM_RELEASE_TYPE)
         .map(({ inputs }) => inputs as KubernetesObject);
-    const datasources = evaluation.kubernetes.filter((resource) => resource.type === DATASOURCE_TYPE)
+    const datasources = evaluation.kubernetes
+        .filter((resource) => resource.type === DATASOURCE_TYPE)
         .map(({ inputs }) => ({ name: inputs.name as string, type: inputs.type as string, url: inputs.url as string }));
     return { stack, ...renderReleases(releases), programObjects, datasources };
 }

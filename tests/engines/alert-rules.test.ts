@@ -1,17 +1,17 @@
-import { type RecordedResource, captureResources } from "../helpers/pulumi";
-import * as assert from "assert";
 import * as grafana from "@pulumiverse/grafana";
-import { GRAFANA_RELEASE } from "../../components/grafana/names";
+import * as assert from "assert";
 import { LABEL_TEMPLATE } from "../../components/grafana/alerting/promtoolCases";
-import { type AlertRuleInput, type RuleGroupDefinition, alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";
 import { alertCondition, createRuleGroups, grafanaFor } from "../../components/grafana/alerting/ruleGroups";
+import { type AlertRuleInput, alertRuleGroups, alertRuleInput, type RuleGroupDefinition } from "../../components/grafana/alerting/rules";
+import { GRAFANA_RELEASE } from "../../components/grafana/names";
+import { DATASOURCE_UIDS, FOLDER_UIDS } from "../../components/grafana/uids";
 import { sloRecordingRuleGroups } from "../../components/slo/recordingRules";
 import { OBJECTIVE_RECORD } from "../../components/slo/records";
-import { DATASOURCE_UIDS, FOLDER_UIDS } from "../../components/grafana/uids";
 import type { StackConfig } from "../../stacks/schema";
-import { checkPromQL } from "../helpers/promtool";
 import { syntaxErrors } from "../helpers/grammars";
-import { STACK_NAMES, loadStack } from "../helpers/stacks";
+import { checkPromQL } from "../helpers/promtool";
+import { captureResources, type RecordedResource } from "../helpers/pulumi";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 
 const RULE_GROUP = "grafana:alerting/ruleGroup:RuleGroup";
 /** Folder UIDs as GrafanaContent hands them over; distinct from the folder keys so a mix-up shows. */
@@ -19,7 +19,11 @@ const FOLDERS = { alerts: `uid-of-${FOLDER_UIDS.alerts}`, slos: `uid-of-${FOLDER
 
 const inputOf = (config: StackConfig): AlertRuleInput => alertRuleInput(config);
 
-interface Rendered { config: StackConfig; groups: RuleGroupDefinition[]; resources: RecordedResource[] }
+interface Rendered {
+    config: StackConfig;
+    groups: RuleGroupDefinition[];
+    resources: RecordedResource[];
+}
 
 let renders = 0;
 async function render(stack: string, disableProvenance = false, overrides: Record<string, string> = {}): Promise<Rendered> {
@@ -37,10 +41,10 @@ const rulesOf = (rendered: Rendered) => rendered.resources.flatMap((group) => gr
 
 /** Object keys at every depth, in the order they appear. */
 function keyOrders(value: unknown, found: string[][] = []): string[][] {
-    if (Array.isArray(value)) value.forEach((item) => keyOrders(item, found));
+    if (Array.isArray(value)) for (const item of value) keyOrders(item, found);
     else if (value && typeof value === "object") {
         found.push(Object.keys(value));
-        Object.values(value).forEach((child) => keyOrders(child, found));
+        for (const child of Object.values(value)) keyOrders(child, found);
     }
     return found;
 }
@@ -63,7 +67,10 @@ describe("alert rules", () => {
                     assert.strictEqual(resource.inputs.folderUid, FOLDERS[group.folder]);
                     assert.strictEqual(resource.inputs.intervalSeconds, 60);
                     assert.strictEqual(resource.inputs.disableProvenance, false);
-                    assert.deepStrictEqual(resource.inputs.rules.map((r: any) => r.uid), group.rules.map((r) => r.uid));
+                    assert.deepStrictEqual(
+                        resource.inputs.rules.map((r: any) => r.uid),
+                        group.rules.map((r) => r.uid),
+                    );
                 }
             });
 
@@ -108,10 +115,19 @@ describe("alert rules", () => {
                     // No service is named in a rule: the objective series select the services and carry their teams.
                     for (const svc of config.services) assert.ok(!rule.expr.includes(`"${svc.name}"`), rule.expr);
                 }
-                const objectives = sloRecordingRuleGroups(config.services).flatMap((g) => g.rules).filter((r) => r.record === OBJECTIVE_RECORD);
+                const objectives = sloRecordingRuleGroups(config.services)
+                    .flatMap((g) => g.rules)
+                    .filter((r) => r.record === OBJECTIVE_RECORD);
                 for (const svc of config.services) {
                     const own = objectives.filter((r) => r.labels.namespace === svc.namespace && r.labels.service === svc.name);
-                    assert.deepStrictEqual(own.map((r) => [r.labels.sli, r.labels.team]).sort(), [["availability", svc.team], ["latency", svc.team]], svc.name);
+                    assert.deepStrictEqual(
+                        own.map((r) => [r.labels.sli, r.labels.team]).sort(),
+                        [
+                            ["availability", svc.team],
+                            ["latency", svc.team],
+                        ],
+                        svc.name,
+                    );
                 }
             });
 
@@ -123,7 +139,10 @@ describe("alert rules", () => {
                     assert.strictEqual(rule.condition, "C");
                     assert.strictEqual(rule.for, grafanaFor(definition));
                     const [query, reduce, threshold] = rule.datas.map((d: any) => ({ ...d, model: JSON.parse(d.model) }));
-                    assert.deepStrictEqual(rule.datas.map((d: any) => d.refId), ["A", "B", "C"]);
+                    assert.deepStrictEqual(
+                        rule.datas.map((d: any) => d.refId),
+                        ["A", "B", "C"],
+                    );
                     assert.strictEqual(query.datasourceUid, DATASOURCE_UIDS.prometheus);
                     assert.deepStrictEqual(query.model.datasource, { type: "prometheus", uid: DATASOURCE_UIDS.prometheus });
                     assert.strictEqual(query.model.expr, definition.expr);
@@ -180,7 +199,10 @@ describe("alert rules", () => {
         const health = rendered.dev.groups.find((g) => g.name === "Service Health")!;
         const byUid = Object.fromEntries(health.rules.map((r) => [r.uid, r]));
         assert.deepStrictEqual(Object.keys(byUid).sort(), ["high-error-rate", "high-latency", "pod-restart-loop"]);
-        assert.deepStrictEqual([byUid["high-error-rate"].comparison, byUid["high-error-rate"].threshold, byUid["high-error-rate"].for, byUid["high-error-rate"].severity], ["gt", 5, "5m", "critical"]);
+        assert.deepStrictEqual(
+            [byUid["high-error-rate"].comparison, byUid["high-error-rate"].threshold, byUid["high-error-rate"].for, byUid["high-error-rate"].severity],
+            ["gt", 5, "5m", "critical"],
+        );
         assert.match(byUid["high-error-rate"].expr, /http_requests_total\{status=~"5\.\."\}\[5m\]/);
         assert.deepStrictEqual([byUid["high-latency"].threshold, byUid["high-latency"].severity], [2, "warning"]);
         assert.match(byUid["high-latency"].expr, /^histogram_quantile\(0\.95, .*http_request_duration_seconds_bucket\[5m\]/);
@@ -191,16 +213,27 @@ describe("alert rules", () => {
     it("scopes the stack's rules to the stack's namespace, except the cluster-wide target and control-plane checks", async () => {
         const moved = await render("production", false, { namespace: "obs-elsewhere" });
         const stackRules = moved.groups.find((g) => g.name === "Observability Stack")!.rules;
-        const clusterWide = stackRules.filter((r) => !r.expr.includes('namespace="obs-elsewhere"')).map((r) => r.uid).sort();
+        const clusterWide = stackRules
+            .filter((r) => !r.expr.includes('namespace="obs-elsewhere"'))
+            .map((r) => r.uid)
+            .sort();
         assert.deepStrictEqual(clusterWide, ["stack-target-down"]);
         for (const rule of stackRules) assert.doesNotMatch(rule.expr, /namespace="monitoring"/, rule.uid);
     });
 
     it("alerts on control-plane jobs only where the cluster's control plane is scraped", () => {
-        const controlPlane = (r: Rendered) => r.groups.flatMap((g) => g.rules).filter((rule) => /absent\(up\{job="kube-/.test(rule.expr)).map((rule) => rule.uid);
+        const controlPlane = (r: Rendered) =>
+            r.groups
+                .flatMap((g) => g.rules)
+                .filter((rule) => /absent\(up\{job="kube-/.test(rule.expr))
+                .map((rule) => rule.uid);
         // staging: a self-managed control plane whose metrics listen on node addresses.
         assert.strictEqual(rendered.staging.config.cluster.distribution, "self-managed");
-        assert.deepStrictEqual(controlPlane(rendered.staging).sort(), ["stack-kube-controller-manager-down", "stack-kube-proxy-down", "stack-kube-scheduler-down"]);
+        assert.deepStrictEqual(controlPlane(rendered.staging).sort(), [
+            "stack-kube-controller-manager-down",
+            "stack-kube-proxy-down",
+            "stack-kube-scheduler-down",
+        ]);
         // dev on kind binds them to 127.0.0.1, production's EKS hides them: alerting on them would fire from the first minute.
         assert.deepStrictEqual([rendered.dev.config.cluster.distribution, rendered.production.config.cluster.distribution], ["kind", "eks"]);
         assert.deepStrictEqual(controlPlane(rendered.dev), []);

@@ -7,17 +7,26 @@ import "../helpers/pulumi";
 import * as assert from "assert";
 import { stringify } from "yaml";
 import {
-    ALERTMANAGER_NOTIFIER_SECRET, ALWAYS_FIRING_ALERTS, NOTIFIER_SECRET_DIR, SILENT_RECEIVER, alertmanagerConfig,
+    ALERTMANAGER_NOTIFIER_SECRET,
+    ALWAYS_FIRING_ALERTS,
+    alertmanagerConfig,
+    NOTIFIER_SECRET_DIR,
+    SILENT_RECEIVER,
 } from "../../components/prometheus/alertmanagerConfig";
 import { type LoadedAlertmanagerConfig, loadAlertmanagerConfig } from "../../scripts/lib/alertmanagerConfig";
-import { type KubernetesObject } from "../../scripts/lib/helmTemplate";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { allObjects, committedStackManifests } from "../../scripts/lib/stackManifests";
-import { type BuiltRouting, TYPES, buildRouting, ofType, policyTree, route } from "../helpers/alertRouting";
+import { type BuiltRouting, buildRouting, ofType, policyTree, route, TYPES } from "../helpers/alertRouting";
 import { runPromtool } from "../helpers/promtool";
 import { findObject } from "../helpers/rendered";
-import { STACK_NAMES, TEST_SECRET_VALUES, loadStack } from "../helpers/stacks";
+import { loadStack, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 
-interface AlertingRule { alert: string; expr: string; for?: string; labels?: Record<string, string> }
+interface AlertingRule {
+    alert: string;
+    expr: string;
+    for?: string;
+    labels?: Record<string, string>;
+}
 
 interface StackAlerting {
     objects: KubernetesObject[];
@@ -36,9 +45,13 @@ function renderedConfig(objects: KubernetesObject[]): string {
 }
 
 function alertingRules(objects: KubernetesObject[]): StackAlerting["alerts"] {
-    return objects.filter((o) => o.kind === "PrometheusRule").flatMap((rule) =>
-        (rule.spec.groups as Array<{ rules: any[] }>).flatMap((group) =>
-            group.rules.filter((r) => r.alert).map((r) => ({ ...r, object: rule.metadata.name }))));
+    return objects
+        .filter((o) => o.kind === "PrometheusRule")
+        .flatMap((rule) =>
+            (rule.spec.groups as Array<{ rules: any[] }>).flatMap((group) =>
+                group.rules.filter((r) => r.alert).map((r) => ({ ...r, object: rule.metadata.name })),
+            ),
+        );
 }
 
 /** An alert as Prometheus sends it: the rule's static labels, its name and the series' labels (a namespace here). */
@@ -51,13 +64,22 @@ describe("Alertmanager: kube-prometheus-stack's alerts reach the contact points 
         for (const stack of STACK_NAMES) {
             const objects = allObjects(committedStackManifests(stack));
             const configText = renderedConfig(objects);
-            built[stack] = { objects, configText, loaded: loadAlertmanagerConfig(configText), routing: await buildRouting(stack), alerts: alertingRules(objects) };
+            built[stack] = {
+                objects,
+                configText,
+                loaded: loadAlertmanagerConfig(configText),
+                routing: await buildRouting(stack),
+                alerts: alertingRules(objects),
+            };
         }
     });
 
     it("a configuration Alertmanager refuses is refused with its own message", () => {
         assert.throws(() => loadAlertmanagerConfig("route:\n  receiver: nobody\nreceivers:\n- name: somebody\n"), /undefined receiver "nobody" used in route/);
-        assert.throws(() => loadAlertmanagerConfig("route:\n  receiver: x\nreceivers:\n- name: x\n  email_configs:\n  - to: a@example.com\n"), /no global SMTP smarthost set/);
+        assert.throws(
+            () => loadAlertmanagerConfig("route:\n  receiver: x\nreceivers:\n- name: x\n  email_configs:\n  - to: a@example.com\n"),
+            /no global SMTP smarthost set/,
+        );
     });
 
     it("mentions the channel where Grafana's Slack notifier does (attachment pretext), and Alertmanager loads it", () => {
@@ -75,20 +97,28 @@ describe("Alertmanager: kube-prometheus-stack's alerts reach the contact points 
                 const { objects, alerts } = built[stack];
                 assert.ok(alerts.length > 100, `${alerts.length} alerting rules`);
                 const prometheus = findObject(objects, "Prometheus", "prometheus")!;
-                assert.deepStrictEqual(prometheus.spec.alerting.alertmanagers.map((a: any) => [a.namespace, a.name, a.port]),
-                    [["monitoring", "prometheus-alertmanager", "http-web"]]);
+                assert.deepStrictEqual(
+                    prometheus.spec.alerting.alertmanagers.map((a: any) => [a.namespace, a.name, a.port]),
+                    [["monitoring", "prometheus-alertmanager", "http-web"]],
+                );
                 const service = findObject(objects, "Service", "prometheus-alertmanager")!;
-                assert.ok(service.spec.ports.some((p: any) => p.name === "http-web"), "the Service has the port Prometheus names");
+                assert.ok(
+                    service.spec.ports.some((p: any) => p.name === "http-web"),
+                    "the Service has the port Prometheus names",
+                );
             });
 
             it("Alertmanager v0.34.0 loads the rendered file: the same contact points as Grafana, of the same kinds, plus one that notifies nobody", () => {
                 const { loaded, routing } = built[stack];
                 const kind = (point: any) => ["slacks", "emails", "pagerduties"].find((key) => point.inputs[key] !== undefined)!;
-                const grafanaKinds = Object.fromEntries(ofType(routing.resources, TYPES.contactPoint)
-                    .filter((point) => point.inputs.name !== SILENT_RECEIVER)
-                    .map((point) => [point.inputs.name, { slacks: "slack", emails: "email", pagerduties: "pagerduty" }[kind(point)!]]));
-                const alertmanagerKinds = Object.fromEntries(loaded.receivers.filter((r) => r.name !== SILENT_RECEIVER)
-                    .map((r) => [r.name, Object.keys(r.integrations).join(",")]));
+                const grafanaKinds = Object.fromEntries(
+                    ofType(routing.resources, TYPES.contactPoint)
+                        .filter((point) => point.inputs.name !== SILENT_RECEIVER)
+                        .map((point) => [point.inputs.name, { slacks: "slack", emails: "email", pagerduties: "pagerduty" }[kind(point)!]]),
+                );
+                const alertmanagerKinds = Object.fromEntries(
+                    loaded.receivers.filter((r) => r.name !== SILENT_RECEIVER).map((r) => [r.name, Object.keys(r.integrations).join(",")]),
+                );
                 assert.deepStrictEqual(alertmanagerKinds, grafanaKinds);
                 assert.deepStrictEqual(loaded.receivers.find((r) => r.name === SILENT_RECEIVER)?.integrations, {});
                 // The chart's own inhibit rules stay (critical mutes warning and info of the same alert, InfoInhibitor mutes info).
@@ -125,10 +155,14 @@ describe("Alertmanager: kube-prometheus-stack's alerts reach the contact points 
                 labelSets.forEach((labels, index) => {
                     const inAlertmanager = delivered[index].map((m) => [m.receiver, m.muteTimeIntervals, m.groupWait, m.repeatInterval]);
                     const expected = (ALWAYS_FIRING_ALERTS as readonly string[]).includes(labels.alertname)
-                        ? inAlertmanager.length === 1 && inAlertmanager[0][0] === SILENT_RECEIVER ? inAlertmanager : [[SILENT_RECEIVER]]
+                        ? inAlertmanager.length === 1 && inAlertmanager[0][0] === SILENT_RECEIVER
+                            ? inAlertmanager
+                            : [[SILENT_RECEIVER]]
                         : route(tree, labels).map((d) => [d.receiver, d.muteTimings, d.groupWait, d.repeatInterval]);
                     if (JSON.stringify(inAlertmanager) !== JSON.stringify(expected)) {
-                        mismatches.push(`${alerts[index].object}/${labels.alertname} (${labels.severity}): Alertmanager ${inAlertmanager} vs Grafana ${expected}`);
+                        mismatches.push(
+                            `${alerts[index].object}/${labels.alertname} (${labels.severity}): Alertmanager ${inAlertmanager} vs Grafana ${expected}`,
+                        );
                     }
                 });
                 assert.deepStrictEqual(mismatches, []);
@@ -142,42 +176,64 @@ describe("Alertmanager: kube-prometheus-stack's alerts reach the contact points 
     // (kubernetes/kube-state-metrics internal/store/pod.go, createPodContainerStatusWaitingReasonFamilyGenerator), with
     // the job label of its ServiceMonitor's Service (kube-state-metrics' chart, `app.kubernetes.io/name`).
     const CRASH_LOOPING = {
-        __name__: "kube_pod_container_status_waiting_reason", namespace: "shop", pod: "checkout-7d9f-abcde", uid: "0d5c6f5e-1",
-        container: "checkout", reason: "CrashLoopBackOff", job: "kube-state-metrics", instance: "10.0.0.7:8080",
+        __name__: "kube_pod_container_status_waiting_reason",
+        namespace: "shop",
+        pod: "checkout-7d9f-abcde",
+        uid: "0d5c6f5e-1",
+        container: "checkout",
+        reason: "CrashLoopBackOff",
+        job: "kube-state-metrics",
+        instance: "10.0.0.7:8080",
     };
     // Who is told, by stack: dev has no notifier; staging and production send warnings by email (the guide's tree).
     const EXPECTED_RECEIVER: Record<(typeof STACK_NAMES)[number], string[]> = {
-        dev: ["No Notifications"], staging: ["Email Notifications"], production: ["Email Notifications"],
+        dev: ["No Notifications"],
+        staging: ["Email Notifications"],
+        production: ["Email Notifications"],
     };
     for (const stack of STACK_NAMES) {
         it(`${stack}: a crash-looping pod fires the chart's KubePodCrashLooping after 15 minutes, and Alertmanager delivers it to ${EXPECTED_RECEIVER[stack]}`, () => {
             const rule = built[stack].alerts.find((a) => a.alert === "KubePodCrashLooping")!;
             assert.ok(rule, "the chart's rule is rendered");
-            const series = `${CRASH_LOOPING.__name__}{${Object.entries(CRASH_LOOPING).filter(([k]) => k !== "__name__").map(([k, v]) => `${k}="${v}"`).join(", ")}}`;
+            const series = `${CRASH_LOOPING.__name__}{${Object.entries(CRASH_LOOPING)
+                .filter(([k]) => k !== "__name__")
+                .map(([k, v]) => `${k}="${v}"`)
+                .join(", ")}}`;
             const { __name__: _, ...seriesLabels } = CRASH_LOOPING;
             const firing = { ...seriesLabels, ...rule.labels };
             const test = {
-                rule_files: ["rules.yml"], evaluation_interval: "1m",
-                tests: [{
-                    interval: "1m",
-                    input_series: [{ series, values: "1x30" }],
-                    alert_rule_test: [
-                        { eval_time: "10m", alertname: "KubePodCrashLooping", exp_alerts: [] },
-                        { eval_time: "20m", alertname: "KubePodCrashLooping", exp_alerts: [{ exp_labels: firing, exp_annotations: expectedAnnotations(rule, firing) }] },
-                    ],
-                }],
+                rule_files: ["rules.yml"],
+                evaluation_interval: "1m",
+                tests: [
+                    {
+                        interval: "1m",
+                        input_series: [{ series, values: "1x30" }],
+                        alert_rule_test: [
+                            { eval_time: "10m", alertname: "KubePodCrashLooping", exp_alerts: [] },
+                            {
+                                eval_time: "20m",
+                                alertname: "KubePodCrashLooping",
+                                exp_alerts: [{ exp_labels: firing, exp_annotations: expectedAnnotations(rule, firing) }],
+                            },
+                        ],
+                    },
+                ],
             };
             const rules = { groups: [{ name: "kubernetes-apps", rules: [rule].map(({ object: _o, ...r }) => r) }] };
             const result = runPromtool(["test", "rules", "test.yml"], { "rules.yml": stringify(rules), "test.yml": stringify(test) });
             assert.ok(result.ok, result.output);
             const [routes] = loadAlertmanagerConfig(built[stack].configText, [{ ...firing, alertname: "KubePodCrashLooping" }]).matches;
-            assert.deepStrictEqual(routes.map((r) => r.receiver), EXPECTED_RECEIVER[stack]);
+            assert.deepStrictEqual(
+                routes.map((r) => r.receiver),
+                EXPECTED_RECEIVER[stack],
+            );
         });
     }
 });
 
 /** The rule's annotations with its `$labels.x` templates filled from the alert's labels (promtool compares them). */
 function expectedAnnotations(rule: AlertingRule & { annotations?: Record<string, string> }, labels: Record<string, string>): Record<string, string> {
-    return Object.fromEntries(Object.entries(rule.annotations ?? {}).map(([key, text]) =>
-        [key, text.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_, name) => labels[name] ?? "")]));
+    return Object.fromEntries(
+        Object.entries(rule.annotations ?? {}).map(([key, text]) => [key, text.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_, name) => labels[name] ?? "")]),
+    );
 }

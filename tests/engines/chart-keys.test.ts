@@ -1,12 +1,11 @@
 import "../helpers/pulumi";
 import * as assert from "assert";
-import { CHARTS } from "../../components/charts";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { type ChartKey } from "../../components/charts";
-import { SHARED_CHARTS_DIR, chartReference, chartReferenceAt, documentedPaths, unknownValuePaths } from "../../scripts/lib/chartKeys";
+import { CHARTS, type ChartKey } from "../../components/charts";
+import { chartReference, chartReferenceAt, documentedPaths, SHARED_CHARTS_DIR, unknownValuePaths } from "../../scripts/lib/chartKeys";
 import { chartSource } from "../../scripts/lib/chartSource";
 import { helmBinary } from "../../scripts/lib/helmTemplate";
 
@@ -16,12 +15,15 @@ describe("chart key checker", () => {
     const kubePrometheusStack = chartReference("kube-prometheus-stack", CHARTS.kubePrometheusStack.version);
 
     it("accepts keys from the defaults, from templates and from documenting comments", () => {
-        assert.deepStrictEqual(unknownValuePaths(grafana, {
-            replicas: 2,
-            persistence: { enabled: true, storageClassName: "fast" },
-            adminPassword: "documented-in-a-comment",
-            admin: { existingSecret: "grafana-admin" },
-        }), []);
+        assert.deepStrictEqual(
+            unknownValuePaths(grafana, {
+                replicas: 2,
+                persistence: { enabled: true, storageClassName: "fast" },
+                adminPassword: "documented-in-a-comment",
+                admin: { existingSecret: "grafana-admin" },
+            }),
+            [],
+        );
     });
 
     it("accepts anything below a default that is an empty map, a list or null", () => {
@@ -29,15 +31,19 @@ describe("chart key checker", () => {
     });
 
     it("catches misspelt keys at the top and deep inside", () => {
-        assert.deepStrictEqual(unknownValuePaths(grafana, { replica: 2, persistence: { enabeld: true }, admin: { existingSecrets: "x" } }),
-            ["replica", "persistence.enabeld", "admin.existingSecrets"]);
+        assert.deepStrictEqual(unknownValuePaths(grafana, { replica: 2, persistence: { enabeld: true }, admin: { existingSecrets: "x" } }), [
+            "replica",
+            "persistence.enabeld",
+            "admin.existingSecrets",
+        ]);
     });
 
     it("accepts a map the defaults lack when templates read its keys, and still checks those keys", () => {
         const tempoDistributed = chartReference("tempo-distributed", CHARTS.tempoDistributed.version);
         assert.deepStrictEqual(unknownValuePaths(tempoDistributed, { backendWorker: { podDisruptionBudget: { enabled: true } } }), []);
-        assert.deepStrictEqual(unknownValuePaths(tempoDistributed, { backendWorker: { podDisruptionBudget: { enabeld: true } } }),
-            ["backendWorker.podDisruptionBudget.enabeld"]);
+        assert.deepStrictEqual(unknownValuePaths(tempoDistributed, { backendWorker: { podDisruptionBudget: { enabeld: true } } }), [
+            "backendWorker.podDisruptionBudget.enabeld",
+        ]);
     });
 
     it("catches a map set where the chart expects a scalar", () => {
@@ -46,7 +52,9 @@ describe("chart key checker", () => {
 
     it("checks subchart values against the subchart's own defaults", () => {
         assert.deepStrictEqual(unknownValuePaths(kubePrometheusStack, { "kube-state-metrics": { resources: { requests: { cpu: "10m" } } } }), []);
-        assert.deepStrictEqual(unknownValuePaths(kubePrometheusStack, { "prometheus-node-exporter": { resourcez: {} } }), ["prometheus-node-exporter.resourcez"]);
+        assert.deepStrictEqual(unknownValuePaths(kubePrometheusStack, { "prometheus-node-exporter": { resourcez: {} } }), [
+            "prometheus-node-exporter.resourcez",
+        ]);
     });
 
     it("passes maps the chart renders verbatim only when told to", () => {
@@ -86,7 +94,12 @@ describe("chart key checker", () => {
             if (!SHARED_CHARTS_DIR) continue; // users' CI: no snapshot to compare with, the chart itself is the source
             const listing = path.join(SHARED_CHARTS_DIR, CHARTS[key].chart, CHARTS[key].version, "template-values.txt");
             if (!fs.existsSync(listing)) continue; // users' CI: no snapshot to compare with, the chart itself is the source
-            const snapshot = fs.readFileSync(listing, "utf8").split("\n").map((line) => line.trim()).filter(Boolean).sort();
+            const snapshot = fs
+                .readFileSync(listing, "utf8")
+                .split("\n")
+                .map((line) => line.trim())
+                .filter(Boolean)
+                .sort();
             assert.deepStrictEqual([...chartReference(CHARTS[key].chart, CHARTS[key].version).templatePaths].sort(), snapshot, key);
             compared++;
         }

@@ -44,11 +44,21 @@ describe("chart sources: dependencies resolved as Helm resolves them", function 
         let root: string;
         const version = CHARTS.grafana.version;
         /** chartSource('grafana') in a fresh process over `root` as the vendored charts. */
-        const resolve = () => spawnSync(process.execPath, ["-r", "ts-node/register", "-e",
-            "const { chartSource } = require('./scripts/lib/chartSource'); try { const s = chartSource('grafana'); console.log(JSON.stringify(s)); } catch (e) { console.log('ERROR ' + e.message); }"], {
-            cwd: REPO_ROOT, encoding: "utf8",
-            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", SHARED_CHARTS_DIR: root, CHART_CACHE_DIR: path.join(root, "cache") },
-        }).stdout.trim();
+        const resolve = () =>
+            spawnSync(
+                process.execPath,
+                [
+                    "-r",
+                    "ts-node/register",
+                    "-e",
+                    "const { chartSource } = require('./scripts/lib/chartSource'); try { const s = chartSource('grafana'); console.log(JSON.stringify(s)); } catch (e) { console.log('ERROR ' + e.message); }",
+                ],
+                {
+                    cwd: REPO_ROOT,
+                    encoding: "utf8",
+                    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", SHARED_CHARTS_DIR: root, CHART_CACHE_DIR: path.join(root, "cache") },
+                },
+            ).stdout.trim();
         const writeChart = (directory: string, name: string, chartVersion: string, dependencies = "") => {
             fs.mkdirSync(path.join(directory, "templates"), { recursive: true });
             fs.writeFileSync(path.join(directory, "Chart.yaml"), `apiVersion: v2\nname: ${name}\nversion: ${chartVersion}\n${dependencies}`);
@@ -56,12 +66,19 @@ describe("chart sources: dependencies resolved as Helm resolves them", function 
             fs.writeFileSync(path.join(directory, "templates", "cm.yaml"), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`);
         };
 
-        beforeEach(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), "chart-source-")); });
+        beforeEach(() => {
+            root = fs.mkdtempSync(path.join(os.tmpdir(), "chart-source-"));
+        });
         afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
         function parentWith(range: string, packaged: string): string {
             const parent = path.join(root, "grafana", version, "chart");
-            writeChart(parent, "grafana", version, `dependencies:\n  - name: helper\n    version: "${range}"\n    repository: https://example.invalid/charts\n`);
+            writeChart(
+                parent,
+                "grafana",
+                version,
+                `dependencies:\n  - name: helper\n    version: "${range}"\n    repository: https://example.invalid/charts\n`,
+            );
             const helper = path.join(root, "src", "helper");
             writeChart(helper, "helper", packaged);
             fs.mkdirSync(path.join(parent, "charts"));

@@ -1,20 +1,33 @@
-import { type RecordedResource, captureResources, valueOf } from "../helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
-import { Collector, type CollectorArgs, alloyConfig } from "../../components/collector/Collector";
-import type { StackConfig } from "../../stacks/schema";
+import { alloyConfig, Collector, type CollectorArgs } from "../../components/collector/Collector";
 import {
-    type AlloyBlock, type AlloyFile, AlloySyntaxError, blockReferences, chains, childBlock, componentId, literal, parseAlloyConfigs, resolveReference,
+    type AlloyBlock,
+    type AlloyFile,
+    AlloySyntaxError,
+    blockReferences,
+    chains,
+    childBlock,
+    componentId,
+    literal,
+    parseAlloyConfigs,
+    resolveReference,
 } from "../../scripts/lib/alloySyntax";
 import { chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
-import { type KubernetesObject } from "../../scripts/lib/helmTemplate";
-import { type Labels, type RelabelRule, type RelabeledTarget, RelabelRuleError, relabelTargets } from "../../scripts/lib/relabel";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
+import { type Labels, type RelabeledTarget, type RelabelRule, RelabelRuleError, relabelTargets } from "../../scripts/lib/relabel";
 import { committedStackManifests } from "../../scripts/lib/stackManifests";
-import { STACK_NAMES, loadStack } from "../helpers/stacks";
+import type { StackConfig } from "../../stacks/schema";
+import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 
 interface Built {
-    config: StackConfig; collector: Collector; resources: RecordedResource[]; values: Record<string, any>;
-    lokiPushUrl: string; tempoEndpoint: string;
+    config: StackConfig;
+    collector: Collector;
+    resources: RecordedResource[];
+    values: Record<string, any>;
+    lokiPushUrl: string;
+    tempoEndpoint: string;
 }
 
 let builds = 0;
@@ -26,7 +39,11 @@ async function build(stack: string, extra: Partial<CollectorArgs> = {}): Promise
     let collector: Collector | undefined;
     const resources = await captureResources(() => {
         collector = new Collector(`collector-${stack}-${builds++}`, {
-            namespace: config.namespace, settings: config.collector, lokiPushUrl, tempoOtlpGrpcEndpoint: tempoEndpoint, ...extra,
+            namespace: config.namespace,
+            settings: config.collector,
+            lokiPushUrl,
+            tempoOtlpGrpcEndpoint: tempoEndpoint,
+            ...extra,
         });
     });
     const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
@@ -47,7 +64,10 @@ const EXPORTS: Array<[RegExp, string[]]> = [
     [/^otelcol\.(processor|exporter)\./, ["input"]],
 ];
 
-interface Pipeline { components: Map<string, AlloyBlock>; config: string }
+interface Pipeline {
+    components: Map<string, AlloyBlock>;
+    config: string;
+}
 
 const contentOf = (values: Record<string, any>): string => values.alloy.configMap.content;
 
@@ -72,22 +92,34 @@ function podLogRules(p: Pipeline): RelabelRule[] {
     const source = ofKind(p, "loki.source.kubernetes")[0];
     const relabeling = resolveReference(p.components, blockReferences(source).find(({ at }) => at === "targets")!.path)!.block;
     assert.strictEqual(relabeling.name, "discovery.relabel");
-    return relabeling.blocks.filter((b) => b.name === "rule").map((rule) => Object.fromEntries(Object.entries(rule.attributes).map(([name, value]) => {
-        assert.strictEqual(value.kind, "constant", `rule attribute ${name} = ${value.source} is computed`);
-        return [name, value.value];
-    })));
+    return relabeling.blocks
+        .filter((b) => b.name === "rule")
+        .map((rule) =>
+            Object.fromEntries(
+                Object.entries(rule.attributes).map(([name, value]) => {
+                    assert.strictEqual(value.kind, "constant", `rule attribute ${name} = ${value.source} is computed`);
+                    return [name, value.value];
+                }),
+            ),
+        );
 }
 
 /** What discovery.kubernetes (role "pod") reports for one container, with the pod's app labels given. */
 const podTarget = (appLabels: Labels): Labels => ({
-    __meta_kubernetes_namespace: "shop", __meta_kubernetes_pod_name: "checkout-7d9f", __meta_kubernetes_pod_container_name: "server", ...appLabels,
+    __meta_kubernetes_namespace: "shop",
+    __meta_kubernetes_pod_name: "checkout-7d9f",
+    __meta_kubernetes_pod_container_name: "server",
+    ...appLabels,
 });
 const POD_TARGETS = [
     podTarget({ __meta_kubernetes_pod_label_app_kubernetes_io_name: "checkout", __meta_kubernetes_pod_label_app: "legacy" }),
     podTarget({ __meta_kubernetes_pod_label_app: "legacy" }),
     podTarget({}),
     // OpenTelemetry's annotation (semantic conventions, k8s service.name) wins over the labels.
-    podTarget({ __meta_kubernetes_pod_annotation_resource_opentelemetry_io_service_name: "payments", __meta_kubernetes_pod_label_app_kubernetes_io_name: "checkout" }),
+    podTarget({
+        __meta_kubernetes_pod_annotation_resource_opentelemetry_io_service_name: "payments",
+        __meta_kubernetes_pod_label_app_kubernetes_io_name: "checkout",
+    }),
 ];
 /** Which label-name validation Alloy applies is its own choice: the rules must mean the same under either. */
 const NAME_SCHEMES = ["utf8", "legacy"] as const;
@@ -119,15 +151,29 @@ describe("Collector (Grafana Alloy)", () => {
         for (const stack of STACK_NAMES) built[stack] = await build(stack);
         const tenantConfig = contentOf((await build("dev", { lokiTenantId: "platform" })).values);
         // One run of Alloy's parser for every configuration the tests read.
-        const configs = [...STACK_NAMES.map((stack) => contentOf(built[stack].values)), tenantConfig, alloyConfig(ODD_URL, "tempo:4317"),
-            TOP_LEVEL_ATTRIBUTE, DANGLING, ...REFUSED];
+        const configs = [
+            ...STACK_NAMES.map((stack) => contentOf(built[stack].values)),
+            tenantConfig,
+            alloyConfig(ODD_URL, "tempo:4317"),
+            TOP_LEVEL_ATTRIBUTE,
+            DANGLING,
+            ...REFUSED,
+        ];
         parsed = parseAlloyConfigs(configs);
-        STACK_NAMES.forEach((stack, index) => { pipelines[stack] = pipeline(configs[index], parsed[index]); });
+        STACK_NAMES.forEach((stack, index) => {
+            pipelines[stack] = pipeline(configs[index], parsed[index]);
+        });
         withTenant = pipeline(tenantConfig, parsed[STACK_NAMES.length]);
         // One run of Prometheus' relabeling for every stack's pod-log rules, under each name validation scheme.
-        const results = relabelTargets(STACK_NAMES.flatMap((stack) => NAME_SCHEMES.map((scheme) => ({
-            rules: podLogRules(pipelines[stack]), targets: POD_TARGETS, nameValidationScheme: scheme,
-        }))));
+        const results = relabelTargets(
+            STACK_NAMES.flatMap((stack) =>
+                NAME_SCHEMES.map((scheme) => ({
+                    rules: podLogRules(pipelines[stack]),
+                    targets: POD_TARGETS,
+                    nameValidationScheme: scheme,
+                })),
+            ),
+        );
         STACK_NAMES.forEach((stack, index) => {
             podLogs[stack] = Object.fromEntries(NAME_SCHEMES.map((scheme, offset) => [scheme, results[index * NAME_SCHEMES.length + offset]]));
         });
@@ -135,7 +181,7 @@ describe("Collector (Grafana Alloy)", () => {
 
     for (const stack of STACK_NAMES) {
         describe(stack, () => {
-            it("installs the pinned chart from its https repository as release \"alloy\" with rollback on failure", () => {
+            it('installs the pinned chart from its https repository as release "alloy" with rollback on failure', () => {
                 const release = built[stack].resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs;
                 assert.strictEqual(release.chart, "alloy");
                 assert.strictEqual(release.version, CHARTS.alloy.version);
@@ -165,7 +211,12 @@ describe("Collector (Grafana Alloy)", () => {
                 const { values } = built[stack];
                 const ports = new Map<number, number>(values.alloy.extraPorts.map((p: any) => [p.port, p.targetPort]));
                 const receiver = ofKind(pipelines[stack], "otelcol.receiver.otlp")[0];
-                const listening = (protocol: string) => Number(String(literal(childBlock(receiver, protocol), "endpoint")).split(":").pop());
+                const listening = (protocol: string) =>
+                    Number(
+                        String(literal(childBlock(receiver, protocol), "endpoint"))
+                            .split(":")
+                            .pop(),
+                    );
                 assert.strictEqual(ports.get(4317), listening("grpc"));
                 assert.strictEqual(ports.get(4318), listening("http"));
                 assert.strictEqual(values.service.enabled, true);
@@ -192,8 +243,13 @@ describe("Collector (Grafana Alloy)", () => {
                 const paths = chains(p.components, componentId(receivers[0]), "traces");
                 assert.strictEqual(paths.length, 1);
                 const kinds = paths[0].map((id) => p.components.get(id)!.name);
-                assert.deepStrictEqual(kinds, ["otelcol.receiver.otlp", "otelcol.processor.memory_limiter", "otelcol.processor.k8sattributes",
-                    "otelcol.processor.batch", "otelcol.exporter.otlp"]);
+                assert.deepStrictEqual(kinds, [
+                    "otelcol.receiver.otlp",
+                    "otelcol.processor.memory_limiter",
+                    "otelcol.processor.k8sattributes",
+                    "otelcol.processor.batch",
+                    "otelcol.exporter.otlp",
+                ]);
                 const exporter = p.components.get(paths[0][paths[0].length - 1])!;
                 assert.strictEqual(literal(childBlock(exporter, "client"), "endpoint"), built[stack].tempoEndpoint);
                 assert.strictEqual(literal(childBlock(exporter, "client", "tls"), "insecure"), true);
@@ -204,9 +260,16 @@ describe("Collector (Grafana Alloy)", () => {
                 const receiver = ofKind(p, "otelcol.receiver.otlp")[0];
                 const paths = chains(p.components, componentId(receiver), "logs");
                 assert.strictEqual(paths.length, 1);
-                assert.deepStrictEqual(paths[0].map((id) => p.components.get(id)!.name), ["otelcol.receiver.otlp",
-                    "otelcol.processor.memory_limiter", "otelcol.processor.k8sattributes", "otelcol.processor.batch",
-                    "otelcol.exporter.otlphttp"]);
+                assert.deepStrictEqual(
+                    paths[0].map((id) => p.components.get(id)!.name),
+                    [
+                        "otelcol.receiver.otlp",
+                        "otelcol.processor.memory_limiter",
+                        "otelcol.processor.k8sattributes",
+                        "otelcol.processor.batch",
+                        "otelcol.exporter.otlphttp",
+                    ],
+                );
                 const exporter = p.components.get(paths[0][paths[0].length - 1])!;
                 // otelcol.exporter.otlphttp appends /v1/logs: Loki's /otlp/v1/logs, on the push API's host.
                 const endpoint = String(literal(childBlock(exporter, "client"), "endpoint"));
@@ -218,7 +281,8 @@ describe("Collector (Grafana Alloy)", () => {
             it("adds the sending pod's Kubernetes attributes, container included, to OTLP logs and traces", () => {
                 const k8s = ofKind(pipelines[stack], "otelcol.processor.k8sattributes")[0];
                 const metadata = literal(childBlock(k8s, "extract"), "metadata") as string[];
-                for (const attribute of ["k8s.namespace.name", "k8s.pod.name", "k8s.container.name", "k8s.deployment.name"]) assert.ok(metadata.includes(attribute), attribute);
+                for (const attribute of ["k8s.namespace.name", "k8s.pod.name", "k8s.container.name", "k8s.deployment.name"])
+                    assert.ok(metadata.includes(attribute), attribute);
             });
 
             it("sends pod logs and Kubernetes events to the given Loki push URL", () => {
@@ -240,10 +304,16 @@ describe("Collector (Grafana Alloy)", () => {
                 const base = { k8s_namespace_name: "shop", k8s_pod_name: "checkout-7d9f", k8s_container_name: "server" };
                 for (const scheme of NAME_SCHEMES) {
                     // Consumers keep no label whose name starts with "__" (Prometheus reserves those).
-                    assert.deepStrictEqual(podLogs[stack][scheme].map((target) => target.publicLabels), [
-                        { ...base, service_name: "checkout" }, { ...base, service_name: "legacy" }, { ...base, service_name: "server" },
-                        { ...base, service_name: "payments" },
-                    ], `name validation ${scheme}`);
+                    assert.deepStrictEqual(
+                        podLogs[stack][scheme].map((target) => target.publicLabels),
+                        [
+                            { ...base, service_name: "checkout" },
+                            { ...base, service_name: "legacy" },
+                            { ...base, service_name: "server" },
+                            { ...base, service_name: "payments" },
+                        ],
+                        `name validation ${scheme}`,
+                    );
                 }
             });
 
@@ -265,21 +335,40 @@ describe("Collector (Grafana Alloy)", () => {
                 const services = rendered.objects.filter((o) => o.kind === "Service");
                 const podTemplates = rendered.objects.filter((o) => o.kind === "Deployment").map((o) => o.spec.template);
                 const receiver = ofKind(pipelines[stack], "otelcol.receiver.otlp")[0];
-                const grpc = `grpc://${await valueOf(collector.otlpGrpcEndpoint)}`;
-                const http = await valueOf(collector.otlpHttpEndpoint);
+                const grpc = `grpc://${await outputValue(collector.otlpGrpcEndpoint)}`;
+                const http = await outputValue(collector.otlpHttpEndpoint);
                 assert.match(http, /^http:\/\//);
-                for (const [protocol, endpoint] of [["grpc", grpc], ["http", http]]) {
+                for (const [protocol, endpoint] of [
+                    ["grpc", grpc],
+                    ["http", http],
+                ]) {
                     const { hostname, port } = new URL(endpoint);
-                    const service: KubernetesObject | undefined = services.find((s) => `${s.metadata.name}.${s.metadata.namespace ?? rendered.namespace}.svc.cluster.local` === hostname);
+                    const service: KubernetesObject | undefined = services.find(
+                        (s) => `${s.metadata.name}.${s.metadata.namespace ?? rendered.namespace}.svc.cluster.local` === hostname,
+                    );
                     assert.ok(service, `${hostname} is none of the Services the chart renders (${services.map((s) => s.metadata.name).join(", ")})`);
-                    assert.notStrictEqual(service.spec.clusterIP, "None", `${service.metadata.name} is headless: clients would not be balanced across replicas`);
+                    assert.notStrictEqual(
+                        service.spec.clusterIP,
+                        "None",
+                        `${service.metadata.name} is headless: clients would not be balanced across replicas`,
+                    );
                     const servicePort = service.spec.ports.find((p: any) => p.port === Number(port));
                     assert.ok(servicePort, `Service ${service.metadata.name} has no port ${port}`);
                     // The Service selects Alloy's pods and forwards to the port the receiver listens on.
-                    const selected: any[] = podTemplates.filter((pod) => Object.entries(service.spec.selector ?? {}).every(([k, v]) => pod.metadata.labels?.[k] === v));
+                    const selected: any[] = podTemplates.filter((pod) =>
+                        Object.entries(service.spec.selector ?? {}).every(([k, v]) => pod.metadata.labels?.[k] === v),
+                    );
                     assert.strictEqual(selected.length, 1, `Service ${service.metadata.name} selects ${selected.length} of the release's pod templates`);
-                    const listening = Number(String(literal(childBlock(receiver, protocol), "endpoint")).split(":").pop());
-                    assert.strictEqual(targetPortOf(servicePort, selected[0].spec.containers), listening, `${protocol}: Service port ${port} misses the receiver`);
+                    const listening = Number(
+                        String(literal(childBlock(receiver, protocol), "endpoint"))
+                            .split(":")
+                            .pop(),
+                    );
+                    assert.strictEqual(
+                        targetPortOf(servicePort, selected[0].spec.containers),
+                        listening,
+                        `${protocol}: Service port ${port} misses the receiver`,
+                    );
                 }
             });
         });
@@ -309,13 +398,16 @@ describe("Collector (Grafana Alloy)", () => {
         assert.match(messages[2], /:4:5: attribute "url" may only be provided once/);
         assert.throws(() => pipeline(TOP_LEVEL_ATTRIBUTE, topLevel), /attributes at the top level/);
         const { components } = pipeline(DANGLING, dangling);
-        assert.deepStrictEqual(blockReferences(components.get("otelcol.processor.batch.b")!),
-            [{ at: "output.traces", path: ["otelcol", "exporter", "otlp", "missing", "input"] }]);
+        assert.deepStrictEqual(blockReferences(components.get("otelcol.processor.batch.b")!), [
+            { at: "output.traces", path: ["otelcol", "exporter", "otlp", "missing", "input"] },
+        ]);
         assert.strictEqual(resolveReference(components, ["otelcol", "exporter", "otlp", "missing", "input"]), undefined);
     });
 
     it("Prometheus' relabeling refuses an invalid rule with its own message (the label check can fail)", () => {
-        assert.throws(() => relabelTargets([{ rules: [{ source_labels: ["__meta_kubernetes_namespace"] }], targets: POD_TARGETS }]),
-            (error: unknown) => error instanceof RelabelRuleError && /requires 'target_label' value/.test(error.message));
+        assert.throws(
+            () => relabelTargets([{ rules: [{ source_labels: ["__meta_kubernetes_namespace"] }], targets: POD_TARGETS }]),
+            (error: unknown) => error instanceof RelabelRuleError && /requires 'target_label' value/.test(error.message),
+        );
     });
 });

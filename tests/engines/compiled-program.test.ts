@@ -8,7 +8,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { COMPILED_PROGRAM, ensureBuilt, evaluateInChild } from "../../scripts/lib/childEvaluation";
 import { REPO_ROOT } from "../../scripts/lib/stackFile";
-import { BUILD_DIRECTORY, SOURCE_DIRECTORIES, assertCompiledProgramIsCurrent, staleSources } from "../../stacks/compiledProgram";
+import { assertCompiledProgramIsCurrent, BUILD_DIRECTORY, SOURCE_DIRECTORIES, staleSources } from "../../stacks/compiledProgram";
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
 
@@ -37,7 +37,9 @@ describe("compiled program", function () {
         const upDev = read("scripts/up-dev.sh");
         const up = upDev.search(/\bpulumi(_cli)? up\b/);
         assert.ok(up > 0 && upDev.indexOf("npm run build") >= 0 && upDev.indexOf("npm run build") < up, "up-dev.sh builds before pulumi up");
-        const steps = (parse(read(".github/actions/setup/action.yml")) as { runs: { steps: Array<{ run?: string }> } }).runs.steps.map((step) => step.run ?? "");
+        const steps = (parse(read(".github/actions/setup/action.yml")) as { runs: { steps: Array<{ run?: string }> } }).runs.steps.map(
+            (step) => step.run ?? "",
+        );
         const install = steps.findIndex((run) => run.includes("npm ci"));
         assert.ok(install >= 0 && steps.findIndex((run) => run.trim() === "npm run build") > install, "the setup action builds after npm ci");
     });
@@ -89,8 +91,10 @@ describe("compiled program", function () {
             write("stacks/new.ts", 1000);
             write("components/types.d.ts", 3000); // declarations compile to nothing
             assert.deepStrictEqual(staleSources(path.join(root, "bin", "index.js")).sort(), ["components/grafana/b.ts", "stacks/new.ts"]);
-            assert.throws(() => assertCompiledProgramIsCurrent(path.join(root, "bin", "index.js")),
-                /older than its sources \(components\/grafana\/b\.ts, stacks\/new\.ts\)/);
+            assert.throws(
+                () => assertCompiledProgramIsCurrent(path.join(root, "bin", "index.js")),
+                /older than its sources \(components\/grafana\/b\.ts, stacks\/new\.ts\)/,
+            );
         });
 
         it("does not apply to the TypeScript program or to a compiled program shipped without its sources", () => {

@@ -3,17 +3,28 @@
 // (components/grafana/alerting/contactPointFingerprints.ts); any real change is sent. Each test runs the
 // component twice under the mocks, the second time reading the first run's output back as the stack's
 // last deployment, in the shape the engine's StackReference returns (helpers/pulumi.ts lastDeployments).
-import { type RecordedResource, SECRET_SIG, STACK, captureResources, isSecret, lastDeployments, providerStates, unwrapSecrets, valueOf } from "../helpers/pulumi";
-import * as assert from "assert";
+
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import { GrafanaAlerting } from "../../components/grafana/GrafanaAlerting";
-import { STACK_REFERENCE_TYPE } from "../../scripts/lib/mockStackReference";
+import * as assert from "assert";
 import { FINGERPRINTS_OUTPUT, type Fingerprints, unchangedContactPoints, valueIfKnown } from "../../components/grafana/alerting/contactPointFingerprints";
 import { CONTACT_POINT_NAMES } from "../../components/grafana/alerting/routing";
 import { alertRuleInput } from "../../components/grafana/alerting/rules";
-import { TYPES, ofType } from "../helpers/alertRouting";
-import { TEST_SECRET_VALUES, loadStack, testSecrets } from "../helpers/stacks";
+import { GrafanaAlerting } from "../../components/grafana/GrafanaAlerting";
+import { STACK_REFERENCE_TYPE } from "../../scripts/lib/mockStackReference";
+import { ofType, TYPES } from "../helpers/alertRouting";
+import {
+    captureResources,
+    isSecret,
+    lastDeployments,
+    outputValue,
+    providerStates,
+    type RecordedResource,
+    SECRET_SIG,
+    STACK,
+    unwrapSecrets,
+} from "../helpers/pulumi";
+import { loadStack, TEST_SECRET_VALUES, testSecrets } from "../helpers/stacks";
 
 /**
  * The stack the mocks run as (helpers/pulumi.ts), as a self-managed backend (organization "organization")
@@ -31,36 +42,58 @@ interface Deployment {
 
 let runs = 0;
 /** One `pulumi up` of the alerting of `stack`'s config, after a last deployment that exported `previous`. */
-async function deploy(stack: string, previous: unknown, options: {
-    overrides?: Record<string, string>;
-    slackToken?: pulumi.Input<string>;
-    /** State the provider reports for the Slack contact point, over what it is sent. */
-    slackState?: Record<string, unknown>;
-} = {}): Promise<Deployment> {
+async function deploy(
+    stack: string,
+    previous: unknown,
+    options: {
+        overrides?: Record<string, string>;
+        slackToken?: pulumi.Input<string>;
+        /** State the provider reports for the Slack contact point, over what it is sent. */
+        slackState?: Record<string, unknown>;
+    } = {},
+): Promise<Deployment> {
     const secrets = testSecrets();
     if (options.slackToken) secrets.slackToken = pulumi.secret(options.slackToken);
     const { config, secrets: loaded } = loadStack(stack, options.overrides ?? {}, secrets);
-    lastDeployments.set(THIS_STACK, previous === undefined
-        ? { outputs: {}, secretOutputNames: [] }
-        : { outputs: { [FINGERPRINTS_OUTPUT]: previous }, secretOutputNames: [FINGERPRINTS_OUTPUT] });
+    lastDeployments.set(
+        THIS_STACK,
+        previous === undefined
+            ? { outputs: {}, secretOutputNames: [] }
+            : { outputs: { [FINGERPRINTS_OUTPUT]: previous }, secretOutputNames: [FINGERPRINTS_OUTPUT] },
+    );
     const name = `cp-secrets-${stack}-${++runs}`;
     if (options.slackState) providerStates.set(`${name}-contact-point-slack`, options.slackState);
     const opts = new Map<string, pulumi.ResourceOptions>();
-    const record: pulumi.ResourceTransformation = ({ name: child, opts: childOpts }) => { opts.set(child, childOpts); return undefined; };
+    const record: pulumi.ResourceTransformation = ({ name: child, opts: childOpts }) => {
+        opts.set(child, childOpts);
+        return undefined;
+    };
     let alerting: GrafanaAlerting | undefined;
     try {
         const resources = await captureResources(() => {
             const provider = new grafana.Provider(`${name}-provider`, { url: "http://grafana.test:3000", auth: "test-token" });
-            alerting = new GrafanaAlerting(name, {
-                settings: config.alerting, services: config.services, namespace: config.namespace,
-                managedControlPlane: alertRuleInput(config).managedControlPlane,
-                slackToken: loaded.slackToken, pagerdutyIntegrationKey: loaded.pagerdutyIntegrationKey,
-                alertsFolderUid: "alerts", slosFolderUid: "slos",
-            }, { providers: [provider], transformations: [record] });
+            alerting = new GrafanaAlerting(
+                name,
+                {
+                    settings: config.alerting,
+                    services: config.services,
+                    namespace: config.namespace,
+                    managedControlPlane: alertRuleInput(config).managedControlPlane,
+                    slackToken: loaded.slackToken,
+                    pagerdutyIntegrationKey: loaded.pagerdutyIntegrationKey,
+                    alertsFolderUid: "alerts",
+                    slosFolderUid: "slos",
+                },
+                { providers: [provider], transformations: [record] },
+            );
         });
-        const ignored = new Map(ofType(resources, TYPES.contactPoint).map((point) =>
-            [unwrapSecrets(point.inputs.name) as string, [...(opts.get(point.name)?.ignoreChanges ?? [])]]));
-        return { resources, ignored, fingerprints: await valueOf(alerting!.contactPointFingerprints), alerting: alerting! };
+        const ignored = new Map(
+            ofType(resources, TYPES.contactPoint).map((point) => [
+                unwrapSecrets(point.inputs.name) as string,
+                [...(opts.get(point.name)?.ignoreChanges ?? [])],
+            ]),
+        );
+        return { resources, ignored, fingerprints: await outputValue(alerting!.contactPointFingerprints), alerting: alerting! };
     } finally {
         lastDeployments.delete(THIS_STACK);
         providerStates.delete(`${name}-contact-point-slack`);
@@ -68,17 +101,25 @@ async function deploy(stack: string, previous: unknown, options: {
 }
 
 /** Production's three contact points, each sent in full. */
-const NOTHING_IGNORED = new Map([CONTACT_POINT_NAMES.slack, CONTACT_POINT_NAMES.email, CONTACT_POINT_NAMES.pagerduty].map((name) => [name as string, [] as string[]]));
+const NOTHING_IGNORED = new Map(
+    [CONTACT_POINT_NAMES.slack, CONTACT_POINT_NAMES.email, CONTACT_POINT_NAMES.pagerduty].map((name) => [name as string, [] as string[]]),
+);
 /** The Slack contact point a deployment registered. */
-const slackOf = (deployment: Deployment) => ofType(deployment.resources, TYPES.contactPoint).find((point) => unwrapSecrets(point.inputs.name) === CONTACT_POINT_NAMES.slack)!;
+const slackOf = (deployment: Deployment) =>
+    ofType(deployment.resources, TYPES.contactPoint).find((point) => unwrapSecrets(point.inputs.name) === CONTACT_POINT_NAMES.slack)!;
 
 describe("contact points with a secret: no phantom update, every real change sent (pulumi-grafana#379)", () => {
     let first: Deployment;
-    before(async () => { first = await deploy("production", undefined); });
+    before(async () => {
+        first = await deploy("production", undefined);
+    });
 
     it("reads the fingerprints back from this very stack's last deployment", () => {
         const references = ofType(first.resources, STACK_REFERENCE_TYPE);
-        assert.deepStrictEqual(references.map((reference) => reference.inputs.name), [THIS_STACK]);
+        assert.deepStrictEqual(
+            references.map((reference) => reference.inputs.name),
+            [THIS_STACK],
+        );
     });
 
     it("on a first deployment sends every contact point in full: none ignores a change", () => {
@@ -100,9 +141,14 @@ describe("contact points with a secret: no phantom update, every real change sen
 
     it("when nothing changed since, ignores the Slack and PagerDuty blocks (the phantom update) and nothing else", async () => {
         const again = await deploy("production", first.fingerprints);
-        assert.deepStrictEqual(again.ignored, new Map([
-            [CONTACT_POINT_NAMES.slack, ["slacks"]], [CONTACT_POINT_NAMES.email, []], [CONTACT_POINT_NAMES.pagerduty, ["pagerduties"]],
-        ]));
+        assert.deepStrictEqual(
+            again.ignored,
+            new Map([
+                [CONTACT_POINT_NAMES.slack, ["slacks"]],
+                [CONTACT_POINT_NAMES.email, []],
+                [CONTACT_POINT_NAMES.pagerduty, ["pagerduties"]],
+            ]),
+        );
         assert.deepStrictEqual(again.fingerprints, first.fingerprints, "the same settings give the same fingerprints");
     });
 

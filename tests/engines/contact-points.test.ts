@@ -1,11 +1,11 @@
-import { SECRET_SIG, isSecret, unwrapSecrets } from "../helpers/pulumi";
-import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { MESSAGE_TEMPLATE, TEMPLATE_NAMES, routingDefinition } from "../../components/grafana/alerting/routing";
-import { type NotificationData, goTemplates, readGoTemplate } from "../../scripts/lib/goTemplates";
+import * as assert from "assert";
+import { MESSAGE_TEMPLATE, routingDefinition, TEMPLATE_NAMES } from "../../components/grafana/alerting/routing";
+import { goTemplates, type NotificationData, readGoTemplate } from "../../scripts/lib/goTemplates";
 import { ConfigError } from "../../stacks/config";
-import { type BuiltRouting, TYPES, buildRouting, ofType, onlyOne } from "../helpers/alertRouting";
-import { STACK_NAMES, TEST_SECRET_VALUES, loadStack, testSecrets } from "../helpers/stacks";
+import { type BuiltRouting, buildRouting, ofType, onlyOne, TYPES } from "../helpers/alertRouting";
+import { isSecret, SECRET_SIG, unwrapSecrets } from "../helpers/pulumi";
+import { loadStack, STACK_NAMES, TEST_SECRET_VALUES, testSecrets } from "../helpers/stacks";
 
 const isWrapped = (value: unknown): value is { value: unknown } => Boolean(value && typeof value === "object" && SECRET_SIG in value);
 
@@ -24,7 +24,10 @@ function integration(point: { inputs: Record<string, any> }): { kind: string; se
     assert.strictEqual(inputs[kinds[0]].length, 1);
     return { kind: kinds[0], settings: inputs[kinds[0]][0] };
 }
-const kindsOf = (built: BuiltRouting) => ofType(built.resources, TYPES.contactPoint).map((p) => integration(p).kind).sort();
+const kindsOf = (built: BuiltRouting) =>
+    ofType(built.resources, TYPES.contactPoint)
+        .map((p) => integration(p).kind)
+        .sort();
 const pointOfKind = (built: BuiltRouting, kind: string) => {
     const found = ofType(built.resources, TYPES.contactPoint).filter((p) => integration(p).kind === kind);
     assert.strictEqual(found.length, 1, `expected one ${kind} contact point, found ${found.length}`);
@@ -95,7 +98,10 @@ describe("contact points", () => {
         const expected: Record<string, string> = { critical: "critical", warning: "warning", info: "info", page: "critical", "": "critical" };
         const executions = Object.keys(expected).map((label) => {
             const labels: Record<string, string> = label ? { alertname: "Probe", severity: label } : { alertname: "Probe" };
-            return { text: pagerduty.severity, data: { status: "firing", commonLabels: labels, alerts: [{ status: "firing", labels }] } satisfies NotificationData };
+            return {
+                text: pagerduty.severity,
+                data: { status: "firing", commonLabels: labels, alerts: [{ status: "firing", labels }] } satisfies NotificationData,
+            };
         });
         const printed = goTemplates([], executions).executions;
         Object.entries(expected).forEach(([label, severity], index) => {
@@ -131,7 +137,9 @@ describe("contact points", () => {
     it("makes a token secret even when the caller passes it in plain", async () => {
         const { config } = loadStack("production");
         const definition = routingDefinition({
-            settings: config.alerting, slackToken: pulumi.output("plain-slack-token"), pagerdutyIntegrationKey: "plain-pd-key",
+            settings: config.alerting,
+            slackToken: pulumi.output("plain-slack-token"),
+            pagerdutyIntegrationKey: "plain-pd-key",
         });
         for (const point of definition.contactPoints) {
             if (point.type === "slack") assert.ok(await isSecret(pulumi.output(point.settings.token!)), "Slack token");
@@ -141,12 +149,15 @@ describe("contact points", () => {
 
     // Two alerts of one group, as Grafana hands them to a contact point (grafana/alerting's ExtendedData).
     const sampleGroup: NotificationData = {
-        status: "firing", commonLabels: { alertname: "ApiErrors", severity: "critical" },
+        status: "firing",
+        commonLabels: { alertname: "ApiErrors", severity: "critical" },
         alerts: [
             {
-                status: "firing", labels: { alertname: "ApiErrors", severity: "critical", service: "checkout", team: "payments" },
+                status: "firing",
+                labels: { alertname: "ApiErrors", severity: "critical", service: "checkout", team: "payments" },
                 annotations: { summary: "checkout fails", description: "5% of requests fail", runbook_url: "https://runbooks.example/checkout" },
-                dashboardURL: "https://grafana.example/d/checkout", silenceURL: "https://grafana.example/alerting/silence/new",
+                dashboardURL: "https://grafana.example/d/checkout",
+                silenceURL: "https://grafana.example/alerting/silence/new",
             },
             { status: "resolved", labels: { alertname: "ApiErrors", severity: "critical" } },
         ],
@@ -158,7 +169,12 @@ describe("contact points", () => {
             const group = [{ name: template.name as string, text: template.template as string }];
             const slack = pointOfKind(built[stack], "slacks").settings;
             const email = pointOfKind(built[stack], "emails").settings;
-            const fields: Record<string, string> = { "slack title": slack.title, "slack text": slack.text, "email subject": email.subject, "email message": email.message };
+            const fields: Record<string, string> = {
+                "slack title": slack.title,
+                "slack text": slack.text,
+                "email subject": email.subject,
+                "email message": email.message,
+            };
             if (stack === "production") fields["pagerduty summary"] = pointOfKind(built[stack], "pagerduties").settings.summary;
             const { templates, executions } = goTemplates(
                 [...group, ...Object.entries(fields).map(([name, text]) => ({ name, text }))],
@@ -168,7 +184,10 @@ describe("contact points", () => {
             assert.strictEqual(reading.error, undefined, `${stack}: ${reading.error}`);
             assert.deepStrictEqual(reading.defined, [TEMPLATE_NAMES.message, TEMPLATE_NAMES.title].sort());
             // Outside its defines the group holds only the blank lines between them.
-            assert.deepStrictEqual(reading.topLevelText.filter((text) => text.trim() !== ""), []);
+            assert.deepStrictEqual(
+                reading.topLevelText.filter((text) => text.trim() !== ""),
+                [],
+            );
             Object.keys(fields).forEach((field, index) => {
                 const { called, error } = fieldReadings[index];
                 assert.strictEqual(error, undefined, `${field}: ${error}`);
@@ -180,9 +199,15 @@ describe("contact points", () => {
             for (const field of ["slack title", "email subject"]) assert.strictEqual(output(field), "[FIRING:1] ApiErrors (critical)", field);
             for (const field of ["slack text", "email message"]) {
                 const lines = output(field).split("\n");
-                for (const line of ["checkout fails (firing)", "5% of requests fail", "Service: checkout (team payments)",
-                    "Runbook: https://runbooks.example/checkout", "Dashboard: https://grafana.example/d/checkout",
-                    "Silence: https://grafana.example/alerting/silence/new", "ApiErrors (resolved)"]) {
+                for (const line of [
+                    "checkout fails (firing)",
+                    "5% of requests fail",
+                    "Service: checkout (team payments)",
+                    "Runbook: https://runbooks.example/checkout",
+                    "Dashboard: https://grafana.example/d/checkout",
+                    "Silence: https://grafana.example/alerting/silence/new",
+                    "ApiErrors (resolved)",
+                ]) {
                     assert.ok(lines.includes(line), `${field} lacks "${line}":\n${output(field)}`);
                 }
             }
@@ -197,7 +222,10 @@ describe("contact points", () => {
         const unknownFunction = MESSAGE_TEMPLATE.replace(".CommonLabels.alertname }}", ".CommonLabels.alertname | humanize }}");
         assert.strictEqual(readGoTemplate("unknown function", unknownFunction).error, 'template: :2: function "humanize" not defined');
         // A field that calls a name the template does not define parses, and fails when Grafana runs it.
-        const [misspelt] = goTemplates([{ name: "observability", text: MESSAGE_TEMPLATE }], [{ text: '{{ template "observability.titel" . }}', data: sampleGroup }]).executions;
+        const [misspelt] = goTemplates(
+            [{ name: "observability", text: MESSAGE_TEMPLATE }],
+            [{ text: '{{ template "observability.titel" . }}', data: sampleGroup }],
+        ).executions;
         assert.match(misspelt.error ?? "", /template "observability\.titel" not defined/);
     });
 
@@ -226,7 +254,9 @@ describe("contact points", () => {
 
     describe("the loader asks for the secret a notifier needs", () => {
         const problemsOf = (load: () => unknown): string => {
-            try { load(); } catch (error) {
+            try {
+                load();
+            } catch (error) {
                 assert.ok(error instanceof ConfigError, String(error));
                 return error.message;
             }

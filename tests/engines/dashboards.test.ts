@@ -1,20 +1,20 @@
 import "../helpers/pulumi";
 import * as assert from "assert";
-import { DASHBOARDS_DIR, IMPORTED_DASHBOARDS, importedDashboards, importedModel } from "../../components/grafana/dashboards/imported";
 import * as fs from "fs";
 import * as path from "path";
 import { dashboardDefinitions, renderDashboardJson } from "../../components/grafana/dashboards";
-import { LOG_LABELS } from "../../components/vocabulary";
-import { OBJECTIVE_RECORD, errorBudget, errorRatioRecord, slowRatioRecord } from "../../components/slo/records";
+import { DASHBOARDS_DIR, IMPORTED_DASHBOARDS, importedDashboards, importedModel } from "../../components/grafana/dashboards/imported";
 import { DASHBOARD_UIDS, DATASOURCE_UIDS, SLO_DASHBOARD_UID, sloDashboardUid } from "../../components/grafana/uids";
-import { valueOf } from "../helpers/pulumi";
-import { type DashboardQuery, allPanels, dashboardQueries, queryProblems, targetsWithDatasource } from "../helpers/dashboardQueries";
+import { errorBudget, errorRatioRecord, OBJECTIVE_RECORD, slowRatioRecord } from "../../components/slo/records";
+import { LOG_LABELS } from "../../components/vocabulary";
+import { allPanels, type DashboardQuery, dashboardQueries, queryProblems, targetsWithDatasource } from "../helpers/dashboardQueries";
 import { type BuiltContent, buildContent } from "../helpers/grafanaContent";
+import { outputValue } from "../helpers/pulumi";
 import { STACK_NAMES } from "../helpers/stacks";
 
 /** Every `datasource` object anywhere in a dashboard model (panels, targets, variables, annotations). */
 function datasourceRefs(value: unknown, found: Array<{ type?: string; uid?: string }> = []): Array<{ type?: string; uid?: string }> {
-    if (Array.isArray(value)) value.forEach((item) => datasourceRefs(item, found));
+    if (Array.isArray(value)) for (const item of value) datasourceRefs(item, found);
     else if (value && typeof value === "object") {
         for (const [key, child] of Object.entries(value)) {
             if (key === "datasource" && child && typeof child === "object") found.push(child as { type?: string; uid?: string });
@@ -40,7 +40,10 @@ describe("dashboards", () => {
         describe(stack, () => {
             it("creates service overview, stack health, Kubernetes, one shared SLO dashboard when there are services, and the imported files, UIDs unique", () => {
                 const { dashboards, config } = built[stack];
-                assert.ok(config.services.every((service) => !service.ownDashboard), "the committed stacks ask for no dashboard of a service's own");
+                assert.ok(
+                    config.services.every((service) => !service.ownDashboard),
+                    "the committed stacks ask for no dashboard of a service's own",
+                );
                 assert.strictEqual(dashboards.length, 3 + (config.services.length > 0 ? 1 : 0) + importedDashboards().length);
                 assert.strictEqual(new Set(dashboards.map((d) => d.uid)).size, dashboards.length);
                 for (const d of dashboards) {
@@ -90,7 +93,10 @@ describe("dashboards", () => {
             it("writes only queries that parse with Grafana's grammars, and PromQL that promtool accepts", () => {
                 const queries = built[stack].dashboards.flatMap((d) => dashboardQueries(d.model));
                 for (const language of ["promql", "logql", "traceql"] as const) {
-                    assert.ok(queries.some((q) => q.language === language), `no ${language} query was checked`);
+                    assert.ok(
+                        queries.some((q) => q.language === language),
+                        `no ${language} query was checked`,
+                    );
                 }
                 assert.deepStrictEqual(queryProblems(queries), []);
             });
@@ -128,14 +134,20 @@ describe("dashboards", () => {
                 const index = queries.findIndex((q) => q.language === language);
                 assert.ok(index >= 0);
                 queries[index] = { ...queries[index], text };
-                assert.ok(queryProblems(queries).some((p) => p.includes(JSON.stringify(text))), `the checker let ${text} through`);
+                assert.ok(
+                    queryProblems(queries).some((p) => p.includes(JSON.stringify(text))),
+                    `the checker let ${text} through`,
+                );
             });
         }
 
         it("fails PromQL that parses in the editor but that Prometheus refuses", () => {
             // Valid grammar, but Prometheus only accepts rate() over a range vector.
             const problems = queryProblems([{ where: "test", language: "promql", text: "rate(http_requests_total)" }]);
-            assert.ok(problems.some((p) => p.startsWith("promtool rejected")), problems.join("\n"));
+            assert.ok(
+                problems.some((p) => p.startsWith("promtool rejected")),
+                problems.join("\n"),
+            );
         });
 
         it("refuses queries it cannot classify rather than skipping them", () => {
@@ -149,9 +161,13 @@ describe("dashboards", () => {
 
         it("has namespace and service variables queried from Prometheus, the service filtered by namespace", () => {
             const variables = model().templating.list;
-            assert.deepStrictEqual(variables.map((v: any) => [v.name, v.type, v.datasource.type]), [
-                ["namespace", "query", "prometheus"], ["service", "query", "prometheus"],
-            ]);
+            assert.deepStrictEqual(
+                variables.map((v: any) => [v.name, v.type, v.datasource.type]),
+                [
+                    ["namespace", "query", "prometheus"],
+                    ["service", "query", "prometheus"],
+                ],
+            );
             assert.match(variables[1].query, /\$namespace/);
         });
 
@@ -159,7 +175,10 @@ describe("dashboards", () => {
             const panels = allPanels(model());
             const titled = (pattern: RegExp) => panels.filter((p) => pattern.test(p.title));
             const errorRate = titled(/^Error rate$/)[0];
-            assert.deepStrictEqual(errorRate.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value), [null, 1, 5]);
+            assert.deepStrictEqual(
+                errorRate.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value),
+                [null, 1, 5],
+            );
             assert.strictEqual(errorRate.fieldConfig.defaults.unit, "percent");
             assert.match(titled(/Request rate by status/)[0].targets[0].expr, /by \(status\)/);
             const quantiles = panels.flatMap((p) => (p.targets ?? []).map((t: any) => t.expr)).join("\n");
@@ -186,7 +205,13 @@ describe("dashboards", () => {
 
     describe("SLO dashboards", () => {
         const service = (name: string, overrides: Record<string, unknown> = {}) => ({
-            name, namespace: "shop", team: "payments", availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300, ...overrides,
+            name,
+            namespace: "shop",
+            team: "payments",
+            availabilityObjective: 99.9,
+            latencyObjective: 95,
+            latencyThresholdMs: 300,
+            ...overrides,
         });
         const withServices = (services: object[]) => buildContent("production", { services: JSON.stringify(services) });
 
@@ -197,20 +222,25 @@ describe("dashboards", () => {
                 ["namespace", `label_values(${OBJECTIVE_RECORD}, namespace)`],
                 ["service", `label_values(${OBJECTIVE_RECORD}{namespace="$namespace"}, service)`],
             ]);
-            const promql = dashboardQueries(d.model).map((q) => q.text).join("\n");
+            const promql = dashboardQueries(d.model)
+                .map((q) => q.text)
+                .join("\n");
             const selector = '{namespace="$namespace", service="$service"}';
             assert.ok(promql.includes(`${errorRatioRecord("5m")}${selector}`), "does not read the chosen service's error ratio");
             assert.ok(promql.includes(`${slowRatioRecord("1h")}${selector}`), "does not read the chosen service's slow ratio");
             for (const sli of ["availability", "latency"]) {
-                assert.ok(promql.includes(`/ on (namespace, service) (1 - ${OBJECTIVE_RECORD}{sli="${sli}", namespace="$namespace", service="$service"})`),
-                    `the ${sli} budget is not the chosen service's`);
+                assert.ok(
+                    promql.includes(`/ on (namespace, service) (1 - ${OBJECTIVE_RECORD}{sli="${sli}", namespace="$namespace", service="$service"})`),
+                    `the ${sli} budget is not the chosen service's`,
+                );
             }
             // No service's objective is written into it: the same dashboard serves them all.
-            for (const { availabilityObjective } of built.production.config.services) assert.doesNotMatch(JSON.stringify(d.model), new RegExp(`${availabilityObjective}%`));
+            for (const { availabilityObjective } of built.production.config.services)
+                assert.doesNotMatch(JSON.stringify(d.model), new RegExp(`${availabilityObjective}%`));
         });
 
         it("links each service to the shared dashboard under its old dashboardUrls key, its variables set", async () => {
-            const urls = await valueOf(built.production.content.dashboardUrls);
+            const urls = await outputValue(built.production.content.dashboardUrls);
             for (const { namespace, name } of built.production.config.services) {
                 const url = new URL(urls[`slo/${namespace}/${name}`]);
                 assert.strictEqual(url.pathname.replace(/.*\/d\//, ""), SLO_DASHBOARD_UID);
@@ -223,11 +253,19 @@ describe("dashboards", () => {
         it("a service with ownDashboard gets its own, with its objectives written in; the others keep the shared one", async () => {
             const own = service("checkout", { ownDashboard: true, availabilityObjective: 99.5, latencyObjective: 99 });
             const content = await withServices([own, service("search")]);
-            assert.deepStrictEqual(content.dashboards.filter((d) => d.folder === "slos").map((d) => d.uid).sort(), [SLO_DASHBOARD_UID, sloDashboardUid(own)].sort());
-            const promql = dashboardQueries(byUid(content, sloDashboardUid(own)).model).map((q) => q.text).join("\n");
+            assert.deepStrictEqual(
+                content.dashboards
+                    .filter((d) => d.folder === "slos")
+                    .map((d) => d.uid)
+                    .sort(),
+                [SLO_DASHBOARD_UID, sloDashboardUid(own)].sort(),
+            );
+            const promql = dashboardQueries(byUid(content, sloDashboardUid(own)).model)
+                .map((q) => q.text)
+                .join("\n");
             assert.ok(promql.includes(`${errorRatioRecord("5m")}{namespace="shop", service="checkout"}`));
             assert.ok(promql.includes(` / ${errorBudget(99.5)}`) && promql.includes(` / ${errorBudget(99)}`));
-            const urls = await valueOf(content.content.dashboardUrls);
+            const urls = await outputValue(content.content.dashboardUrls);
             assert.ok(urls["slo/shop/checkout"].endsWith(`/d/${sloDashboardUid(own)}`), urls["slo/shop/checkout"]);
             assert.match(urls["slo/shop/search"], /var-service=search$/);
         });
@@ -236,7 +274,7 @@ describe("dashboards", () => {
             const one = await withServices([service("s-0")]);
             const thousand = await withServices(Array.from({ length: 1000 }, (_, index) => service(`s-${index}`)));
             assert.strictEqual(thousand.dashboards.length, one.dashboards.length);
-            assert.strictEqual(Object.keys(await valueOf(thousand.content.dashboardUrls)).filter((key) => key.startsWith("slo/")).length, 1000);
+            assert.strictEqual(Object.keys(await outputValue(thousand.content.dashboardUrls)).filter((key) => key.startsWith("slo/")).length, 1000);
         });
 
         it("dev configures no service, so has no SLO dashboard", () => {
@@ -251,11 +289,19 @@ describe("dashboards", () => {
 
         it("keeps UIDs within 40 characters and distinct for long names", () => {
             const long = (name: string) => ({
-                name, namespace: "a-rather-long-namespace-name", team: "t", availabilityObjective: 99, latencyObjective: 90, latencyThresholdMs: 100,
+                name,
+                namespace: "a-rather-long-namespace-name",
+                team: "t",
+                availabilityObjective: 99,
+                latencyObjective: 90,
+                latencyThresholdMs: 100,
             });
             const services = [long("payment-authorisation-gateway"), long("payment-authorisation-gateway-v2")];
             const uids = services.map(sloDashboardUid);
-            assert.ok(uids.every((uid) => uid.length <= 40), uids.join());
+            assert.ok(
+                uids.every((uid) => uid.length <= 40),
+                uids.join(),
+            );
             assert.notStrictEqual(uids[0], uids[1]);
         });
     });
@@ -263,12 +309,19 @@ describe("dashboards", () => {
     describe("imported from JSON files (dashboards/, components/grafana/dashboards/imported.ts)", () => {
         it("binds an export's datasource inputs to this stack's UIDs and keeps nothing of the export's wiring", () => {
             const exported = JSON.parse(fs.readFileSync(path.join(DASHBOARDS_DIR, "http-requests.json"), "utf8"));
-            assert.deepStrictEqual(exported.__inputs.map((input: { name: string }) => input.name), ["DS_PROMETHEUS", "DS_LOKI"]);
+            assert.deepStrictEqual(
+                exported.__inputs.map((input: { name: string }) => input.name),
+                ["DS_PROMETHEUS", "DS_LOKI"],
+            );
             const model = importedModel(IMPORTED_DASHBOARDS.find((d) => d.file === "http-requests.json")!) as any;
             assert.strictEqual(model.uid, "http-requests");
             for (const key of ["__inputs", "__requires", "id"]) assert.ok(!(key in model), key);
             assert.ok(!JSON.stringify(model).includes("${DS_"), "an input left unbound");
-            assert.deepStrictEqual(model.panels[0].datasource, { type: "prometheus", uid: DATASOURCE_UIDS.prometheus }, "a datasource given as the input's name");
+            assert.deepStrictEqual(
+                model.panels[0].datasource,
+                { type: "prometheus", uid: DATASOURCE_UIDS.prometheus },
+                "a datasource given as the input's name",
+            );
             assert.deepStrictEqual(model.panels[2].targets[0].datasource, { type: "loki", uid: DATASOURCE_UIDS.loki });
         });
 
@@ -276,9 +329,13 @@ describe("dashboards", () => {
             const file = path.join(DASHBOARDS_DIR, "test-unbound-input.json");
             fs.writeFileSync(file, JSON.stringify({ __inputs: [{ name: "DS_INFLUX", type: "datasource", pluginId: "influxdb" }], title: "x", panels: [] }));
             try {
-                assert.throws(() => importedModel({ key: "x", file: "test-unbound-input.json", uid: "x", folder: "services", source: "test" }),
-                    /test-unbound-input\.json: no datasource of this stack for DS_INFLUX \(influxdb\); allowed plugins: prometheus, loki, tempo/);
-            } finally { fs.rmSync(file, { force: true }); }
+                assert.throws(
+                    () => importedModel({ key: "x", file: "test-unbound-input.json", uid: "x", folder: "services", source: "test" }),
+                    /test-unbound-input\.json: no datasource of this stack for DS_INFLUX \(influxdb\); allowed plugins: prometheus, loki, tempo/,
+                );
+            } finally {
+                fs.rmSync(file, { force: true });
+            }
         });
     });
 });

@@ -1,9 +1,9 @@
 import "../helpers/pulumi";
 import * as assert from "assert";
 import { LOG_LABELS } from "../../components/vocabulary";
-import { type BuiltContent, type RecordedDatasource, TEST_URLS, buildContent } from "../helpers/grafanaContent";
-import { queryProblems } from "../helpers/dashboardQueries";
 import { committedStackManifests } from "../../scripts/lib/stackManifests";
+import { queryProblems } from "../helpers/dashboardQueries";
+import { type BuiltContent, buildContent, type RecordedDatasource, TEST_URLS } from "../helpers/grafanaContent";
 import { STACK_NAMES } from "../helpers/stacks";
 
 const ofType = (built: BuiltContent, type: string): RecordedDatasource => {
@@ -52,7 +52,10 @@ describe("datasources", () => {
 
             it("makes Prometheus the only default, queried with POST at the stack's scrape interval", () => {
                 const b = built[stack];
-                assert.deepStrictEqual(b.datasources.filter((ds) => ds.isDefault).map((ds) => ds.type), ["prometheus"]);
+                assert.deepStrictEqual(
+                    b.datasources.filter((ds) => ds.isDefault).map((ds) => ds.type),
+                    ["prometheus"],
+                );
                 const prometheus = ofType(b, "prometheus").jsonData;
                 assert.strictEqual(prometheus.httpMethod, "POST");
                 assert.strictEqual(prometheus.timeInterval, b.config.prometheus.scrapeInterval);
@@ -62,7 +65,13 @@ describe("datasources", () => {
                 const b = built[stack];
                 const found = links(b);
                 assert.deepStrictEqual(found.map((l) => l.link).sort(), [
-                    "derived field TraceID", "derived field trace_id", "exemplar traceID", "exemplar trace_id", "serviceMap", "tracesToLogsV2", "tracesToMetrics",
+                    "derived field TraceID",
+                    "derived field trace_id",
+                    "exemplar traceID",
+                    "exemplar trace_id",
+                    "serviceMap",
+                    "tracesToLogsV2",
+                    "tracesToMetrics",
                 ]);
                 for (const { link, uid, mustBe } of found) {
                     const target = b.datasources.find((ds) => ds.uid === uid);
@@ -99,10 +108,10 @@ describe("datasources", () => {
     it("goes from a span to its logs by trace id, with the span's service and namespace as log labels", () => {
         const { tracesToLogsV2 } = ofType(built.dev, "tempo").jsonData;
         assert.strictEqual(tracesToLogsV2.filterByTraceID, true);
-        assert.deepStrictEqual(
-            Object.fromEntries(tracesToLogsV2.tags.map((t: any) => [t.key, t.value])),
-            { "service.name": LOG_LABELS.service, "k8s.namespace.name": LOG_LABELS.namespace },
-        );
+        assert.deepStrictEqual(Object.fromEntries(tracesToLogsV2.tags.map((t: any) => [t.key, t.value])), {
+            "service.name": LOG_LABELS.service,
+            "k8s.namespace.name": LOG_LABELS.namespace,
+        });
         assert.match(tracesToLogsV2.spanStartTimeShift, /^-\d+[smh]$/);
         assert.match(tracesToLogsV2.spanEndTimeShift, /^\d+[smh]$/);
     });
@@ -110,16 +119,23 @@ describe("datasources", () => {
     it("goes from a span to Tempo's span metrics with queries Prometheus accepts, tags expanded or not", () => {
         const { tracesToMetrics } = ofType(built.dev, "tempo").jsonData;
         // The labels Tempo's generator writes for these resource attributes (tests/engines/trace-metrics-links.test.ts proves them).
-        assert.deepStrictEqual(tracesToMetrics.tags, [{ key: "service.name", value: "service" }, { key: "k8s.namespace.name", value: "k8s_namespace_name" }]);
+        assert.deepStrictEqual(tracesToMetrics.tags, [
+            { key: "service.name", value: "service" },
+            { key: "k8s.namespace.name", value: "k8s_namespace_name" },
+        ]);
         const queries: string[] = tracesToMetrics.queries.map((q: any) => q.query);
         assert.ok(queries.length >= 2);
         // Tempo's metrics-generator names (docs: metrics-from-traces/span-metrics).
         assert.ok(queries.some((q) => q.includes("traces_spanmetrics_calls_total{")));
         assert.ok(queries.some((q) => q.includes("traces_spanmetrics_latency_bucket{")));
         const expansions = [`service="checkout"`, ""];
-        const expanded = queries.flatMap((query) => expansions.map((tags) => ({
-            where: "tracesToMetrics", language: "promql" as const, text: query.replaceAll("$__tags", tags),
-        })));
+        const expanded = queries.flatMap((query) =>
+            expansions.map((tags) => ({
+                where: "tracesToMetrics",
+                language: "promql" as const,
+                text: query.replaceAll("$__tags", tags),
+            })),
+        );
         assert.deepStrictEqual(queryProblems(expanded), []);
     });
 
@@ -141,7 +157,8 @@ describe("datasources", () => {
             `{"EventId":0,"LogLevel":"Information","Message":"paid","Scopes":[{"SpanId":"00f067aa0ba902b7","TraceId":"${traceId}","ParentId":"0000000000000000"}]}`,
             // Elastic Common Schema's field.
             `{"@timestamp":"2026-12-01T10:00:00Z","log.level":"info","trace.id":"${traceId}","message":"paid"}`,
-        ]) assert.strictEqual(matcher.exec(line)?.[1], traceId, line);
+        ])
+            assert.strictEqual(matcher.exec(line)?.[1], traceId, line);
         assert.strictEqual(matcher.exec(`span_id=00f067aa0ba902b7 user=42`), null);
         const metadata = ofType(built.dev, "loki").jsonData.derivedFields.find((f: any) => f.matcherType === "label");
         assert.ok(new RegExp(metadata.matcherRegex).test("trace_id") && !new RegExp(metadata.matcherRegex).test("parent_trace_id"));
@@ -180,7 +197,10 @@ describe("datasources", () => {
         // tempo.yaml as the chart writes it: no trace_id_label_name, so the generator writes its default.
         for (const stack of STACK_NAMES) {
             const tempo = committedStackManifests(stack).releases.find((r) => r.name === "tempo")!;
-            const config = tempo.objects.filter((o) => o.kind === "ConfigMap").map((o) => JSON.stringify(o.data ?? {})).join("");
+            const config = tempo.objects
+                .filter((o) => o.kind === "ConfigMap")
+                .map((o) => JSON.stringify(o.data ?? {}))
+                .join("");
             assert.ok(config.includes("metrics_generator") && !config.includes("trace_id_label_name"), stack);
         }
     });

@@ -12,7 +12,12 @@ import { REPO_ROOT } from "../helpers/stacks";
 const packageJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
 const CLI_VERSION: string = packageJson.devDependencies.pulumi;
 
-interface Run { status: number | null; stdout: string; stderr: string; calls: string[] }
+interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    calls: string[];
+}
 
 /** The system commands the scripts use, and nothing else: this machine's own kubectl must not be found. */
 const SYSTEM_COMMANDS = ["bash", "env", "dirname", "mkdir", "cat", "sleep", "pkill", "touch", "rm", "uname"];
@@ -58,11 +63,17 @@ describe("newcomer scripts (scripts/up-dev.sh, dev-outputs.sh, ensure-dependenci
 
     it("up:dev stops before building anything when the kube context does not answer", () => {
         const run = runScript("scripts/up-dev.sh", {
-            kubectl: `case "$*" in "config current-context") echo kind-dev ;; *) exit 1 ;; esac`, npm: "exit 0", pulumi: pulumiAtPinnedVersion,
+            kubectl: `case "$*" in "config current-context") echo kind-dev ;; *) exit 1 ;; esac`,
+            npm: "exit 0",
+            pulumi: pulumiAtPinnedVersion,
         });
         assert.notStrictEqual(run.status, 0);
         assert.match(run.stderr, /kube context 'kind-dev' is not reachable/);
-        assert.deepStrictEqual(run.calls.filter((call) => !call.startsWith("kubectl")), [], "no build, no pulumi");
+        assert.deepStrictEqual(
+            run.calls.filter((call) => !call.startsWith("kubectl")),
+            [],
+            "no build, no pulumi",
+        );
     });
 
     // kindnet's image of kind v0.23.0 (no NetworkPolicy support) and of v0.29.0 (pkg/build/nodeimage/const_cni.go of each release).
@@ -70,16 +81,36 @@ describe("newcomer scripts (scripts/up-dev.sh, dev-outputs.sh, ensure-dependenci
         `case "$*" in "config current-context") echo kind-dev ;; *"get daemonset kindnet"*) echo -n "${image}" ;; *) exit 0 ;; esac`;
 
     it("up:dev stops on a kind older than v0.24.0, whose kindnet ignores NetworkPolicies, before building anything", () => {
-        const run = runScript("scripts/up-dev.sh", { kubectl: kindWithKindnet("docker.io/kindest/kindnetd:v20240513-cd2ac642"), npm: "exit 0", pulumi: pulumiAtPinnedVersion });
+        const run = runScript("scripts/up-dev.sh", {
+            kubectl: kindWithKindnet("docker.io/kindest/kindnetd:v20240513-cd2ac642"),
+            npm: "exit 0",
+            pulumi: pulumiAtPinnedVersion,
+        });
         assert.notStrictEqual(run.status, 0);
-        assert.match(run.stderr, /kindnetd:v20240513-cd2ac642\) predates kind v0\.24\.0 and does not enforce NetworkPolicies: on kind, upgrade kind \(v0\.24\.0 or later\)/);
-        assert.deepStrictEqual(run.calls.filter((call) => !call.startsWith("kubectl")), [], "no build, no pulumi");
+        assert.match(
+            run.stderr,
+            /kindnetd:v20240513-cd2ac642\) predates kind v0\.24\.0 and does not enforce NetworkPolicies: on kind, upgrade kind \(v0\.24\.0 or later\)/,
+        );
+        assert.deepStrictEqual(
+            run.calls.filter((call) => !call.startsWith("kubectl")),
+            [],
+            "no build, no pulumi",
+        );
     });
 
     it("up:dev goes on with a kind whose kindnet enforces NetworkPolicies (kind v0.29.0), and on clusters without kindnet", () => {
-        const run = runScript("scripts/up-dev.sh", { kubectl: kindWithKindnet("docker.io/kindest/kindnetd:v20250512-df8de77b"), npm: "exit 0", pulumi: pulumiAtPinnedVersion });
+        const run = runScript("scripts/up-dev.sh", {
+            kubectl: kindWithKindnet("docker.io/kindest/kindnetd:v20250512-df8de77b"),
+            npm: "exit 0",
+            pulumi: pulumiAtPinnedVersion,
+        });
         assert.strictEqual(run.status, 0, run.stderr);
-        assert.ok(run.calls.includes("kubectl --context kind-dev --namespace kube-system get daemonset kindnet -o jsonpath={.spec.template.spec.containers[0].image}"), run.calls.join("\n"));
+        assert.ok(
+            run.calls.includes(
+                "kubectl --context kind-dev --namespace kube-system get daemonset kindnet -o jsonpath={.spec.template.spec.containers[0].image}",
+            ),
+            run.calls.join("\n"),
+        );
         assert.ok(run.calls.some((call) => call.startsWith("npm run build")));
     });
 
@@ -109,7 +140,8 @@ describe("newcomer scripts (scripts/up-dev.sh, dev-outputs.sh, ensure-dependenci
     it("npm scripts install the locked dependencies on a fresh clone, and only then", () => {
         const clone = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-clone-"));
         fs.mkdirSync(path.join(clone, "scripts"));
-        for (const file of ["package.json", "package-lock.json", "scripts/ensure-dependencies.sh"]) fs.copyFileSync(path.join(REPO_ROOT, file), path.join(clone, file));
+        for (const file of ["package.json", "package-lock.json", "scripts/ensure-dependencies.sh"])
+            fs.copyFileSync(path.join(REPO_ROOT, file), path.join(clone, file));
         const fresh = runScript("scripts/ensure-dependencies.sh", { npm: "mkdir -p node_modules && touch node_modules/.package-lock.json" }, [], clone);
         assert.strictEqual(fresh.status, 0, fresh.stderr);
         assert.deepStrictEqual(fresh.calls, ["npm ci --no-audit --no-fund"]);

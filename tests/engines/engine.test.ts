@@ -1,12 +1,12 @@
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { CHARTS } from "../../components/charts";
-import { type Served, engineBinDir, engineStack, engineWorkDir, serveChartRepository, serveGrafanaHealth } from "../../scripts/engine/harness";
+import { engineBinDir, engineStack, engineWorkDir, type Served, serveChartRepository, serveGrafanaHealth } from "../../scripts/engine/harness";
 import { standinHoldings } from "../../scripts/engine/standin/log";
 import { ensureBuilt } from "../../scripts/lib/childEvaluation";
-import { type TestCluster, helmOn, startCluster } from "../../scripts/lib/cluster";
+import { helmOn, startCluster, type TestCluster } from "../../scripts/lib/cluster";
 import { REPO_ROOT, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 
 // The compiled program through the real Pulumi engine (scripts/engine: the CLI and Kubernetes provider built from
@@ -21,12 +21,15 @@ const PASSPHRASE = "engine-test-passphrase";
 function documentedOutputs(stack: string): string[] {
     const reference = fs.readFileSync(path.join(REPO_ROOT, "docs", "configuration.md"), "utf8");
     const section = reference.split(/^## Outputs$/m)[1].split(/^## /m)[0];
-    return section.split("\n").filter((line) => line.startsWith("| `"))
+    return section
+        .split("\n")
+        .filter((line) => line.startsWith("| `"))
         .flatMap((line) => {
             const [names, what] = line.split("|").slice(1, 3);
             if (/dev only/.test(what) && stack !== "dev") return [];
             return [...names.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
-        }).sort();
+        })
+        .sort();
 }
 
 if (process.env.OAC_ENGINE_TESTS === "0") {
@@ -45,7 +48,9 @@ function describeEngine(stackName: string): void {
         let workDir: string;
         const seconds: Record<string, number> = {};
         const done = new Set<string>();
-        const needs = (step: string) => { if (!done.has(step)) assert.fail(`needs the step "${step}", which failed`); };
+        const needs = (step: string) => {
+            if (!done.has(step)) assert.fail(`needs the step "${step}", which failed`);
+        };
         const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
             const started = Date.now();
             const result = await work();
@@ -54,11 +59,18 @@ function describeEngine(stackName: string): void {
             return result;
         };
         const helm = (args: string[]) => helmOn(cluster, args).stdout;
-        const releases = () => JSON.parse(helm(["list", "--namespace", NAMESPACE, "--output", "json"])) as Array<{ name: string; chart: string; revision: string; status: string }>;
+        const releases = () =>
+            JSON.parse(helm(["list", "--namespace", NAMESPACE, "--output", "json"])) as Array<{
+                name: string;
+                chart: string;
+                revision: string;
+                status: string;
+            }>;
         const claims = async () => (await cluster.get(`/api/v1/namespaces/${NAMESPACE}/persistentvolumeclaims`)).items.map((c: any) => c.metadata.name).sort();
         const stateResources = async (): Promise<any[]> => (await stack.exportStack()).deployment.resources ?? [];
         /** What the stack manages: not the engine's default providers, nor what it only reads. */
-        const managed = (resources: any[]) => resources.filter((r) => !r.external && !(r.type.startsWith("pulumi:providers:") && r.urn.split("::").pop().startsWith("default")));
+        const managed = (resources: any[]) =>
+            resources.filter((r) => !r.external && !(r.type.startsWith("pulumi:providers:") && r.urn.split("::").pop().startsWith("default")));
 
         before(async () => {
             const binDir = engineBinDir();
@@ -69,7 +81,11 @@ function describeEngine(stackName: string): void {
             cluster = await startCluster();
             await cluster.provideStorageClass("gp3");
             stack = await engineStack({
-                stack: stackName, workDir, binDir, kubeconfig: cluster.kubeconfig, passphrase: PASSPHRASE,
+                stack: stackName,
+                workDir,
+                binDir,
+                kubeconfig: cluster.kubeconfig,
+                passphrase: PASSPHRASE,
                 config: { charts: { repository: charts.url }, grafana: { apiUrl: health.url } },
                 secrets: TEST_SECRET_VALUES,
             });
@@ -107,7 +123,10 @@ function describeEngine(stackName: string): void {
             assert.strictEqual(created, counted.length, `${JSON.stringify(result.summary.resourceChanges)}; state: ${resources.map((r) => r.type).join(", ")}`);
             assert.deepStrictEqual(Object.keys(result.summary.resourceChanges ?? {}), ["create"]);
             const installed = releases();
-            assert.deepStrictEqual(installed.map((r) => r.status), installed.map(() => "deployed"));
+            assert.deepStrictEqual(
+                installed.map((r) => r.status),
+                installed.map(() => "deployed"),
+            );
             const pinned = Object.values(CHARTS).map((pin) => `${pin.chart}-${pin.version}`);
             for (const release of installed) assert.ok(pinned.includes(release.chart), `${release.name}: ${release.chart}`);
             const inState = resources.filter((r: any) => r.type === "kubernetes:helm.sh/v3:Release");
@@ -132,7 +151,10 @@ function describeEngine(stackName: string): void {
             // The backend's files as written (the stack, its backups and history; exportStack would decrypt).
             const stateDir = path.join(workDir, "state");
             const files = (fs.readdirSync(stateDir, { recursive: true }) as string[]).map((f) => path.join(stateDir, f)).filter((f) => fs.statSync(f).isFile());
-            assert.ok(files.some((f) => f.endsWith(`${stackName}.json`)), files.join(", "));
+            assert.ok(
+                files.some((f) => f.endsWith(`${stackName}.json`)),
+                files.join(", "),
+            );
             const state = files.map((f) => fs.readFileSync(f, "utf8")).join("\n");
             const outputs = await stack.outputs();
             assert.strictEqual(outputs.grafanaAdminPassword.secret, true);
@@ -141,7 +163,10 @@ function describeEngine(stackName: string): void {
                 if (entry.urn.includes("ServiceAccountToken")) secrets.push(String(entry.properties?.key));
             }
             assert.ok(secrets.length >= Object.keys(TEST_SECRET_VALUES).length + 2, "the token the stand-in issued is among them");
-            assert.deepStrictEqual(secrets.filter((value) => value.length >= 8 && state.includes(value)), []);
+            assert.deepStrictEqual(
+                secrets.filter((value) => value.length >= 8 && state.includes(value)),
+                [],
+            );
         });
 
         it("a Loki retention change previews as the Loki release's update only, and up upgrades it with Helm", async () => {
@@ -156,7 +181,10 @@ function describeEngine(stackName: string): void {
             const preview = await stack.preview({ onEvent });
             // The Loki release, and the default provider of dynamic resources (the readiness gate): the engine gives
             // it the stack's whole configuration, so any config change updates it (no resource of it changes).
-            assert.deepStrictEqual(updates.sort(), ["update kubernetes:helm.sh/v3:Release::observability-loki-release", "update pulumi:providers:pulumi-nodejs::default"]);
+            assert.deepStrictEqual(updates.sort(), [
+                "update kubernetes:helm.sh/v3:Release::observability-loki-release",
+                "update pulumi:providers:pulumi-nodejs::default",
+            ]);
             assert.strictEqual(preview.changeSummary.update, 1, "the summary counts the release only");
             const result = await timed("upgrade", () => stack.up());
             assert.strictEqual(result.summary.resourceChanges?.update, 1);
@@ -168,18 +196,32 @@ function describeEngine(stackName: string): void {
         if (stackName === "production") {
             it("protectData: pulumi destroy deletes nothing, failing on the protected resources", async () => {
                 needs("up");
-                const resources = managed(await stateResources()).map((r) => r.urn).sort();
+                const resources = managed(await stateResources())
+                    .map((r) => r.urn)
+                    .sort();
                 const held = standinHoldings(path.join(workDir, "standin")).size;
                 const installed = releases().length;
                 const policies = (await cluster.get(`/apis/networking.k8s.io/v1/namespaces/${NAMESPACE}/networkpolicies`)).items.length;
                 const deleted: string[] = [];
-                await assert.rejects(timed("destroy", () => stack.destroy({
-                    onEvent: (event) => { if (event.resOutputsEvent?.metadata.op === "delete") deleted.push(event.resOutputsEvent.metadata.urn); },
-                })), /protected/);
+                await assert.rejects(
+                    timed("destroy", () =>
+                        stack.destroy({
+                            onEvent: (event) => {
+                                if (event.resOutputsEvent?.metadata.op === "delete") deleted.push(event.resOutputsEvent.metadata.urn);
+                            },
+                        }),
+                    ),
+                    /protected/,
+                );
                 done.add("destroy");
                 // The only deletion: the engine's default provider of the StackReference, which holds nothing.
                 assert.deepStrictEqual(deleted, [`urn:pulumi:${stackName}::observability::pulumi:providers:pulumi::default`]);
-                assert.deepStrictEqual(managed(await stateResources()).map((r) => r.urn).sort(), resources);
+                assert.deepStrictEqual(
+                    managed(await stateResources())
+                        .map((r) => r.urn)
+                        .sort(),
+                    resources,
+                );
                 assert.strictEqual(standinHoldings(path.join(workDir, "standin")).size, held);
                 assert.strictEqual(releases().length, installed);
                 assert.strictEqual((await cluster.get(`/apis/networking.k8s.io/v1/namespaces/${NAMESPACE}/networkpolicies`)).items.length, policies);

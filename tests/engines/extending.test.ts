@@ -4,13 +4,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { CHARTS } from "../../components/charts";
-import { HTTP_METRICS } from "../../components/vocabulary";
-import { latencyBucketLabel, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
 import { testedRuleGroups } from "../../components/grafana/alerting/rules";
-import { type KubernetesObject } from "../../scripts/lib/helmTemplate";
+import { latencyBucketLabel, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
+import { HTTP_METRICS } from "../../components/vocabulary";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { SCHEMA_RELEASES, validateSchemas } from "../../scripts/lib/kubeSchemas";
 import { allObjects, committedStackManifests } from "../../scripts/lib/stackManifests";
-import { REPO_ROOT, loadStack } from "../helpers/stacks";
+import { loadStack, REPO_ROOT } from "../helpers/stacks";
 
 // docs/extending.md, "How to extend": each worked example is read from the document itself and run, so the text
 // cannot drift.
@@ -42,7 +42,10 @@ describe(`${DOC}: how to extend (every example runs)`, function () {
     it("add a monitored service: the stack-file block loads, and the rules read the metrics and bucket the document names", () => {
         const [service] = (parse(example("service")) as { config: Record<string, unknown[]> }).config["observability:services"] as Array<Record<string, any>>;
         const { config } = loadStack("staging", { services: JSON.stringify([service]) });
-        assert.deepStrictEqual(config.services.map((s) => s.name), [service.name]);
+        assert.deepStrictEqual(
+            config.services.map((s) => s.name),
+            [service.name],
+        );
         const text = section("Add a monitored service");
         const histogram = HTTP_METRICS.durationBucket.replace(/_bucket$/, "");
         for (const name of [HTTP_METRICS.requests, histogram, HTTP_METRICS.labels.namespace, HTTP_METRICS.labels.service, HTTP_METRICS.labels.status]) {
@@ -50,7 +53,9 @@ describe(`${DOC}: how to extend (every example runs)`, function () {
         }
         const bucket = latencyBucketLabel(service.latencyThresholdMs);
         assert.ok(text.includes(`le="${bucket}"`), `${DOC} does not name the bucket le="${bucket}"`);
-        const rules = sloRecordingRuleGroups(config.services).flatMap((group) => group.rules.map((rule) => rule.expr)).join("\n");
+        const rules = sloRecordingRuleGroups(config.services)
+            .flatMap((group) => group.rules.map((rule) => rule.expr))
+            .join("\n");
         assert.ok(rules.includes(`${HTTP_METRICS.durationBucket}{`) && rules.includes(`le="${bucket}"`), "the latency SLI reads that bucket");
         assert.ok(rules.includes(`${HTTP_METRICS.requests}{`), "the error SLI reads the request counter");
     });
@@ -70,15 +75,20 @@ describe(`${DOC}: how to extend (every example runs)`, function () {
     it("add an alert rule: the example cases are the code's, and promtool runs them (tests/engines/promtool-rules.test.ts)", () => {
         assert.ok(source("components/grafana/alerting/serviceRules.ts").includes(example("alert-rule").trimEnd()));
         const rule = testedRuleGroups({ namespace: "monitoring", services: [], managedControlPlane: false })
-            .flatMap((group) => group.rules).find((tested) => tested.rule.uid === "high-error-rate")!;
-        assert.deepStrictEqual(rule.cases.map((c) => c.name), ["10% of requests fail: pending for 5 minutes, then firing", "2% of requests fail"]);
+            .flatMap((group) => group.rules)
+            .find((tested) => tested.rule.uid === "high-error-rate")!;
+        assert.deepStrictEqual(
+            rule.cases.map((c) => c.name),
+            ["10% of requests fail: pending for 5 minutes, then firing", "2% of requests fail"],
+        );
     });
 
     it("upgrade a chart: the files and commands the document names exist", () => {
         const text = section("Upgrade a chart version");
         const scripts = JSON.parse(source("package.json")).scripts as Record<string, string>;
         for (const command of text.matchAll(/`npm run ([a-z:]+)/g)) assert.ok(scripts[command[1]], `npm run ${command[1]}`);
-        for (const file of ["components/charts.ts", "charts.lock.json"]) assert.ok(text.includes(`\`${file}\``) && fs.existsSync(path.join(REPO_ROOT, file)), file);
+        for (const file of ["components/charts.ts", "charts.lock.json"])
+            assert.ok(text.includes(`\`${file}\``) && fs.existsSync(path.join(REPO_ROOT, file)), file);
         assert.ok(source("components/charts.ts").includes(`version: "${CHARTS.kubePrometheusStack.version}"`));
     });
 
@@ -88,7 +98,9 @@ describe(`${DOC}: how to extend (every example runs)`, function () {
         const names = (kind: string) => prometheus.objects.filter((o) => o.kind === kind).map((o) => o.metadata.name);
         assert.ok(text.includes("named `prometheus`"));
         assert.ok(names("Deployment").includes("prometheus-operator") && text.includes("`prometheus-operator`"));
-        assert.ok(names("ValidatingWebhookConfiguration").includes("prometheus-admission") && names("MutatingWebhookConfiguration").includes("prometheus-admission"));
+        assert.ok(
+            names("ValidatingWebhookConfiguration").includes("prometheus-admission") && names("MutatingWebhookConfiguration").includes("prometheus-admission"),
+        );
         assert.ok(text.includes("`prometheus-admission`") && names("Prometheus").includes("prometheus"));
     });
 });

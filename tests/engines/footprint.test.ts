@@ -1,13 +1,13 @@
-import { captureResources, unwrapSecrets } from "../helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { ObservabilityStack } from "../../components/ObservabilityStack";
 import { type Footprint, releaseFootprint, stackFootprint } from "../../scripts/lib/footprint";
 import { HELM_RELEASE_TYPE, type RenderedRelease } from "../../scripts/lib/helmTemplate";
-import { renderReleases, releaseToRender } from "../../scripts/lib/stackManifests";
+import { releaseToRender, renderReleases } from "../../scripts/lib/stackManifests";
 import { cpuCores, quantityBytes } from "../../stacks/units";
+import { captureResources, unwrapSecrets } from "../helpers/pulumi";
 import { renderRelease } from "../helpers/rendered";
-import { STACK_NAMES, loadStack } from "../helpers/stacks";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 
 const GiB = 2 ** 30;
 
@@ -16,7 +16,8 @@ let builds = 0;
 async function renderedReleasesOf(stack: string, overrides: Record<string, string> = {}): Promise<RenderedRelease[]> {
     const { config, secrets } = loadStack(stack, overrides);
     const resources = await captureResources(() => new ObservabilityStack(`footprint-${builds++}`, { config, secrets }));
-    return renderReleases(resources.filter((r) => r.type === HELM_RELEASE_TYPE).map((r) => releaseToRender(unwrapSecrets(r.inputs) as Record<string, any>))).releases;
+    return renderReleases(resources.filter((r) => r.type === HELM_RELEASE_TYPE).map((r) => releaseToRender(unwrapSecrets(r.inputs) as Record<string, any>)))
+        .releases;
 }
 
 const workload = (releases: RenderedRelease[], release: string, kind: string, name: string) =>
@@ -24,10 +25,12 @@ const workload = (releases: RenderedRelease[], release: string, kind: string, na
 
 /** The heaviest workloads first, for a failure message that says what to shrink. */
 function dominating(releases: RenderedRelease[]): string {
-    return stackFootprint(releases).releases
-        .flatMap((r) => r.workloads.map((w) => ({ ...w, release: r.release })))
-        .sort((a, b) => b.memoryRequest - a.memoryRequest).slice(0, 4)
-        .map((w) => `${w.release}/${w.kind}/${w.name} ×${w.replicas}: ${w.cpuRequest.toFixed(2)} CPU, ${(w.memoryRequest / GiB).toFixed(2)} GiB`).join("; ");
+    return stackFootprint(releases)
+        .releases.flatMap((r) => r.workloads.map((w) => ({ ...w, release: r.release })))
+        .sort((a, b) => b.memoryRequest - a.memoryRequest)
+        .slice(0, 4)
+        .map((w) => `${w.release}/${w.kind}/${w.name} ×${w.replicas}: ${w.cpuRequest.toFixed(2)} CPU, ${(w.memoryRequest / GiB).toFixed(2)} GiB`)
+        .join("; ");
 }
 
 function assertWithinBudget(releases: RenderedRelease[], cpu: number, memoryGiB: number) {
@@ -38,7 +41,9 @@ function assertWithinBudget(releases: RenderedRelease[], cpu: number, memoryGiB:
 }
 
 const difference = (after: Footprint, before: Footprint) => ({
-    cpuRequest: after.cpuRequest - before.cpuRequest, memoryRequest: after.memoryRequest - before.memoryRequest, storage: after.storage - before.storage,
+    cpuRequest: after.cpuRequest - before.cpuRequest,
+    memoryRequest: after.memoryRequest - before.memoryRequest,
+    storage: after.storage - before.storage,
 });
 
 describe("footprint of the rendered manifests (scripts/lib/footprint.ts)", function () {
@@ -61,16 +66,27 @@ describe("footprint of the rendered manifests (scripts/lib/footprint.ts)", funct
             for (const release of stacks[stack]) {
                 const footprint = releaseFootprint(release);
                 assert.deepStrictEqual(footprint.unsized, [], `${stack}: ${release.name}`);
-                const rendered = release.objects.filter((o) => ["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`);
+                const rendered = release.objects
+                    .filter((o) => ["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind))
+                    .map((o) => `${o.kind}/${o.metadata.name}`);
                 const counted = footprint.workloads.filter((w) => w.source === "rendered").map((w) => `${w.kind}/${w.name}`);
-                assert.deepStrictEqual(rendered.filter((name) => !counted.includes(name)), [], `${stack}: ${release.name}`);
+                assert.deepStrictEqual(
+                    rendered.filter((name) => !counted.includes(name)),
+                    [],
+                    `${stack}: ${release.name}`,
+                );
             }
         }
     });
 
     it("counts the operator's pods: one more Prometheus replica adds the server and its config reloader", async () => {
         const before = workload(stacks.production, "prometheus", "Prometheus", "prometheus");
-        const grown = workload(await renderedReleasesOf("production", { prometheus: JSON.stringify({ replicas: 3 }) }), "prometheus", "Prometheus", "prometheus");
+        const grown = workload(
+            await renderedReleasesOf("production", { prometheus: JSON.stringify({ replicas: 3 }) }),
+            "prometheus",
+            "Prometheus",
+            "prometheus",
+        );
         assert.strictEqual(grown.source, "operator");
         const { config } = loadStack("production");
         const values = stacks.production.find((r) => r.name === "prometheus")!.values as any;
@@ -120,9 +136,17 @@ describe("footprint of the rendered manifests (scripts/lib/footprint.ts)", funct
 
     it("renders the chart's defaults: a chunks cache switched on without resources costs the ~9.8 GiB the dev preset warns about", () => {
         const loki = stacks.dev.find((r) => r.name === "loki")!;
-        assert.strictEqual(releaseFootprint(loki).workloads.some((w) => w.name === "loki-chunks-cache"), false);
-        const withCache = renderRelease({ name: loki.name, namespace: loki.namespace, chart: "loki", version: CHARTS.loki.version,
-            values: { ...loki.values, chunksCache: { enabled: true } } });
+        assert.strictEqual(
+            releaseFootprint(loki).workloads.some((w) => w.name === "loki-chunks-cache"),
+            false,
+        );
+        const withCache = renderRelease({
+            name: loki.name,
+            namespace: loki.namespace,
+            chart: "loki",
+            version: CHARTS.loki.version,
+            values: { ...loki.values, chunksCache: { enabled: true } },
+        });
         const cache = releaseFootprint(withCache).workloads.find((w) => w.name === "loki-chunks-cache")!;
         assert.deepStrictEqual(cache.containers, ["memcached", "exporter"]);
         assert.ok(cache.memoryRequest > 9.5 * GiB && cache.memoryRequest < 10 * GiB, `${cache.memoryRequest / GiB} GiB`);
@@ -132,8 +156,13 @@ describe("footprint of the rendered manifests (scripts/lib/footprint.ts)", funct
         const prometheus = stacks.production.find((r) => r.name === "prometheus")!;
         const values = prometheus.values as any;
         const huge = { requests: { cpu: "8", memory: "8Gi" }, limits: { cpu: "8", memory: "8Gi" } };
-        const bigger = renderRelease({ name: "prometheus", namespace: prometheus.namespace, chart: "kube-prometheus-stack",
-            version: CHARTS.kubePrometheusStack.version, values: { ...values, crds: { ...values.crds, upgradeJob: { ...values.crds.upgradeJob, resources: huge } } } });
+        const bigger = renderRelease({
+            name: "prometheus",
+            namespace: prometheus.namespace,
+            chart: "kube-prometheus-stack",
+            version: CHARTS.kubePrometheusStack.version,
+            values: { ...values, crds: { ...values.crds, upgradeJob: { ...values.crds.upgradeJob, resources: huge } } },
+        });
         assert.ok(bigger.manifest.includes("memory: 8Gi"), "the bigger budget is rendered");
         assert.deepStrictEqual(releaseFootprint(bigger).total, releaseFootprint(prometheus).total);
         assert.ok(releaseFootprint(prometheus).transient.includes("Job/prometheus-crds-upgrade"));

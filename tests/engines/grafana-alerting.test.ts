@@ -1,16 +1,16 @@
-import { type RecordedResource, SECRET_SIG, captureResources, unwrapSecrets, valueOf } from "../helpers/pulumi";
-import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
+import * as assert from "assert";
 import { stringify } from "yaml";
-import { GrafanaAlerting } from "../../components/grafana/GrafanaAlerting";
 import { alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";
+import { GrafanaAlerting } from "../../components/grafana/GrafanaAlerting";
 import { sloRecordingRuleGroups } from "../../components/slo/recordingRules";
 import type { StackConfig } from "../../stacks/schema";
-import { TYPES, ofType, onlyOne } from "../helpers/alertRouting";
+import { ofType, onlyOne, TYPES } from "../helpers/alertRouting";
 import { runPromtool } from "../helpers/promtool";
-import { STACK_NAMES, TEST_SECRET_VALUES, loadStack } from "../helpers/stacks";
+import { captureResources, outputValue, type RecordedResource, SECRET_SIG, unwrapSecrets } from "../helpers/pulumi";
+import { loadStack, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 
 const FOLDERS = { alerts: "alerts-folder-under-test", slos: "slos-folder-under-test" } as const;
 const GRAFANA_PROVIDER = "pulumi:providers:grafana";
@@ -33,7 +33,10 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
     const name = `alerting-${stack}-${++builds}`;
     const constructed: Built["constructed"] = [];
     const registered: Built["registered"] = [];
-    const record: pulumi.ResourceTransformation = ({ resource, opts }) => { constructed.push({ resource, opts }); return undefined; };
+    const record: pulumi.ResourceTransformation = ({ resource, opts }) => {
+        constructed.push({ resource, opts });
+        return undefined;
+    };
     const original = pulumi.ComponentResource.prototype["registerOutputs"];
     let alerting: GrafanaAlerting | undefined;
     let provider: grafana.Provider | undefined;
@@ -45,17 +48,25 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
     try {
         resources = await captureResources(() => {
             provider = new grafana.Provider(`${name}-provider`, { url: "http://grafana.test:3000", auth: "test-token" });
-            alerting = new GrafanaAlerting(name, {
-                settings: config.alerting, services: config.services, namespace: config.namespace,
-                managedControlPlane: alertRuleInput(config).managedControlPlane,
-                slackToken: secrets.slackToken, pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
-                alertsFolderUid: FOLDERS.alerts, slosFolderUid: FOLDERS.slos,
-            }, { providers: [provider], transformations: [record] });
+            alerting = new GrafanaAlerting(
+                name,
+                {
+                    settings: config.alerting,
+                    services: config.services,
+                    namespace: config.namespace,
+                    managedControlPlane: alertRuleInput(config).managedControlPlane,
+                    slackToken: secrets.slackToken,
+                    pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey,
+                    alertsFolderUid: FOLDERS.alerts,
+                    slosFolderUid: FOLDERS.slos,
+                },
+                { providers: [provider], transformations: [record] },
+            );
         });
     } finally {
         pulumi.ComponentResource.prototype["registerOutputs"] = original;
     }
-    const providerRef = `${await valueOf(provider!.urn)}::${await valueOf(provider!.id)}`;
+    const providerRef = `${await outputValue(provider!.urn)}::${await outputValue(provider!.id)}`;
     return { config, alerting: alerting!, resources: resources!, constructed, registered, providerRef };
 }
 
@@ -87,26 +98,37 @@ describe("GrafanaAlerting", () => {
                 const service = config.services[index];
                 const group = groups.find((g: any) => g.name === `slo:${service.namespace}:${service.name}`);
                 assert.ok(group, `${stack}: no rule group for ${service.namespace}/${service.name}`);
-                assert.deepStrictEqual(group, { name: expected.name, rules: expected.rules.map((r) => ({ record: r.record, expr: r.expr, labels: r.labels })) });
-                assert.ok(group.rules.every((r: any) => r.labels.service === service.name && r.labels.namespace === service.namespace),
-                    `${stack}: ${group.name} records another service's series`);
+                assert.deepStrictEqual(group, {
+                    name: expected.name,
+                    rules: expected.rules.map((r) => ({ record: r.record, expr: r.expr, labels: r.labels })),
+                });
+                assert.ok(
+                    group.rules.every((r: any) => r.labels.service === service.name && r.labels.namespace === service.namespace),
+                    `${stack}: ${group.name} records another service's series`,
+                );
             }
         }
     });
 
-    it("keeps namespace \"a-b\" with service \"c\" apart from namespace \"a\" with service \"b-c\"", async () => {
+    it('keeps namespace "a-b" with service "c" apart from namespace "a" with service "b-c"', async () => {
         const services = [
             { name: "c", namespace: "a-b", team: "x", availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300 },
             { name: "b-c", namespace: "a", team: "x", availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300 },
         ];
-        const groups = recordingRules(await build("staging", { services: JSON.stringify(services) })).flatMap((r) => r.inputs.spec.groups.map((g: any) => g.name));
+        const groups = recordingRules(await build("staging", { services: JSON.stringify(services) })).flatMap((r) =>
+            r.inputs.spec.groups.map((g: any) => g.name),
+        );
         assert.deepStrictEqual(groups.sort(), ["slo:a-b:c", "slo:a:b-c"]);
     });
 
     it("packs 1,000 services into objects each within 512 KiB, far below the API's 1.5 MiB limit, every service's group once", async () => {
         const services = Array.from({ length: 1000 }, (_, index) => ({
-            name: `service-with-a-long-name-${index}`, namespace: `team-namespace-${index % 7}`, team: `team-${index % 7}`,
-            availabilityObjective: 99.9, latencyObjective: 99, latencyThresholdMs: 250,
+            name: `service-with-a-long-name-${index}`,
+            namespace: `team-namespace-${index % 7}`,
+            team: `team-${index % 7}`,
+            availabilityObjective: 99.9,
+            latencyObjective: 99,
+            latencyThresholdMs: 250,
         }));
         const rules = recordingRules(await build("staging", { services: JSON.stringify(services) }));
         const sizes = rules.map((r) => Buffer.byteLength(JSON.stringify(r.inputs)));
@@ -122,7 +144,7 @@ describe("GrafanaAlerting", () => {
     it("drops the PrometheusRules when a stack's services are removed", async () => {
         const withoutServices = await build("production", { services: "[]" });
         assert.strictEqual(recordingRules(withoutServices).length, 0);
-        assert.deepStrictEqual(await valueOf(withoutServices.alerting.recordingRuleNames), []);
+        assert.deepStrictEqual(await outputValue(withoutServices.alerting.recordingRuleNames), []);
         assert.ok(ofType(withoutServices.resources, TYPES.ruleGroup).every((g) => g.inputs.folderUid !== FOLDERS.slos));
     });
 
@@ -134,9 +156,12 @@ describe("GrafanaAlerting", () => {
 
     it("records every SLO series the burn-rate alerts read", () => {
         const { config, resources } = built.production;
-        const recorded = new Set(ofType(resources, TYPES.prometheusRule).flatMap((r) => r.inputs.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.record))));
-        const read = alertRuleGroups({ namespace: config.namespace, services: config.services, managedControlPlane: true })
-            .flatMap((group) => group.rules.flatMap((rule) => rule.expr.match(/\bslo:[A-Za-z0-9_:]+/g) ?? []));
+        const recorded = new Set(
+            ofType(resources, TYPES.prometheusRule).flatMap((r) => r.inputs.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.record))),
+        );
+        const read = alertRuleGroups({ namespace: config.namespace, services: config.services, managedControlPlane: true }).flatMap((group) =>
+            group.rules.flatMap((rule) => rule.expr.match(/\bslo:[A-Za-z0-9_:]+/g) ?? []),
+        );
         assert.ok(read.length > 0, "no alert reads an SLO series");
         for (const series of new Set(read)) assert.ok(recorded.has(series), `${series} is read by an alert but never recorded`);
     });
@@ -170,7 +195,9 @@ describe("GrafanaAlerting", () => {
     it("creates the rule groups after the notification policy, and the SLO group after the recording rules it reads", () => {
         const { constructed, config } = built.production;
         const policy = constructed.find(({ resource }) => resource instanceof grafana.alerting.NotificationPolicy)!.resource;
-        const recordingRuleResources = constructed.filter(({ resource }) => resource instanceof k8s.apiextensions.CustomResource).map(({ resource }) => resource);
+        const recordingRuleResources = constructed
+            .filter(({ resource }) => resource instanceof k8s.apiextensions.CustomResource)
+            .map(({ resource }) => resource);
         // Production's services fit in one PrometheusRule.
         assert.ok(config.services.length > 1);
         assert.strictEqual(recordingRuleResources.length, 1);
@@ -212,13 +239,25 @@ describe("GrafanaAlerting", () => {
     it("exports the contact point names, the policy id, the rule group and recording rule names it created", async () => {
         for (const stack of STACK_NAMES) {
             const { alerting, resources } = built[stack];
-            assert.deepStrictEqual([...await valueOf(alerting.contactPointNames)].sort(),
-                ofType(resources, TYPES.contactPoint).map((p) => p.inputs.name).sort());
-            assert.strictEqual(await valueOf(alerting.notificationPolicyId), `${onlyOne(resources, TYPES.notificationPolicy).name}-id`);
-            assert.deepStrictEqual([...await valueOf(alerting.ruleGroupNames)].sort(),
-                ofType(resources, TYPES.ruleGroup).map((g) => g.inputs.name).sort());
-            assert.deepStrictEqual([...await valueOf(alerting.recordingRuleNames)].sort(),
-                ofType(resources, TYPES.prometheusRule).map((r) => r.inputs.metadata.name).sort());
+            assert.deepStrictEqual(
+                [...(await outputValue(alerting.contactPointNames))].sort(),
+                ofType(resources, TYPES.contactPoint)
+                    .map((p) => p.inputs.name)
+                    .sort(),
+            );
+            assert.strictEqual(await outputValue(alerting.notificationPolicyId), `${onlyOne(resources, TYPES.notificationPolicy).name}-id`);
+            assert.deepStrictEqual(
+                [...(await outputValue(alerting.ruleGroupNames))].sort(),
+                ofType(resources, TYPES.ruleGroup)
+                    .map((g) => g.inputs.name)
+                    .sort(),
+            );
+            assert.deepStrictEqual(
+                [...(await outputValue(alerting.recordingRuleNames))].sort(),
+                ofType(resources, TYPES.prometheusRule)
+                    .map((r) => r.inputs.metadata.name)
+                    .sort(),
+            );
         }
     });
 

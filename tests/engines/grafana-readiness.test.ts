@@ -2,18 +2,23 @@
 // servers on loopback: Grafana's health answer, an ingress controller's error pages, a closed port, TLS
 // with certificates made by the openssl CLI, and a name that cannot resolve.
 import "../helpers/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
 import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
-import * as net from "net";
 import type { AddressInfo } from "net";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import {
-    READINESS_TIMEOUT_SECONDS, type ReadinessCheck, type WaitOptions, grafanaEndpointProvider, probeGrafana, waitForGrafana,
+    grafanaEndpointProvider,
+    probeGrafana,
+    READINESS_TIMEOUT_SECONDS,
+    type ReadinessCheck,
+    type WaitOptions,
+    waitForGrafana,
 } from "../../components/grafana/readiness";
 
 /**
@@ -28,13 +33,20 @@ const nginxPage = (status: string) =>
     `<html>\r\n<head><title>${status}</title></head>\r\n<body>\r\n<center><h1>${status}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
-const grafana = (database: "ok" | "failing" = "ok", healthPath = "/api/health"): Handler => (request, response) => {
-    if (request.url !== healthPath) { response.writeHead(404, { "content-type": "text/html" }).end(nginxPage("404 Not Found")); return; }
-    response.writeHead(database === "ok" ? 200 : 503, { "content-type": "application/json; charset=UTF-8" }).end(grafanaHealth(database));
-};
-const nginx = (status: number, text: string): Handler => (_request, response) => {
-    response.writeHead(status, { "content-type": "text/html" }).end(nginxPage(`${status} ${text}`));
-};
+const grafana =
+    (database: "ok" | "failing" = "ok", healthPath = "/api/health"): Handler =>
+    (request, response) => {
+        if (request.url !== healthPath) {
+            response.writeHead(404, { "content-type": "text/html" }).end(nginxPage("404 Not Found"));
+            return;
+        }
+        response.writeHead(database === "ok" ? 200 : 503, { "content-type": "application/json; charset=UTF-8" }).end(grafanaHealth(database));
+    };
+const nginx =
+    (status: number, text: string): Handler =>
+    (_request, response) => {
+        response.writeHead(status, { "content-type": "text/html" }).end(nginxPage(`${status} ${text}`));
+    };
 
 const servers: Array<http.Server | https.Server | net.Server> = [];
 function listen(server: http.Server | https.Server | net.Server, port = 0): Promise<number> {
@@ -59,10 +71,38 @@ const pem = (file: string) => fs.readFileSync(path.join(certificates, file), "ut
 const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: certificates, stdio: "pipe" });
 /** A key and a certificate signed by the test CA, for `names` (subjectAltName), valid `days` (negative: expired). */
 function issue(name: string, names: string, days: number) {
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
+    openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        `${name}.key`,
+        "-out",
+        `${name}.csr`,
+        "-subj",
+        `/CN=${name}`,
+    );
     fs.writeFileSync(path.join(certificates, `${name}.ext`), `subjectAltName=${names}\n`);
-    openssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`,
-        "-days", String(days), "-extfile", `${name}.ext`);
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        `${name}.crt`,
+        "-days",
+        String(days),
+        "-extfile",
+        `${name}.ext`,
+    );
 }
 
 /** The hints a staging stack gives the gate (the values the GrafanaAutomation passes, see its test). */
@@ -83,14 +123,50 @@ describe("Grafana readiness gate", function () {
 
     before(() => {
         certificates = fs.mkdtempSync(path.join(os.tmpdir(), "readiness-certs-"));
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-            "-days", "2", "-subj", "/CN=Readiness Test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Readiness Test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        );
         issue("localhost", "DNS:localhost", 2);
         issue("other-host", "DNS:grafana.other.example", 2);
         issue("expired", "DNS:localhost", -1);
         // What ingress-nginx serves when the Ingress' TLS Secret is missing or invalid: its self-signed default certificate.
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "fake.key", "-out", "fake.crt",
-            "-days", "2", "-subj", "/O=Acme Co/CN=Kubernetes Ingress Controller Fake Certificate", "-addext", "subjectAltName=DNS:ingress.local");
+        openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "fake.key",
+            "-out",
+            "fake.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/O=Acme Co/CN=Kubernetes Ingress Controller Fake Certificate",
+            "-addext",
+            "subjectAltName=DNS:ingress.local",
+        );
     });
     after(async () => {
         await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
@@ -118,7 +194,10 @@ describe("Grafana readiness gate", function () {
             const port = await serveHttps("localhost", grafana());
             const probe = await probeGrafana(`https://localhost:${port}`, { ca: [pem("ca.crt")] });
             assert.strictEqual(probe.ready, true, JSON.stringify(probe));
-            assert.ok(probe.passed.some((step) => step.startsWith("TLS ok")), probe.passed.join("; "));
+            assert.ok(
+                probe.passed.some((step) => step.startsWith("TLS ok")),
+                probe.passed.join("; "),
+            );
         });
 
         it("on a first run, once the endpoint comes up: nothing listening, then pods not ready (503), then Grafana", async () => {
@@ -143,11 +222,24 @@ describe("Grafana readiness gate", function () {
         it("DNS: a host that does not resolve (.invalid, RFC 6761) → create the DNS record, pointing at the ingress controller", async () => {
             const host = "grafana.readiness-test.invalid";
             const started = Date.now();
-            const message = await failure({ url: `https://${host}`, timeoutSeconds: 1, publicHost: host, clusterIssuer: "letsencrypt", tlsSecretName: "grafana-tls", ...INGRESS_HINTS });
+            const message = await failure({
+                url: `https://${host}`,
+                timeoutSeconds: 1,
+                publicHost: host,
+                clusterIssuer: "letsencrypt",
+                tlsSecretName: "grafana-tls",
+                ...INGRESS_HINTS,
+            });
             assert.ok(Date.now() - started < 20_000, "gave up long after its deadline");
             assert.match(message, /^Grafana is not ready at https:\/\/grafana\.readiness-test\.invalid \(GET \/api\/health\) after \d+s and \d+ attempts?/);
-            assert.match(message, /Checked in order: DNS NOT READY: grafana\.readiness-test\.invalid does not resolve; TCP not checked; TLS not checked; HTTP not checked\./);
-            assert.match(message, /\nDNS: Create a DNS record for grafana\.readiness-test\.invalid pointing at the ingress controller's address .*`kubectl -n ingress-nginx get service`/);
+            assert.match(
+                message,
+                /Checked in order: DNS NOT READY: grafana\.readiness-test\.invalid does not resolve; TCP not checked; TLS not checked; HTTP not checked\./,
+            );
+            assert.match(
+                message,
+                /\nDNS: Create a DNS record for grafana\.readiness-test\.invalid pointing at the ingress controller's address .*`kubectl -n ingress-nginx get service`/,
+            );
             assert.match(message, /\nLast error: (ENOTFOUND|EAI_AGAIN): getaddrinfo (ENOTFOUND|EAI_AGAIN) grafana\.readiness-test\.invalid/);
             assert.match(message, /run `pulumi up` again.*up to 1s/);
         });
@@ -156,23 +248,44 @@ describe("Grafana readiness gate", function () {
             const port = await closedPort();
             const message = await failure({ url: `http://127.0.0.1:${port}`, timeoutSeconds: 1, namespace: "monitoring" });
             assert.match(message, new RegExp(`TCP NOT READY: 127\\.0\\.0\\.1:${port} refused the connection`));
-            assert.match(message, new RegExp(`\nTCP: Nothing accepts connections on 127\\.0\\.0\\.1:${port}: is \`kubectl port-forward\` running\\?.*` +
-                `kubectl -n monitoring port-forward svc/grafana ${port}:80`));
+            assert.match(
+                message,
+                new RegExp(
+                    `\nTCP: Nothing accepts connections on 127\\.0\\.0\\.1:${port}: is \`kubectl port-forward\` running\\?.*` +
+                        `kubectl -n monitoring port-forward svc/grafana ${port}:80`,
+                ),
+            );
             assert.match(message, /\nLast error: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+/);
         });
 
         it("TCP: the host resolves but refuses connections → the DNS record must point at the ingress controller", async () => {
             const port = await closedPort();
-            const message = await failure({ url: `https://localhost:${port}`, timeoutSeconds: 1, publicHost: "localhost", clusterIssuer: "letsencrypt", tlsSecretName: "grafana-tls", ...INGRESS_HINTS });
-            assert.match(message, /Checked in order: DNS ok \(localhost → (127\.0\.0\.1|::1)\); TCP NOT READY: (127\.0\.0\.1|::1|localhost):\d+ refused the connection; TLS not checked; HTTP not checked\./);
-            assert.match(message, /\nTCP: localhost resolves, but the address does not accept connections on port \d+: point the DNS record for localhost at the ingress controller's external address \(`kubectl -n ingress-nginx get service`\)/);
+            const message = await failure({
+                url: `https://localhost:${port}`,
+                timeoutSeconds: 1,
+                publicHost: "localhost",
+                clusterIssuer: "letsencrypt",
+                tlsSecretName: "grafana-tls",
+                ...INGRESS_HINTS,
+            });
+            assert.match(
+                message,
+                /Checked in order: DNS ok \(localhost → (127\.0\.0\.1|::1)\); TCP NOT READY: (127\.0\.0\.1|::1|localhost):\d+ refused the connection; TLS not checked; HTTP not checked\./,
+            );
+            assert.match(
+                message,
+                /\nTCP: localhost resolves, but the address does not accept connections on port \d+: point the DNS record for localhost at the ingress controller's external address \(`kubectl -n ingress-nginx get service`\)/,
+            );
         });
 
         it("TCP, not DNS: a name with several addresses (a cloud load balancer's) that resolves but refuses connections", async () => {
             const port = await closedPort();
             // Node tries each address in turn (happy eyeballs) and emits no "lookup" event then, only "connectionAttempt".
             const twoAddresses = ((_host: string, _options: unknown, callback: (error: null, addresses: Array<{ address: string; family: number }>) => void) =>
-                callback(null, [{ address: "127.0.0.1", family: 4 }, { address: "127.0.0.2", family: 4 }])) as unknown as import("net").LookupFunction;
+                callback(null, [
+                    { address: "127.0.0.1", family: 4 },
+                    { address: "127.0.0.2", family: 4 },
+                ])) as unknown as import("net").LookupFunction;
             const probe = await probeGrafana(`http://grafana.example.test:${port}`, { lookup: twoAddresses, requestTimeoutMs: 5_000 });
             assert.strictEqual(probe.ready, false);
             assert.strictEqual(probe.stage, "tcp", JSON.stringify(probe));
@@ -182,30 +295,70 @@ describe("Grafana readiness gate", function () {
 
         it("TLS: the ingress controller's default certificate → cert-manager's Certificate to describe, and the ClusterIssuer", async () => {
             const port = await serveHttps("fake", grafana());
-            const message = await failure({ url: `https://localhost:${port}`, timeoutSeconds: 1, publicHost: "localhost", clusterIssuer: "letsencrypt-prod", tlsSecretName: "grafana-tls", ...INGRESS_HINTS });
-            assert.match(message, /Checked in order: DNS ok \(localhost → [^)]+\); TCP ok \([^)]+\); TLS NOT READY: the certificate is not trusted \(no trusted CA signed it\); HTTP not checked\./);
-            assert.match(message, /The server presents a certificate with subject "Kubernetes Ingress Controller Fake Certificate", issued by "Kubernetes Ingress Controller Fake Certificate", valid .* for DNS:ingress\.local\./);
+            const message = await failure({
+                url: `https://localhost:${port}`,
+                timeoutSeconds: 1,
+                publicHost: "localhost",
+                clusterIssuer: "letsencrypt-prod",
+                tlsSecretName: "grafana-tls",
+                ...INGRESS_HINTS,
+            });
+            assert.match(
+                message,
+                /Checked in order: DNS ok \(localhost → [^)]+\); TCP ok \([^)]+\); TLS NOT READY: the certificate is not trusted \(no trusted CA signed it\); HTTP not checked\./,
+            );
+            assert.match(
+                message,
+                /The server presents a certificate with subject "Kubernetes Ingress Controller Fake Certificate", issued by "Kubernetes Ingress Controller Fake Certificate", valid .* for DNS:ingress\.local\./,
+            );
             assert.match(message, /Note: this is ingress-nginx's default certificate: the Ingress' TLS Secret does not exist yet/);
-            assert.match(message, /cert-manager issues the certificate for localhost from ClusterIssuer letsencrypt-prod into Secret grafana-tls: `kubectl -n monitoring describe certificate grafana-tls`/);
+            assert.match(
+                message,
+                /cert-manager issues the certificate for localhost from ClusterIssuer letsencrypt-prod into Secret grafana-tls: `kubectl -n monitoring describe certificate grafana-tls`/,
+            );
             assert.match(message, /`kubectl describe clusterissuer letsencrypt-prod`/);
             assert.match(message, /\nLast error: DEPTH_ZERO_SELF_SIGNED_CERT: self[- ]signed certificate/);
         });
 
         it("TLS: a certificate for another host, with ingress.tlsSecretName → that Secret is not a valid certificate for the host", async () => {
             const port = await serveHttps("other-host", grafana());
-            const message = await failure({ url: `https://localhost:${port}`, timeoutSeconds: 1, publicHost: "localhost", tlsSecretName: "grafana-cert", tlsSecretConfigured: true, ...INGRESS_HINTS },
-                { ...FAST, ca: [pem("ca.crt")] });
+            const message = await failure(
+                {
+                    url: `https://localhost:${port}`,
+                    timeoutSeconds: 1,
+                    publicHost: "localhost",
+                    tlsSecretName: "grafana-cert",
+                    tlsSecretConfigured: true,
+                    ...INGRESS_HINTS,
+                },
+                { ...FAST, ca: [pem("ca.crt")] },
+            );
             assert.match(message, /TLS NOT READY: the certificate is not for localhost \(wrong host\)/);
             assert.match(message, /for DNS:grafana\.other\.example\./);
-            assert.match(message, /ingress\.tlsSecretName \(grafana-cert\) is not a valid certificate for localhost: it must be a kubernetes\.io\/tls Secret in namespace monitoring/);
-            assert.match(message, /kubectl -n monitoring get secret grafana-cert -o jsonpath='\{\.data\.tls\\\.crt\}' \| base64 -d \| openssl x509 -noout -subject -issuer -dates -ext subjectAltName/);
+            assert.match(
+                message,
+                /ingress\.tlsSecretName \(grafana-cert\) is not a valid certificate for localhost: it must be a kubernetes\.io\/tls Secret in namespace monitoring/,
+            );
+            assert.match(
+                message,
+                /kubectl -n monitoring get secret grafana-cert -o jsonpath='\{\.data\.tls\\\.crt\}' \| base64 -d \| openssl x509 -noout -subject -issuer -dates -ext subjectAltName/,
+            );
             assert.match(message, /\nLast error: ERR_TLS_CERT_ALTNAME_INVALID: Hostname\/IP does not match certificate's altnames/);
         });
 
         it("TLS: an expired certificate", async () => {
             const port = await serveHttps("expired", grafana());
-            const message = await failure({ url: `https://localhost:${port}`, timeoutSeconds: 1, publicHost: "localhost", clusterIssuer: "letsencrypt", tlsSecretName: "grafana-tls", ...INGRESS_HINTS },
-                { ...FAST, ca: [pem("ca.crt")] });
+            const message = await failure(
+                {
+                    url: `https://localhost:${port}`,
+                    timeoutSeconds: 1,
+                    publicHost: "localhost",
+                    clusterIssuer: "letsencrypt",
+                    tlsSecretName: "grafana-tls",
+                    ...INGRESS_HINTS,
+                },
+                { ...FAST, ca: [pem("ca.crt")] },
+            );
             assert.match(message, /TLS NOT READY: the certificate has expired/);
             assert.match(message, /\nLast error: CERT_HAS_EXPIRED: certificate has expired/);
         });
@@ -214,7 +367,10 @@ describe("Grafana readiness gate", function () {
             const port = await serveHttp(nginx(404, "Not Found"));
             const message = await failure({ url: `http://localhost:${port}`, timeoutSeconds: 1, publicHost: "localhost", ...INGRESS_HINTS });
             assert.match(message, /Checked in order: DNS ok \([^)]+\); TCP ok \([^)]+\); HTTP NOT READY: \/api\/health answers 404\./);
-            assert.match(message, /\nHTTP: The ingress controller has no route for localhost: check that the Grafana Ingress exists with ingressClassName nginx and host localhost \(`kubectl -n monitoring get ingress`\)/);
+            assert.match(
+                message,
+                /\nHTTP: The ingress controller has no route for localhost: check that the Grafana Ingress exists with ingressClassName nginx and host localhost \(`kubectl -n monitoring get ingress`\)/,
+            );
             assert.match(message, /\nLast error: HTTP 404: <html> <head><title>404 Not Found<\/title>/);
         });
 
@@ -222,7 +378,10 @@ describe("Grafana readiness gate", function () {
             const port = await serveHttp(nginx(503, "Service Temporarily Unavailable"));
             const message = await failure({ url: `http://localhost:${port}`, timeoutSeconds: 1, publicHost: "localhost", ...INGRESS_HINTS });
             assert.match(message, /HTTP NOT READY: \/api\/health answers 503\./);
-            assert.match(message, /\nHTTP: The ingress routes localhost, but Grafana's pods behind it are not ready or not reachable: `kubectl -n monitoring get pods -l app\.kubernetes\.io\/name=grafana`/);
+            assert.match(
+                message,
+                /\nHTTP: The ingress routes localhost, but Grafana's pods behind it are not ready or not reachable: `kubectl -n monitoring get pods -l app\.kubernetes\.io\/name=grafana`/,
+            );
             assert.match(message, /NetworkPolicies must let the ingress controller's namespace \(ingress-nginx, ingress\.controllerNamespace\) reach Grafana/);
         });
 
@@ -234,7 +393,9 @@ describe("Grafana readiness gate", function () {
         });
 
         it("HTTP 200 that is not Grafana: something else answers at that URL", async () => {
-            const port = await serveHttp((_request, response) => response.writeHead(200, { "content-type": "text/html" }).end("<html><body>Welcome to nginx!</body></html>"));
+            const port = await serveHttp((_request, response) =>
+                response.writeHead(200, { "content-type": "text/html" }).end("<html><body>Welcome to nginx!</body></html>"),
+            );
             const message = await failure({ url: `http://127.0.0.1:${port}`, timeoutSeconds: 1 });
             assert.match(message, /HTTP NOT READY: \/api\/health answers 200, but not like Grafana \(expected JSON with "database": "ok"; got text\/html\)/);
             assert.match(message, new RegExp(`\nHTTP: Something else answers at http://127\\.0\\.0\\.1:${port}: check grafana\\.apiUrl\\.`));
@@ -245,7 +406,10 @@ describe("Grafana readiness gate", function () {
             const server = net.createServer((socket) => socket.destroy());
             const port = await listen(server);
             const message = await failure({ url: `http://127.0.0.1:${port}`, timeoutSeconds: 1 });
-            assert.match(message, new RegExp(`Checked in order: TCP ok \\(127\\.0\\.0\\.1:${port}\\); HTTP NOT READY: the connection was made but no HTTP answer came\\.`));
+            assert.match(
+                message,
+                new RegExp(`Checked in order: TCP ok \\(127\\.0\\.0\\.1:${port}\\); HTTP NOT READY: the connection was made but no HTTP answer came\\.`),
+            );
             assert.match(message, /\nLast error: ECONNRESET: socket hang up/);
         });
 
@@ -265,14 +429,16 @@ describe("Grafana readiness gate", function () {
             fs.writeFileSync(module, serialized.text);
         });
         /** Runs a method of the serialized provider in a plain Node process (no TypeScript, none of our modules). */
-        const run = (method: string, ...args: unknown[]) => new Promise<{ ok: boolean; value: any }>((resolve, reject) => {
-            const script = `Promise.resolve(require(${JSON.stringify(module)}).handler()[${JSON.stringify(method)}](...${JSON.stringify(args)}))` +
-                ".then((value) => console.log(JSON.stringify({ ok: true, value })), (error) => console.log(JSON.stringify({ ok: false, value: error.message })))";
-            execFile(process.execPath, ["-e", script], { cwd: os.tmpdir(), timeout: 30_000 }, (error, stdout, stderr) => {
-                if (error) reject(new Error(`${error.message}\n${stderr}`));
-                else resolve(JSON.parse(stdout));
+        const run = (method: string, ...args: unknown[]) =>
+            new Promise<{ ok: boolean; value: any }>((resolve, reject) => {
+                const script =
+                    `Promise.resolve(require(${JSON.stringify(module)}).handler()[${JSON.stringify(method)}](...${JSON.stringify(args)}))` +
+                    ".then((value) => console.log(JSON.stringify({ ok: true, value })), (error) => console.log(JSON.stringify({ ok: false, value: error.message })))";
+                execFile(process.execPath, ["-e", script], { cwd: os.tmpdir(), timeout: 30_000 }, (error, stdout, stderr) => {
+                    if (error) reject(new Error(`${error.message}\n${stderr}`));
+                    else resolve(JSON.parse(stdout));
+                });
             });
-        });
 
         it("captures nothing of this program but Node's built-in modules", () => {
             const text = fs.readFileSync(module, "utf8");

@@ -1,20 +1,29 @@
-import { SECRET_SIG, type RecordedResource, captureResources, isSecret, unwrapSecrets, valueOf } from "../helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { Grafana, type GrafanaArgs } from "../../components/grafana/Grafana";
 import { chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
-import { STACK_NAMES, TEST_SECRET_VALUES, loadStack } from "../helpers/stacks";
+import { captureResources, isSecret, outputValue, type RecordedResource, SECRET_SIG, unwrapSecrets } from "../helpers/pulumi";
+import { loadStack, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 
-interface Built { grafana: Grafana; resources: RecordedResource[] }
+interface Built {
+    grafana: Grafana;
+    resources: RecordedResource[];
+}
 
 async function build(stack: string, overrides: Record<string, string> = {}): Promise<Built> {
     const { config, secrets } = loadStack(stack, overrides);
     const args: GrafanaArgs = {
-        namespace: config.namespace, settings: config.grafana, ingress: config.ingress, storageClass: config.cluster.storageClass,
-        databasePassword: secrets.grafanaDatabasePassword, smtpPassword: secrets.smtpPassword,
+        namespace: config.namespace,
+        settings: config.grafana,
+        ingress: config.ingress,
+        storageClass: config.cluster.storageClass,
+        databasePassword: secrets.grafanaDatabasePassword,
+        smtpPassword: secrets.smtpPassword,
     };
     let grafana: Grafana | undefined;
-    const resources = await captureResources(() => { grafana = new Grafana(`grafana-${stack}-${Object.keys(overrides).length}`, args); });
+    const resources = await captureResources(() => {
+        grafana = new Grafana(`grafana-${stack}-${Object.keys(overrides).length}`, args);
+    });
     return { grafana: grafana!, resources };
 }
 
@@ -90,8 +99,8 @@ describe("Grafana", () => {
         const values = release(resources).values;
         assert.strictEqual(values.ingress.enabled, false);
         assert.strictEqual(values["grafana.ini"].server.root_url, "http://grafana.monitoring.svc.cluster.local");
-        assert.strictEqual(await valueOf(grafana.url), "http://grafana.monitoring.svc.cluster.local");
-        assert.strictEqual(await valueOf(grafana.apiUrl), "http://localhost:3000");
+        assert.strictEqual(await outputValue(grafana.url), "http://grafana.monitoring.svc.cluster.local");
+        assert.strictEqual(await outputValue(grafana.apiUrl), "http://localhost:3000");
         assert.strictEqual(values.persistence.enabled, true);
         // An uninstall must not take the SQLite database (dev keeps its state there) with it.
         assert.strictEqual(values.persistence.annotations["helm.sh/resource-policy"], "keep");
@@ -107,8 +116,8 @@ describe("Grafana", () => {
         assert.strictEqual(values.ingress.annotations["cert-manager.io/cluster-issuer"], "letsencrypt-prod");
         assert.strictEqual(values["grafana.ini"].server.root_url, "https://grafana.staging.example.com");
         assert.strictEqual(values["grafana.ini"].security.cookie_secure, true);
-        assert.strictEqual(await valueOf(grafana.url), "https://grafana.staging.example.com");
-        assert.strictEqual(await valueOf(grafana.apiUrl), "https://grafana.staging.example.com");
+        assert.strictEqual(await outputValue(grafana.url), "https://grafana.staging.example.com");
+        assert.strictEqual(await outputValue(grafana.apiUrl), "https://grafana.staging.example.com");
     });
 
     it("staging: SMTP credentials come from a Secret the chart reads", () => {
@@ -127,12 +136,21 @@ describe("Grafana", () => {
         const { resources } = built.production;
         const values = release(resources).values;
         assert.ok(values.replicas >= 2);
-        assert.deepStrictEqual(values["grafana.ini"].database, { type: "postgres", host: "grafana-db.example.internal:5432", name: "grafana", user: "grafana", ssl_mode: "require" });
+        assert.deepStrictEqual(values["grafana.ini"].database, {
+            type: "postgres",
+            host: "grafana-db.example.internal:5432",
+            name: "grafana",
+            user: "grafana",
+            ssl_mode: "require",
+        });
         assert.strictEqual(values["grafana.ini"].database.password, undefined);
         assert.deepStrictEqual(values.envFromSecrets, [{ name: "grafana-database" }]);
         const databaseSecret = secretNamed(resources, "grafana-database");
         assert.ok(databaseSecret && SECRET_SIG in databaseSecret.stringData);
-        assert.strictEqual((unwrapSecrets(databaseSecret.stringData) as Record<string, string>).GF_DATABASE_PASSWORD, TEST_SECRET_VALUES.grafanaDatabasePassword);
+        assert.strictEqual(
+            (unwrapSecrets(databaseSecret.stringData) as Record<string, string>).GF_DATABASE_PASSWORD,
+            TEST_SECRET_VALUES.grafanaDatabasePassword,
+        );
         assert.strictEqual(values.headlessService, true);
         assert.strictEqual(values["grafana.ini"].unified_alerting.ha_peers, "grafana-headless.monitoring.svc.cluster.local:9094");
         assert.deepStrictEqual(values.podDisruptionBudget, { minAvailable: 1 });

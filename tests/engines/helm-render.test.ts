@@ -46,10 +46,19 @@ describe("Helm renders every release", function () {
     it("fails with the chart's own message when a template cannot render", () => {
         // tempo-distributed 3.3.0 reads backendWorker.podDisruptionBudget.enabled without a default (the
         // defect this suite found in production): the error is Helm's, naming the template and the value.
-        assert.throws(() => helmTemplate({
-            name: "tempo", namespace: "monitoring", chart: "tempoDistributed",
-            values: { backendScheduler: { enabled: true }, backendWorker: { replicas: 2 } },
-        }, { kubeVersion: "1.34.0", apiVersions: [] }), /poddisruptionbudget-backend-worker\.yaml.*nil pointer evaluating interface \{\}\.enabled/s);
+        assert.throws(
+            () =>
+                helmTemplate(
+                    {
+                        name: "tempo",
+                        namespace: "monitoring",
+                        chart: "tempoDistributed",
+                        values: { backendScheduler: { enabled: true }, backendWorker: { replicas: 2 } },
+                    },
+                    { kubeVersion: "1.34.0", apiVersions: [] },
+                ),
+            /poddisruptionbudget-backend-worker\.yaml.*nil pointer evaluating interface \{\}\.enabled/s,
+        );
     });
 });
 
@@ -74,12 +83,17 @@ describe("chart sources", () => {
 
     it("a chart that is nowhere fails with the command that fetches it", () => {
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-charts-"));
-        const script = "const { chartSource } = require('./scripts/lib/chartSource'); try { chartSource('grafana'); console.log('found'); } catch (e) { console.log(e.message); }";
+        const script =
+            "const { chartSource } = require('./scripts/lib/chartSource'); try { chartSource('grafana'); console.log('found'); } catch (e) { console.log(e.message); }";
         const run = spawnSync(process.execPath, ["-r", "ts-node/register", "-e", script], {
-            cwd: REPO_ROOT, encoding: "utf8",
+            cwd: REPO_ROOT,
+            encoding: "utf8",
             env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", SHARED_CHARTS_DIR: empty, CHART_CACHE_DIR: path.join(empty, "cache") },
         });
         fs.rmSync(empty, { recursive: true, force: true });
-        assert.match(run.stdout, /chart grafana 12\.11\.1 is not available: no vendored chart at .*; no archive .*grafana-12\.11\.1\.tgz\. Fix: `npm run charts:pull` \(helm pull --repo https:\/\/grafana-community\.github\.io\/helm-charts grafana --version 12\.11\.1\)/);
+        assert.match(
+            run.stdout,
+            /chart grafana 12\.11\.1 is not available: no vendored chart at .*; no archive .*grafana-12\.11\.1\.tgz\. Fix: `npm run charts:pull` \(helm pull --repo https:\/\/grafana-community\.github\.io\/helm-charts grafana --version 12\.11\.1\)/,
+        );
     });
 });

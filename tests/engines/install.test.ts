@@ -5,10 +5,10 @@ import * as os from "os";
 import * as path from "path";
 import { CHARTS } from "../../components/charts";
 import { MAX_HISTORY } from "../../components/helm";
-import { type TestCluster, helmOn, keptClaims, manifestChanges, startCluster, storageClassesNamed, warningEvents } from "../../scripts/lib/cluster";
-import { type KubernetesObject, type RenderedRelease } from "../../scripts/lib/helmTemplate";
+import { helmOn, keptClaims, manifestChanges, startCluster, storageClassesNamed, type TestCluster, warningEvents } from "../../scripts/lib/cluster";
+import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";
 import { RESTRICTED_EXCEPTIONS } from "../../scripts/lib/podSecurity";
-import { type StackManifests, committedStackManifests } from "../../scripts/lib/stackManifests";
+import { committedStackManifests, type StackManifests } from "../../scripts/lib/stackManifests";
 import { REPO_ROOT, STACK_NAMES } from "../helpers/stacks";
 
 // Each stack installed the way `pulumi up` installs it, into a real kube-apiserver (scripts/cluster: etcd,
@@ -17,8 +17,14 @@ import { REPO_ROOT, STACK_NAMES } from "../helpers/stacks";
 // program's name, values, --atomic and timeout, in the program's order; an upgrade with the same values; an
 // uninstall. kwok reports pods Ready without running them and no operator runs: docs/proven.md says what that leaves out.
 const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet"];
-const CLUSTER_VERSIONS = Object.fromEntries(fs.readFileSync(path.join(REPO_ROOT, "scripts", "cluster", "versions.env"), "utf8")
-    .split("\n").map((line) => /^([A-Z_]+)=(\S+)/.exec(line)).filter((m): m is RegExpExecArray => Boolean(m)).map((m) => [m[1], m[2]]));
+const CLUSTER_VERSIONS = Object.fromEntries(
+    fs
+        .readFileSync(path.join(REPO_ROOT, "scripts", "cluster", "versions.env"), "utf8")
+        .split("\n")
+        .map((line) => /^([A-Z_]+)=(\S+)/.exec(line))
+        .filter((m): m is RegExpExecArray => Boolean(m))
+        .map((m) => [m[1], m[2]]),
+);
 
 for (const stack of STACK_NAMES) {
     describe(`install of the ${stack} stack on a real API server (kwok nodes)`, function () {
@@ -30,7 +36,9 @@ for (const stack of STACK_NAMES) {
         const done = new Set<string>();
 
         // Steps build on each other: one that failed fails the later ones with its name (nothing is skipped).
-        const needs = (step: string) => { if (!done.has(step)) assert.fail(`needs the step "${step}", which failed`); };
+        const needs = (step: string) => {
+            if (!done.has(step)) assert.fail(`needs the step "${step}", which failed`);
+        };
         const timed = async <T>(step: string, work: () => T | Promise<T>): Promise<T> => {
             const started = Date.now();
             const result = await work();
@@ -44,8 +52,16 @@ for (const stack of STACK_NAMES) {
         const valuesFile = (release: RenderedRelease) => path.join(valuesDir, `${release.name}.json`);
         // What components/helm.ts gives every k8s.helm.v3.Release: atomic, timeout (and cleanupOnFail, maxHistory on upgrade).
         const releaseArgs = (release: RenderedRelease) => [
-            release.name, release.source.path, "--namespace", release.namespace, "--values", valuesFile(release),
-            "--atomic", "--wait", "--timeout", `${CHARTS[release.chart].timeoutSeconds}s`,
+            release.name,
+            release.source.path,
+            "--namespace",
+            release.namespace,
+            "--values",
+            valuesFile(release),
+            "--atomic",
+            "--wait",
+            "--timeout",
+            `${CHARTS[release.chart].timeoutSeconds}s`,
         ];
         const status = (release: RenderedRelease) => JSON.parse(helm(["status", release.name, "--namespace", release.namespace, "--output", "json"]).stdout);
 
@@ -54,8 +70,11 @@ for (const stack of STACK_NAMES) {
          * server drops it), or a Pod Security `warn` (restricted) naming a container outside RESTRICTED_EXCEPTIONS.
          */
         function unexplainedWarnings(release: RenderedRelease, stderr: string): string[] {
-            const excepted = new Set(release.objects.filter((o) => `${o.kind}/${o.metadata.name}` in RESTRICTED_EXCEPTIONS)
-                .flatMap((o) => [...o.spec.template.spec.containers, ...(o.spec.template.spec.initContainers ?? [])].map((c: any) => c.name)));
+            const excepted = new Set(
+                release.objects
+                    .filter((o) => `${o.kind}/${o.metadata.name}` in RESTRICTED_EXCEPTIONS)
+                    .flatMap((o) => [...o.spec.template.spec.containers, ...(o.spec.template.spec.initContainers ?? [])].map((c: any) => c.name)),
+            );
             return stderr.split("\n").filter((line) => {
                 if (/unknown field|duplicate field/i.test(line)) return true;
                 if (!/would violate PodSecurity/.test(line)) return false;
@@ -71,7 +90,12 @@ for (const stack of STACK_NAMES) {
             try {
                 ({ stderr } = helm([command, ...releaseArgs(release), ...extra], CHARTS[release.chart].timeoutSeconds));
             } catch (error) {
-                const refused = await warningEvents(cluster!, release.namespace, ["FailedCreate", "FailedScheduling", "ProvisioningFailed", "BackoffLimitExceeded"]);
+                const refused = await warningEvents(cluster!, release.namespace, [
+                    "FailedCreate",
+                    "FailedScheduling",
+                    "ProvisioningFailed",
+                    "BackoffLimitExceeded",
+                ]);
                 throw new Error(`${(error as Error).message}\nthe server's warnings in ${release.namespace}:\n${refused.join("\n")}`);
             }
             assert.deepStrictEqual(unexplainedWarnings(release, stderr), [], `${release.name}: the API server warned`);
@@ -82,13 +106,17 @@ for (const stack of STACK_NAMES) {
 
         async function liveWorkloads(release: RenderedRelease): Promise<Array<{ name: string; live: any }>> {
             const workloads = release.objects.filter((o) => WORKLOAD_KINDS.includes(o.kind));
-            return Promise.all(workloads.map(async (w) => ({
-                name: `${w.kind}/${w.metadata.name}`,
-                live: await cluster!.get(`/apis/apps/v1/namespaces/${w.metadata.namespace ?? release.namespace}/${w.kind.toLowerCase()}s/${w.metadata.name}`),
-            })));
+            return Promise.all(
+                workloads.map(async (w) => ({
+                    name: `${w.kind}/${w.metadata.name}`,
+                    live: await cluster!.get(
+                        `/apis/apps/v1/namespaces/${w.metadata.namespace ?? release.namespace}/${w.kind.toLowerCase()}s/${w.metadata.name}`,
+                    ),
+                })),
+            );
         }
 
-        before(async function () {
+        before(async () => {
             manifests = committedStackManifests(stack);
             valuesDir = fs.mkdtempSync(path.join(os.tmpdir(), "install-values-"));
             // Values may hold test secrets: readable by the owner alone, removed after.
@@ -102,10 +130,14 @@ for (const stack of STACK_NAMES) {
             });
         });
 
-        after(async function () {
+        after(async () => {
             await cluster?.stop();
             if (valuesDir) fs.rmSync(valuesDir, { recursive: true, force: true });
-            console.log(`    ${stack} figures: ${Object.entries(seconds).map(([step, s]) => `${step} ${s} s`).join(", ")}`);
+            console.log(
+                `    ${stack} figures: ${Object.entries(seconds)
+                    .map(([step, s]) => `${step} ${s} s`)
+                    .join(", ")}`,
+            );
         });
 
         it(`the server is Kubernetes ${CLUSTER_VERSIONS.KUBERNETES_VERSION} (the oldest supported minor) as clients see it, with kwok's nodes`, async () => {
@@ -130,23 +162,35 @@ for (const stack of STACK_NAMES) {
         it("installs the prometheus release first: its CRDs, and its hook Jobs run to completion", async () => {
             needs("namespaces");
             await timed("install prometheus", () => helmRelease(prometheus(), "install", 1));
-            const crds = (await cluster!.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).items.map((crd: KubernetesObject) => crd.metadata.name);
+            const crds = (await cluster!.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).items.map(
+                (crd: KubernetesObject) => crd.metadata.name,
+            );
             for (const crd of ["prometheusrules.monitoring.coreos.com", "servicemonitors.monitoring.coreos.com", "prometheuses.monitoring.coreos.com"]) {
                 assert.ok(crds.includes(crd), `${crd} not installed`);
             }
             // Helm waits for hook Jobs (the webhook certificate jobs, the CRD upgrade job); the Job controller says each completed.
-            const hookJobs = prometheus().objects.filter((o) => o.kind === "Job").map((o) => o.metadata.name);
+            const hookJobs = prometheus()
+                .objects.filter((o) => o.kind === "Job")
+                .map((o) => o.metadata.name);
             assert.ok(hookJobs.includes("prometheus-admission-create") && hookJobs.includes("prometheus-admission-patch"), hookJobs.join(", "));
             const events = (await cluster!.get(`/api/v1/namespaces/${prometheus().namespace}/events`)).items;
-            const completed = new Set(events.filter((e: any) => e.involvedObject.kind === "Job" && e.reason === "Completed").map((e: any) => e.involvedObject.name));
-            assert.deepStrictEqual(hookJobs.filter((job) => !completed.has(job)), [], "hook Jobs that did not complete");
+            const completed = new Set(
+                events.filter((e: any) => e.involvedObject.kind === "Job" && e.reason === "Completed").map((e: any) => e.involvedObject.name),
+            );
+            assert.deepStrictEqual(
+                hookJobs.filter((job) => !completed.has(job)),
+                [],
+                "hook Jobs that did not complete",
+            );
         });
 
         it("applies the other program objects (Secrets, NetworkPolicies, PrometheusRules) with the CRDs served", async () => {
             needs("install prometheus");
             const rest = manifests.programObjects.filter((o) => o.kind !== "Namespace");
             assert.ok(rest.some((o) => o.kind === "NetworkPolicy") && rest.some((o) => o.kind === "Secret"), rest.map((o) => o.kind).join(", "));
-            await timed("program objects", async () => { for (const object of rest) await cluster!.apply(object); });
+            await timed("program objects", async () => {
+                for (const object of rest) await cluster!.apply(object);
+            });
             for (const rule of rest.filter((o) => o.kind === "PrometheusRule")) {
                 const live = await cluster!.get(await cluster!.pathOf(rule));
                 assert.deepStrictEqual(live.spec, rule.spec, `PrometheusRule ${rule.metadata.name} was changed by the server`);
@@ -157,7 +201,9 @@ for (const stack of STACK_NAMES) {
             needs("program objects");
             const others = manifests.releases.filter((r) => r !== prometheus());
             assert.deepStrictEqual(others.map((r) => r.name).sort(), ["alloy", "grafana", "loki", "tempo"]);
-            await timed("install others", async () => { for (const release of others) await helmRelease(release, "install", 1); });
+            await timed("install others", async () => {
+                for (const release of others) await helmRelease(release, "install", 1);
+            });
         });
 
         it("every pod was admitted by Pod Security and is Ready under kwok; every claim is bound", async () => {
@@ -166,19 +212,29 @@ for (const stack of STACK_NAMES) {
             assert.deepStrictEqual(refusals, []);
             const workloads = (await Promise.all(manifests.releases.map(liveWorkloads))).flat();
             assert.ok(workloads.length >= 5, `${workloads.length} workloads`);
-            const notReady = workloads.filter(({ live }) => {
-                const wanted = live.kind === "DaemonSet" ? live.status.desiredNumberScheduled : live.spec.replicas;
-                const ready = live.kind === "DaemonSet" ? live.status.numberReady : live.status.readyReplicas ?? 0;
-                return !(wanted > 0 && ready === wanted);
-            }).map(({ name, live }) => `${name}: ${JSON.stringify(live.status)}`);
+            const notReady = workloads
+                .filter(({ live }) => {
+                    const wanted = live.kind === "DaemonSet" ? live.status.desiredNumberScheduled : live.spec.replicas;
+                    const ready = live.kind === "DaemonSet" ? live.status.numberReady : (live.status.readyReplicas ?? 0);
+                    return !(wanted > 0 && ready === wanted);
+                })
+                .map(({ name, live }) => `${name}: ${JSON.stringify(live.status)}`);
             assert.deepStrictEqual(notReady, []);
             for (const namespace of namespaces()) {
                 const pods = (await cluster!.get(`/api/v1/namespaces/${namespace}/pods`)).items.filter((p: any) => p.status.phase !== "Succeeded");
                 const unready = pods.filter((p: any) => !p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"));
-                assert.deepStrictEqual(unready.map((p: any) => `${p.metadata.name}: ${p.status.phase}`), []);
+                assert.deepStrictEqual(
+                    unready.map((p: any) => `${p.metadata.name}: ${p.status.phase}`),
+                    [],
+                );
             }
-            const claims = (await Promise.all(namespaces().map((ns) => cluster!.get(`/api/v1/namespaces/${ns}/persistentvolumeclaims`)))).flatMap((l) => l.items);
-            assert.deepStrictEqual(claims.filter((c: any) => c.status.phase !== "Bound").map((c: any) => c.metadata.name), []);
+            const claims = (await Promise.all(namespaces().map((ns) => cluster!.get(`/api/v1/namespaces/${ns}/persistentvolumeclaims`)))).flatMap(
+                (l) => l.items,
+            );
+            assert.deepStrictEqual(
+                claims.filter((c: any) => c.status.phase !== "Bound").map((c: any) => c.metadata.name),
+                [],
+            );
         });
 
         it("the Prometheus resource keeps persistentVolumeClaimRetentionPolicy Retain on the server (not pruned by the CRD schema)", async () => {
@@ -200,7 +256,7 @@ for (const stack of STACK_NAMES) {
                     const specs = new Map((await liveWorkloads(release)).map(({ name, live }) => [name, specOf(live)]));
                     await helmRelease(release, "upgrade", 2);
                     const after = helm(["get", "manifest", release.name, "--namespace", release.namespace]).stdout;
-                    changed.push(...await manifestChanges(cluster!, release, before, after));
+                    changed.push(...(await manifestChanges(cluster!, release, before, after)));
                     for (const { name, live } of await liveWorkloads(release)) {
                         if (specOf(live) !== specs.get(name)) changed.push(`${release.name}: ${name} changed its spec`);
                     }
@@ -213,21 +269,34 @@ for (const stack of STACK_NAMES) {
             needs("install others");
             // docs/operations.md: "Volumes outlive an uninstall". A claim in a chart's manifest without `keep` would be deleted.
             const rendered = manifests.releases.flatMap((r) => r.objects.filter((o) => o.kind === "PersistentVolumeClaim"));
-            assert.deepStrictEqual(rendered.filter((c) => c.metadata.annotations?.["helm.sh/resource-policy"] !== "keep").map((c) => c.metadata.name), []);
+            assert.deepStrictEqual(
+                rendered.filter((c) => c.metadata.annotations?.["helm.sh/resource-policy"] !== "keep").map((c) => c.metadata.name),
+                [],
+            );
             const promised = manifests.releases.flatMap(keptClaims);
-            assert.ok(promised.some((name) => name.includes("loki")), `claims expected to stay: ${promised.join(", ")}`);
+            assert.ok(
+                promised.some((name) => name.includes("loki")),
+                `claims expected to stay: ${promised.join(", ")}`,
+            );
             await timed("uninstall", () => {
                 for (const release of [...manifests.releases].reverse()) {
                     const timeout = CHARTS[release.chart].timeoutSeconds;
                     helm(["uninstall", release.name, "--namespace", release.namespace, "--wait", "--timeout", `${timeout}s`], timeout);
                 }
             });
-            const claims = (await Promise.all(namespaces().map((ns) => cluster!.get(`/api/v1/namespaces/${ns}/persistentvolumeclaims`))))
-                .flatMap((list) => list.items.map((c: any) => c.metadata.name));
-            assert.deepStrictEqual(promised.filter((name) => !claims.includes(name)), [], `claims left: ${claims.join(", ")}`);
+            const claims = (await Promise.all(namespaces().map((ns) => cluster!.get(`/api/v1/namespaces/${ns}/persistentvolumeclaims`)))).flatMap((list) =>
+                list.items.map((c: any) => c.metadata.name),
+            );
+            assert.deepStrictEqual(
+                promised.filter((name) => !claims.includes(name)),
+                [],
+                `claims left: ${claims.join(", ")}`,
+            );
             // The garbage collector removes the pods after Helm has deleted their owners; kwok lets them go.
-            const podsLeft = async () => (await Promise.all(namespaces().map((ns) => cluster!.get(`/api/v1/namespaces/${ns}/pods`))))
-                .flatMap((list) => list.items.map((p: any) => p.metadata.name));
+            const podsLeft = async () =>
+                (await Promise.all(namespaces().map((ns) => cluster!.get(`/api/v1/namespaces/${ns}/pods`)))).flatMap((list) =>
+                    list.items.map((p: any) => p.metadata.name),
+                );
             for (let attempt = 0; attempt < 60 && (await podsLeft()).length > 0; attempt++) await new Promise((r) => setTimeout(r, 1000));
             assert.deepStrictEqual(await podsLeft(), [], "pods still there 60 s after the uninstall");
         });

@@ -1,7 +1,7 @@
 import "../helpers/pulumi";
 import * as assert from "assert";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { SCHEMA_RELEASES, validateSchemas } from "../../scripts/lib/kubeSchemas";
-import { type KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { allObjects, committedStackManifests } from "../../scripts/lib/stackManifests";
 import { STACK_NAMES } from "../helpers/stacks";
 
@@ -21,7 +21,10 @@ describe("Kubernetes schemas of every manifest", function () {
                 const problems = results.filter((r) => r.status !== "statusValid").map((r) => `${r.kind}/${r.name}: ${r.status} ${r.msg}`);
                 assert.deepStrictEqual(problems, []);
                 for (const kind of ["Namespace", "NetworkPolicy", "Secret", "Deployment", "ServiceMonitor", "CustomResourceDefinition"]) {
-                    assert.ok(results.some((r) => r.kind === kind), `no ${kind} was validated`);
+                    assert.ok(
+                        results.some((r) => r.kind === kind),
+                        `no ${kind} was validated`,
+                    );
                 }
             });
         }

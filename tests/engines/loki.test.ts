@@ -1,23 +1,36 @@
-import { type RecordedResource, captureResources, valueOf } from "../helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { Loki, type LokiArgs, lokiValues } from "../../components/loki/Loki";
 import { OBJECT_STORAGE_SECRET_KEYS } from "../../components/objectStorage/credentials";
+import { chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds, quantityBytes } from "../../stacks/units";
-import { chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
-import { type KubernetesObject } from "../../scripts/lib/helmTemplate";
+import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
 import {
-    componentName, configFile, findObject, hasRequestsAndLimits, mainContainer, namesOf, podSpecOf, renderRelease, renderedContainers, servicePorts, workloadNamed,
+    componentName,
+    configFile,
+    findObject,
+    hasRequestsAndLimits,
+    mainContainer,
+    namesOf,
+    podSpecOf,
+    renderedContainers,
+    renderRelease,
+    servicePorts,
+    workloadNamed,
 } from "../helpers/rendered";
-import { STACK_NAMES, loadStack } from "../helpers/stacks";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 
 /** Maps the chart renders verbatim into Loki's config file: their keys are Loki's schema, not the chart's. */
 const LOKI_CONFIG_SECTIONS = ["loki.limits_config", "loki.commonConfig", "loki.compactor", "loki.analytics", "loki.schemaConfig"];
 const chart = chartReference("loki", CHARTS.loki.version);
 
 interface Built {
-    config: StackConfig; loki: Loki; release: Record<string, any>; values: Record<string, any>;
+    config: StackConfig;
+    loki: Loki;
+    release: Record<string, any>;
+    values: Record<string, any>;
     /** What `helm template` renders from the release: the objects Kubernetes receives. */
     objects: KubernetesObject[];
     /** Loki's own config file as the chart writes it (ConfigMap loki, config.yaml). */
@@ -28,15 +41,27 @@ let builds = 0;
 async function build(stack: string, overrides: Record<string, string> = {}): Promise<Built> {
     const { config } = loadStack(stack, overrides);
     const args: LokiArgs = {
-        namespace: config.namespace, settings: config.loki, objectStorage: config.objectStorage, storageClass: config.cluster.storageClass,
+        namespace: config.namespace,
+        settings: config.loki,
+        objectStorage: config.objectStorage,
+        storageClass: config.cluster.storageClass,
     };
     let loki: Loki | undefined;
-    const resources: RecordedResource[] = await captureResources(() => { loki = new Loki(`loki-${stack}-${builds++}`, args); });
+    const resources: RecordedResource[] = await captureResources(() => {
+        loki = new Loki(`loki-${stack}-${builds++}`, args);
+    });
     assert.ok(resources.some((r) => r.type === "observability:stack:Loki"));
     const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
     assert.strictEqual(releases.length, 1);
     const { objects } = renderRelease(releases[0].inputs);
-    return { config, loki: loki!, release: releases[0].inputs, values: releases[0].inputs.values, objects, lokiConfig: configFile(objects, "loki", "config.yaml") };
+    return {
+        config,
+        loki: loki!,
+        release: releases[0].inputs,
+        values: releases[0].inputs.values,
+        objects,
+        lokiConfig: configFile(objects, "loki", "config.yaml"),
+    };
 }
 
 /** Every credential-shaped field set anywhere in the values, with its value. */
@@ -44,7 +69,10 @@ function credentialFields(node: unknown, trail = ""): Array<[string, unknown]> {
     if (!node || typeof node !== "object") return [];
     return Object.entries(node).flatMap(([key, child]) => {
         const path = trail ? `${trail}.${key}` : key;
-        const own: Array<[string, unknown]> = /secret(?!Name|Ref)|password|accountKey|accessKey|connectionString|service_account|token/i.test(key) && typeof child === "string" ? [[path, child]] : [];
+        const own: Array<[string, unknown]> =
+            /secret(?!Name|Ref)|password|accountKey|accessKey|connectionString|service_account|token/i.test(key) && typeof child === "string"
+                ? [[path, child]]
+                : [];
         return [...own, ...credentialFields(child, path)];
     });
 }
@@ -62,18 +90,22 @@ describe("Loki (loki chart)", function () {
     });
 
     it("Helm refuses values of a type values.schema.json does not allow, naming the value", () => {
-        assert.throws(() => renderRelease({ ...built.dev.release, values: { ...built.dev.values, singleBinary: { ...built.dev.values.singleBinary, replicas: "1" } } }),
-            /at '\/singleBinary\/replicas': got string, want null or integer/);
+        assert.throws(
+            () => renderRelease({ ...built.dev.release, values: { ...built.dev.values, singleBinary: { ...built.dev.values.singleBinary, replicas: "1" } } }),
+            /at '\/singleBinary\/replicas': got string, want null or integer/,
+        );
     });
 
     it("Helm refuses replicas for two deployment modes at once (the chart's validate.yaml; SimpleScalable targets default to 3)", () => {
-        assert.throws(() => renderRelease({ ...built.dev.release, values: { ...built.dev.values, write: { replicas: 3 } } }),
-            /validate\.yaml.*replicas configured for both the monolithic and simple scalable targets/s);
+        assert.throws(
+            () => renderRelease({ ...built.dev.release, values: { ...built.dev.values, write: { replicas: 3 } } }),
+            /validate\.yaml.*replicas configured for both the monolithic and simple scalable targets/s,
+        );
     });
 
     for (const stack of STACK_NAMES) {
         describe(stack, () => {
-            it("installs the pinned chart as release \"loki\" in the stack's namespace with rollback on failure", () => {
+            it('installs the pinned chart as release "loki" in the stack\'s namespace with rollback on failure', () => {
                 const { release, config } = built[stack];
                 assert.strictEqual(release.name, "loki");
                 assert.strictEqual(release.namespace, config.namespace);
@@ -146,13 +178,18 @@ describe("Loki (loki chart)", function () {
                 const { lokiConfig, config } = built[stack];
                 assert.strictEqual(lokiConfig.auth_enabled, config.loki.multiTenant);
                 const limits = lokiConfig.limits_config;
-                assert.deepStrictEqual([limits.ingestion_rate_mb, limits.ingestion_burst_size_mb, limits.max_global_streams_per_user],
-                    [config.loki.limits.ingestionRateMb, config.loki.limits.ingestionBurstSizeMb, config.loki.limits.maxGlobalStreamsPerUser]);
+                assert.deepStrictEqual(
+                    [limits.ingestion_rate_mb, limits.ingestion_burst_size_mb, limits.max_global_streams_per_user],
+                    [config.loki.limits.ingestionRateMb, config.loki.limits.ingestionBurstSizeMb, config.loki.limits.maxGlobalStreamsPerUser],
+                );
             });
 
             it("runs caches only with memory configured, sized from the settings", () => {
                 const { objects, config } = built[stack];
-                for (const [name, mb] of [["loki-chunks-cache", config.loki.caches.chunksMemoryMb], ["loki-results-cache", config.loki.caches.resultsMemoryMb]] as const) {
+                for (const [name, mb] of [
+                    ["loki-chunks-cache", config.loki.caches.chunksMemoryMb],
+                    ["loki-results-cache", config.loki.caches.resultsMemoryMb],
+                ] as const) {
                     const cache = workload(objects, name);
                     assert.strictEqual(cache !== undefined, mb > 0, name);
                     if (!cache) continue;
@@ -167,12 +204,17 @@ describe("Loki (loki chart)", function () {
                 assert.ok(namesOf(objects, "ServiceMonitor").length > 0);
                 for (const kind of ["DaemonSet", "Pod", "PrometheusRule", "GrafanaDashboard"]) assert.deepStrictEqual(namesOf(objects, kind), [], kind);
                 const names = objects.map((o) => o.metadata.name);
-                for (const absent of [/canary/, /minio/, /dashboards/, /ruler/]) assert.deepStrictEqual(names.filter((n) => absent.test(n)), [], String(absent));
+                for (const absent of [/canary/, /minio/, /dashboards/, /ruler/])
+                    assert.deepStrictEqual(
+                        names.filter((n) => absent.test(n)),
+                        [],
+                        String(absent),
+                    );
             });
 
             it("exports the URLs of a Service the chart renders in front of Loki, on a port it serves", async () => {
                 const { loki, objects, config } = built[stack];
-                const internal = await valueOf(loki.internalUrl);
+                const internal = await outputValue(loki.internalUrl);
                 const url = new URL(internal);
                 const { hostname } = url;
                 const port = url.port || (url.protocol === "https:" ? "443" : "80");
@@ -181,8 +223,8 @@ describe("Loki (loki chart)", function () {
                 assert.ok(servicePorts(objects, service).includes(Number(port)), `${service} serves ${servicePorts(objects, service).join(", ")}, not ${port}`);
                 // With a gateway (Distributed), reads and writes must go through it: the chart routes them by path.
                 assert.strictEqual(service, config.loki.mode === "Distributed" ? "loki-gateway" : "loki");
-                assert.strictEqual(await valueOf(loki.url), internal);
-                assert.strictEqual(await valueOf(loki.pushUrl), `${internal}/loki/api/v1/push`);
+                assert.strictEqual(await outputValue(loki.url), internal);
+                assert.strictEqual(await outputValue(loki.pushUrl), `${internal}/loki/api/v1/push`);
             });
         });
     }
@@ -236,7 +278,10 @@ describe("Loki (loki chart)", function () {
         const ingester = workload(objects, "loki-ingester")!;
         assert.strictEqual(ingester.spec.replicas, 3);
         assert.strictEqual(lokiConfig.common.replication_factor, 3);
-        assert.deepStrictEqual(namesOf(objects, "StatefulSet").filter((name) => name.includes("zone")), []);
+        assert.deepStrictEqual(
+            namesOf(objects, "StatefulSet").filter((name) => name.includes("zone")),
+            [],
+        );
         assert.deepStrictEqual(claimSizes(ingester), [["data", config.loki.storageSize, config.cluster.storageClass]]);
         assert.strictEqual(claimSizes(workload(objects, "loki-compactor")!).length, 1);
         assert.strictEqual(workload(objects, "loki"), undefined, "no single binary");
@@ -275,8 +320,16 @@ describe("Loki (loki chart)", function () {
                 },
             },
             "GCS with workload identity": {
-                objectStorage: JSON.stringify({ provider: "gcs", region: null, credentials: { serviceAccountAnnotations: {
-                    "eks.amazonaws.com/role-arn": null, "iam.gke.io/gcp-service-account": "loki@project.iam.gserviceaccount.com" } } }),
+                objectStorage: JSON.stringify({
+                    provider: "gcs",
+                    region: null,
+                    credentials: {
+                        serviceAccountAnnotations: {
+                            "eks.amazonaws.com/role-arn": null,
+                            "iam.gke.io/gcp-service-account": "loki@project.iam.gserviceaccount.com",
+                        },
+                    },
+                }),
                 check: (values) => {
                     assert.deepStrictEqual(values.serviceAccount.annotations, { "iam.gke.io/gcp-service-account": "loki@project.iam.gserviceaccount.com" });
                     assert.deepStrictEqual(values.defaults, {});
@@ -304,8 +357,17 @@ describe("Loki (loki chart)", function () {
                 },
             },
             "Azure with workload identity": {
-                objectStorage: JSON.stringify({ provider: "azure", region: null, azureAccountName: "observability", credentials: { serviceAccountAnnotations: {
-                    "eks.amazonaws.com/role-arn": null, "azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000" } } }),
+                objectStorage: JSON.stringify({
+                    provider: "azure",
+                    region: null,
+                    azureAccountName: "observability",
+                    credentials: {
+                        serviceAccountAnnotations: {
+                            "eks.amazonaws.com/role-arn": null,
+                            "azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000",
+                        },
+                    },
+                }),
                 check: (values) => {
                     assert.strictEqual(values.loki.storage.azure.useFederatedToken, true);
                     assert.strictEqual(values.loki.podLabels["azure.workload.identity/use"], "true");
@@ -324,7 +386,9 @@ describe("Loki (loki chart)", function () {
                 assert.strictEqual(lokiConfig.compactor.delete_request_store, provider);
                 const secret = JSON.parse(objectStorage).credentials?.existingSecret;
                 const ingester = mainContainer(workload(objects, "loki-ingester")!);
-                const mentionsSecret = JSON.stringify([ingester.envFrom ?? [], podSpecOf(workload(objects, "loki-ingester")!).volumes ?? []]).includes(`"${secret}"`);
+                const mentionsSecret = JSON.stringify([ingester.envFrom ?? [], podSpecOf(workload(objects, "loki-ingester")!).volumes ?? []]).includes(
+                    `"${secret}"`,
+                );
                 assert.strictEqual(mentionsSecret, secret !== undefined, "the ingester reads the credentials Secret exactly when one is configured");
                 for (const [path, value] of credentialFields(values)) assert.match(String(value), ENV_REFERENCE, `${path} holds a value, not a reference`);
                 assert.deepStrictEqual(unknownValuePaths(chart, values, LOKI_CONFIG_SECTIONS), []);
@@ -343,14 +407,19 @@ describe("Loki (loki chart)", function () {
         const { objects } = await build("production", { loki: JSON.stringify({ caches: { chunksMemoryMb: 0 } }) });
         assert.strictEqual(workload(objects, "loki-chunks-cache"), undefined);
         const results = workload(objects, "loki-results-cache")!;
-        assert.deepStrictEqual(podSpecOf(results).containers.map((c: any) => c.name), ["memcached", "exporter"]);
+        assert.deepStrictEqual(
+            podSpecOf(results).containers.map((c: any) => c.name),
+            ["memcached", "exporter"],
+        );
         for (const container of podSpecOf(results).containers) assert.ok(container.resources?.limits?.memory, `${container.name} sized`);
     });
 
     it("refuses Distributed mode with a component left unsized", () => {
         const { config } = loadStack("production");
         const components = { ...config.loki.components, querier: undefined };
-        assert.throws(() => lokiValues({ namespace: "monitoring", settings: { ...config.loki, components }, objectStorage: config.objectStorage }),
-            /loki\.components\.querier/);
+        assert.throws(
+            () => lokiValues({ namespace: "monitoring", settings: { ...config.loki, components }, objectStorage: config.objectStorage }),
+            /loki\.components\.querier/,
+        );
     });
 });

@@ -1,12 +1,12 @@
-import { captureResources, unwrapSecrets } from "../helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { ObservabilityStack } from "../../components/ObservabilityStack";
-import { type KubernetesObject } from "../../scripts/lib/helmTemplate";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { allObjects, committedStackManifests, renderStack } from "../../scripts/lib/stackManifests";
 import { ConfigError } from "../../stacks/config";
 import { checkStorageClass, missingStorageClass } from "../../stacks/storageClasses";
-import { STACK_NAMES, loadStack } from "../helpers/stacks";
+import { captureResources, unwrapSecrets } from "../helpers/pulumi";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 
 // config charts.repository and images.registry: every release fetches its chart from the mirror, and every image
 // every chart renders (containers, init containers, the operator's Prometheus and Alertmanager, the images the
@@ -19,7 +19,10 @@ const IMAGE_MIRROR = "mirror.example.com:8443/oac";
 function imageReferences(objects: KubernetesObject[]): Array<{ where: string; image: string }> {
     const found: Array<{ where: string; image: string }> = [];
     const visit = (value: unknown, where: string): void => {
-        if (Array.isArray(value)) { value.forEach((item, index) => visit(item, `${where}[${index}]`)); return; }
+        if (Array.isArray(value)) {
+            for (const [index, item] of value.entries()) visit(item, `${where}[${index}]`);
+            return;
+        }
         if (!value || typeof value !== "object") return;
         for (const [key, child] of Object.entries(value)) {
             if (key === "image" && typeof child === "string") found.push({ where: `${where}.image`, image: child });
@@ -40,19 +43,31 @@ describe("charts and images from a mirror (charts.repository, images.registry)",
     this.timeout(900_000);
 
     it("refuses a repository or registry that is not one, naming the key, the value and what is allowed", () => {
-        assert.throws(() => loadStack("dev", { charts: JSON.stringify({ repository: "registry.example.com/charts" }) }), (error: unknown) => {
-            assert.ok(error instanceof ConfigError);
-            assert.match(error.message, /observability:charts\.repository: got "registry\.example\.com\/charts"; expected a Helm repository URL .*oci:\/\//);
-            return true;
-        });
-        assert.throws(() => loadStack("dev", { images: JSON.stringify({ registry: "https://mirror.example.com/" }) }),
-            /observability:images\.registry: got "https:\/\/mirror\.example\.com\/"; expected a registry host with an optional port and path, without a scheme/);
+        assert.throws(
+            () => loadStack("dev", { charts: JSON.stringify({ repository: "registry.example.com/charts" }) }),
+            (error: unknown) => {
+                assert.ok(error instanceof ConfigError);
+                assert.match(
+                    error.message,
+                    /observability:charts\.repository: got "registry\.example\.com\/charts"; expected a Helm repository URL .*oci:\/\//,
+                );
+                return true;
+            },
+        );
+        assert.throws(
+            () => loadStack("dev", { images: JSON.stringify({ registry: "https://mirror.example.com/" }) }),
+            /observability:images\.registry: got "https:\/\/mirror\.example\.com\/"; expected a registry host with an optional port and path, without a scheme/,
+        );
     });
 
     it("without a mirror, the renders name upstream registries (what the mirror must replace)", () => {
         const images = imageReferences(allObjects(committedStackManifests("dev"))).map((r) => r.image);
         assert.ok(images.length > 10, `${images.length} image references`);
-        for (const registry of ["quay.io/", "docker.io/"]) assert.ok(images.some((image) => image.startsWith(registry)), `no ${registry} image in ${images.join(", ")}`);
+        for (const registry of ["quay.io/", "docker.io/"])
+            assert.ok(
+                images.some((image) => image.startsWith(registry)),
+                `no ${registry} image in ${images.join(", ")}`,
+            );
     });
 
     for (const stack of STACK_NAMES) {
@@ -60,7 +75,8 @@ describe("charts and images from a mirror (charts.repository, images.registry)",
             const manifests = renderStack(stack, { charts: { repository: CHART_MIRROR }, images: { registry: IMAGE_MIRROR } });
             const resources = await captureResources(() => {
                 const { config, secrets } = loadStack(stack, {
-                    charts: JSON.stringify({ repository: CHART_MIRROR }), images: JSON.stringify({ registry: IMAGE_MIRROR }),
+                    charts: JSON.stringify({ repository: CHART_MIRROR }),
+                    images: JSON.stringify({ registry: IMAGE_MIRROR }),
                 });
                 return new ObservabilityStack(`mirrored-${stack}`, { config, secrets });
             });
@@ -93,26 +109,42 @@ describe("charts and images from a mirror (charts.repository, images.registry)",
 });
 
 describe("cluster.storageClass the cluster lacks", () => {
-    const cluster = [{ name: "standard", isDefault: true }, { name: "fast", isDefault: false }];
+    const cluster = [
+        { name: "standard", isDefault: true },
+        { name: "fast", isDefault: false },
+    ];
 
     it("is refused naming the key, the value and the classes the cluster has", async () => {
-        await assert.rejects(checkStorageClass("observability", "gp3", async () => cluster), (error: Error) => {
-            assert.match(error.message, /^observability:cluster\.storageClass: got "gp3"; the cluster has no StorageClass "gp3"/);
-            assert.match(error.message, /StorageClasses the cluster has: standard \(default\), fast\./);
-            return true;
-        });
+        await assert.rejects(
+            checkStorageClass("observability", "gp3", async () => cluster),
+            (error: Error) => {
+                assert.match(error.message, /^observability:cluster\.storageClass: got "gp3"; the cluster has no StorageClass "gp3"/);
+                assert.match(error.message, /StorageClasses the cluster has: standard \(default\), fast\./);
+                return true;
+            },
+        );
         assert.strictEqual(missingStorageClass("observability", "fast", cluster), undefined);
-        await checkStorageClass("observability", undefined, async () => { throw new Error("not asked when unset"); });
+        await checkStorageClass("observability", undefined, async () => {
+            throw new Error("not asked when unset");
+        });
     });
 
     it("stops the stack before it registers any resource", async () => {
         const { config, secrets } = loadStack("production");
         assert.strictEqual(config.cluster.storageClass, "gp3");
         const refused = await captureResources(() => new ObservabilityStack("storage-refused", { config, secrets, storageClasses: async () => cluster }));
-        assert.deepStrictEqual(refused.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.name), []);
-        const allowed = await captureResources(() => new ObservabilityStack("storage-allowed", {
-            config, secrets, storageClasses: async () => [...cluster, { name: "gp3", isDefault: false }],
-        }));
+        assert.deepStrictEqual(
+            refused.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.name),
+            [],
+        );
+        const allowed = await captureResources(
+            () =>
+                new ObservabilityStack("storage-allowed", {
+                    config,
+                    secrets,
+                    storageClasses: async () => [...cluster, { name: "gp3", isDefault: false }],
+                }),
+        );
         assert.ok(allowed.some((r) => r.type === "kubernetes:core/v1:Namespace"));
     });
 });

@@ -1,8 +1,8 @@
 import "../helpers/pulumi";
 import * as assert from "assert";
-import { type Flow, type FlowContext, type Verdict, judge, missingFlows, neededFlows, outsideFlows } from "../../scripts/lib/networkFlows";
-import { type StackManifests, committedStackManifests } from "../../scripts/lib/stackManifests";
-import { STACK_NAMES, loadStack } from "../helpers/stacks";
+import { type Flow, type FlowContext, judge, missingFlows, neededFlows, outsideFlows, type Verdict } from "../../scripts/lib/networkFlows";
+import { committedStackManifests, type StackManifests } from "../../scripts/lib/stackManifests";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 
 // The stack's NetworkPolicies judged by an analyzer (tools/netflows: cyclonus' matcher of networking.k8s.io/v1
 // semantics) on the pods, labels and ports of the rendered manifests. The flows are derived from those
@@ -35,9 +35,21 @@ describe("NetworkPolicies judged on the rendered stack", function () {
     for (const stack of STACK_NAMES) {
         it(`${stack}: every flow the stack needs is allowed`, () => {
             const { needed } = judged(stack);
-            assert.deepStrictEqual(missingFlows(needed).map((v) => `${v.id}: ${v.why}`), []);
+            assert.deepStrictEqual(
+                missingFlows(needed).map((v) => `${v.id}: ${v.why}`),
+                [],
+            );
             // Each kind of flow was found in the manifests, so an empty derivation cannot pass.
-            for (const kind of [/^datasource Prometheus/, /^datasource Loki/, /^datasource Tempo/, /^scrape/, /^configured to reach loki/, /^configured to reach tempo/, /^OTLP/, /^admission webhook/]) {
+            for (const kind of [
+                /^datasource Prometheus/,
+                /^datasource Loki/,
+                /^datasource Tempo/,
+                /^scrape/,
+                /^configured to reach loki/,
+                /^configured to reach tempo/,
+                /^OTLP/,
+                /^admission webhook/,
+            ]) {
                 assert.ok(why(needed, kind).length > 0, `${stack}: no flow matching ${kind}`);
             }
         });
@@ -70,11 +82,25 @@ describe("NetworkPolicies judged on the rendered stack", function () {
     it("Prometheus reaches Alertmanager with its alerts in every stack, and production's two Alertmanagers gossip on 9094 TCP and UDP", () => {
         for (const stack of STACK_NAMES) {
             const alerts = judged(stack).needed.filter((v) => /^alerts \(Prometheus/.test(v.why));
-            assert.deepStrictEqual(alerts.map((v) => [v.id, v.allowed]), [["operator-managed/prometheus-prometheus -> operator-managed/prometheus-alertmanager:9093/TCP", true]], stack);
+            assert.deepStrictEqual(
+                alerts.map((v) => [v.id, v.allowed]),
+                [["operator-managed/prometheus-prometheus -> operator-managed/prometheus-alertmanager:9093/TCP", true]],
+                stack,
+            );
         }
         const gossip = judged("production").needed.filter((v) => /Alertmanager replicas gossip/.test(v.why));
-        assert.deepStrictEqual(gossip.map((v) => [v.protocol, v.port, v.allowed]), [["TCP", 9094, true], ["UDP", 9094, true]]);
-        assert.deepStrictEqual(judged("dev").needed.filter((v) => /Alertmanager replicas gossip/.test(v.why)), [], "one replica: no mesh");
+        assert.deepStrictEqual(
+            gossip.map((v) => [v.protocol, v.port, v.allowed]),
+            [
+                ["TCP", 9094, true],
+                ["UDP", 9094, true],
+            ],
+        );
+        assert.deepStrictEqual(
+            judged("dev").needed.filter((v) => /Alertmanager replicas gossip/.test(v.why)),
+            [],
+            "one replica: no mesh",
+        );
     });
 
     it("the analyzer denies a flow the policies do not allow (a policy removed)", () => {

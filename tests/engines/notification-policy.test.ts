@@ -3,20 +3,34 @@ import * as assert from "assert";
 import { ruleLabels } from "../../components/grafana/alerting/ruleGroups";
 import { alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";
 import {
-    type BuiltRouting, type PolicyNode, TYPES, buildRouting, muteTimingsNamed, ofType, onlyOne, policyTree, receiversNamed, route, seconds,
+    type BuiltRouting,
+    buildRouting,
+    muteTimingsNamed,
+    ofType,
+    onlyOne,
+    type PolicyNode,
+    policyTree,
+    receiversNamed,
+    route,
+    seconds,
+    TYPES,
 } from "../helpers/alertRouting";
 import { STACK_NAMES } from "../helpers/stacks";
 
 /** The kind of integration behind each contact point name. */
 function receiverKinds(built: BuiltRouting): Record<string, string> {
-    return Object.fromEntries(ofType(built.resources, TYPES.contactPoint).map((point) => {
-        const kind = ["slacks", "emails", "pagerduties"].find((key) => point.inputs[key] !== undefined);
-        return [point.inputs.name, kind!];
-    }));
+    return Object.fromEntries(
+        ofType(built.resources, TYPES.contactPoint).map((point) => {
+            const kind = ["slacks", "emails", "pagerduties"].find((key) => point.inputs[key] !== undefined);
+            return [point.inputs.name, kind!];
+        }),
+    );
 }
 /** Kinds of integration an alert with these labels reaches, sorted. */
 const reaches = (built: BuiltRouting, labels: Record<string, string>) =>
-    route(policyTree(built.resources), labels).map((delivery) => receiverKinds(built)[delivery.receiver]).sort();
+    route(policyTree(built.resources), labels)
+        .map((delivery) => receiverKinds(built)[delivery.receiver])
+        .sort();
 const defaultKind = (built: BuiltRouting) => receiverKinds(built)[policyTree(built.resources).contactPoint!];
 
 describe("notification policy", () => {
@@ -27,17 +41,34 @@ describe("notification policy", () => {
 
     it("reads a tree the way Alertmanager does: first match wins unless it continues, the parent only takes the rest", () => {
         const tree: PolicyNode = {
-            contactPoint: "root", groupBies: ["alertname"], repeatInterval: "4h",
+            contactPoint: "root",
+            groupBies: ["alertname"],
+            repeatInterval: "4h",
             policies: [
                 { contactPoint: "a", matchers: [{ label: "team", match: "=", value: "x" }], continue: true, muteTimings: ["m"] },
                 { contactPoint: "b", matchers: [{ label: "team", match: "=~", value: "x|y" }], repeatInterval: "1h" },
                 { contactPoint: "c", matchers: [{ label: "team", match: "=~", value: "x|y" }] },
             ],
         };
-        assert.deepStrictEqual(route(tree, { team: "x" }).map((d) => [d.receiver, d.muteTimings, d.repeatInterval]), [["a", ["m"], "4h"], ["b", [], "1h"]]);
-        assert.deepStrictEqual(route(tree, { team: "y" }).map((d) => d.receiver), ["b"]);
-        assert.deepStrictEqual(route(tree, { team: "xy" }).map((d) => d.receiver), ["root"]);
-        assert.deepStrictEqual(route(tree, {}).map((d) => d.groupBy), [["alertname"]]);
+        assert.deepStrictEqual(
+            route(tree, { team: "x" }).map((d) => [d.receiver, d.muteTimings, d.repeatInterval]),
+            [
+                ["a", ["m"], "4h"],
+                ["b", [], "1h"],
+            ],
+        );
+        assert.deepStrictEqual(
+            route(tree, { team: "y" }).map((d) => d.receiver),
+            ["b"],
+        );
+        assert.deepStrictEqual(
+            route(tree, { team: "xy" }).map((d) => d.receiver),
+            ["root"],
+        );
+        assert.deepStrictEqual(
+            route(tree, {}).map((d) => d.groupBy),
+            [["alertname"]],
+        );
     });
 
     for (const stack of STACK_NAMES) {
@@ -67,7 +98,10 @@ describe("notification policy", () => {
     it("dev sends everything to its undeliverable fallback, whatever the severity", () => {
         for (const severity of ["critical", "warning", "info", ""]) {
             const deliveries = route(policyTree(built.dev.resources), { alertname: "X", severity });
-            assert.deepStrictEqual(deliveries.map((d) => d.receiver), [policyTree(built.dev.resources).contactPoint]);
+            assert.deepStrictEqual(
+                deliveries.map((d) => d.receiver),
+                [policyTree(built.dev.resources).contactPoint],
+            );
         }
         const fallback = onlyOne(built.dev.resources, TYPES.contactPoint).inputs.emails[0];
         assert.ok(fallback.addresses.every((a: string) => a.endsWith(".invalid")));
@@ -136,10 +170,13 @@ describe("notification policy", () => {
         const window = built.production.config.alerting.maintenanceWindow;
         const timing = onlyOne(built.production.resources, TYPES.muteTiming).inputs;
         assert.strictEqual(timing.name, window.name);
-        assert.deepStrictEqual(timing.intervals, [{ weekdays: window.weekdays, times: [{ start: window.startTime, end: window.endTime }], location: window.location }]);
+        assert.deepStrictEqual(timing.intervals, [
+            { weekdays: window.weekdays, times: [{ start: window.startTime, end: window.endTime }], location: window.location },
+        ]);
 
         const moved = await buildRouting("production", {
-            alerting: '{"maintenanceWindow":{"name":"patch-tuesday","weekdays":["tuesday","wednesday"],"startTime":"22:30","endTime":"23:45","location":"Europe/Berlin"}}',
+            alerting:
+                '{"maintenanceWindow":{"name":"patch-tuesday","weekdays":["tuesday","wednesday"],"startTime":"22:30","endTime":"23:45","location":"Europe/Berlin"}}',
         });
         const movedTiming = onlyOne(moved.resources, TYPES.muteTiming).inputs;
         assert.deepStrictEqual(movedTiming, {

@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { RESTRICTED_EXCEPTIONS, admitted, podSecurity, restrictedTable, type PodSecurityResult } from "../../scripts/lib/podSecurity";
+import { admitted, type PodSecurityResult, podSecurity, RESTRICTED_EXCEPTIONS, restrictedTable } from "../../scripts/lib/podSecurity";
 import { committedStackManifests } from "../../scripts/lib/stackManifests";
 import { REPO_ROOT, STACK_NAMES } from "../helpers/stacks";
 
@@ -18,11 +18,16 @@ describe("Pod Security of every rendered pod template", function () {
         it(`${stack}: every pod is admitted at its namespace's enforced level, on Kubernetes 1.34 and the library's latest`, () => {
             const results = resultsOf(stack);
             assert.ok(results.length >= 8, `${results.length} pod templates`);
-            const refused = results.map((r) => ({ r, verdict: admitted(r) })).filter(({ verdict }) => !verdict.ok)
+            const refused = results
+                .map((r) => ({ r, verdict: admitted(r) }))
+                .filter(({ verdict }) => !verdict.ok)
                 .map(({ r, verdict }) => `${r.namespace}/${r.kind}/${r.name}: ${verdict.refusals.join("; ")}`);
             assert.deepStrictEqual(refused, []);
             // Helm hook Jobs are pods too: the operator's admission-webhook certificate jobs and the CRD upgrade job.
-            assert.ok(results.some((r) => r.kind === "Job" && r.hook.includes("pre-install")), "no hook Job was judged");
+            assert.ok(
+                results.some((r) => r.kind === "Job" && r.hook.includes("pre-install")),
+                "no hook Job was judged",
+            );
         });
     }
 
@@ -41,8 +46,10 @@ describe("Pod Security of every rendered pod template", function () {
         const prometheus = manifests.releases.find((r) => r.chart === "kubePrometheusStack")!;
         const daemonSet = prometheus.objects.find((o) => o.kind === "DaemonSet" && o.metadata.name.endsWith("node-exporter"))!;
         const [own] = podSecurity({ ...manifests, releases: [{ ...prometheus, manifest: stringify(daemonSet) }] });
-        assert.deepStrictEqual({ namespace: own.namespace, enforce: own.enforce?.level, ok: admitted(own).ok },
-            { namespace: "monitoring-node-exporter", enforce: "privileged", ok: true });
+        assert.deepStrictEqual(
+            { namespace: own.namespace, enforce: own.enforce?.level, ok: admitted(own).ok },
+            { namespace: "monitoring-node-exporter", enforce: "privileged", ok: true },
+        );
         const moved = { ...structuredClone(daemonSet), metadata: { ...daemonSet.metadata, namespace: "monitoring" } };
         const [inStackNamespace] = podSecurity({ ...manifests, releases: [{ ...prometheus, manifest: stringify(moved) }] });
         assert.strictEqual(admitted(inStackNamespace).ok, false);

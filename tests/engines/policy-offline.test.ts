@@ -8,14 +8,20 @@ import { ObservabilityStack } from "../../components/ObservabilityStack";
 import { policies } from "../../policy/policies";
 import { STACK_REFERENCE_TYPE } from "../../scripts/lib/mockStackReference";
 import { captureResources } from "../helpers/pulumi";
-import { REPO_ROOT, TEST_SECRET_VALUES, loadStack } from "../helpers/stacks";
+import { loadStack, REPO_ROOT, TEST_SECRET_VALUES } from "../helpers/stacks";
 
-interface Run { status: number | null; stdout: string; stderr: string }
+interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
 
 /** Runs `npm run policy` for a stack in its own process, with distinctive secrets set in config. */
 function policyCheck(stack: string, extra: string[] = []): Run {
     const run = spawnSync(process.execPath, ["-r", "ts-node/register", path.join("scripts", "policy-offline.ts"), "--stack", stack, ...extra], {
-        cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000,
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        timeout: 180_000,
         env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", RENDER_SECRETS: JSON.stringify(TEST_SECRET_VALUES) },
     });
     return { status: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -52,7 +58,10 @@ describe("offline policy check (npm run policy)", function () {
         assert.strictEqual(constructed.length - registered.length, 1, "one read: the stack's own last deployment");
         assert.strictEqual(counts.resources, registered.length);
         const stackPolicies = policies.filter((policy) => "validateStack" in policy).length;
-        assert.deepStrictEqual([counts.checked, counts.resourcePolicies, counts.stackPolicies], [policies.length, policies.length - stackPolicies, stackPolicies]);
+        assert.deepStrictEqual(
+            [counts.checked, counts.resourcePolicies, counts.stackPolicies],
+            [policies.length, policies.length - stackPolicies, stackPolicies],
+        );
         assert.deepStrictEqual([counts.mandatory, counts.advisory], [0, 0]);
         assert.match(run.stdout, /\(config policy\/config\/production\.json\)/);
         // Production-only policies included: none was vacuously "not applicable" to the whole stack.
@@ -66,14 +75,21 @@ describe("offline policy check (npm run policy)", function () {
         const configDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "policy-offline-"));
         const configFile = path.join(configDirectory, "policy-config.json");
         // The production preset and stack file, unprotected; the policy config makes this stack name a production one.
-        fs.writeFileSync(stackFile, `${fs.readFileSync(path.join(REPO_ROOT, "Pulumi.production.yaml"), "utf8").trimEnd()}\n` +
-            "  observability:preset: production\n  observability:protectData: false\n");
+        fs.writeFileSync(
+            stackFile,
+            `${fs.readFileSync(path.join(REPO_ROOT, "Pulumi.production.yaml"), "utf8").trimEnd()}\n` +
+                "  observability:preset: production\n  observability:protectData: false\n",
+        );
         fs.writeFileSync(configFile, JSON.stringify({ "production-data-protected": { productionStacks: [stack] } }));
         try {
             const run = policyCheck(stack, ["--config", configFile]);
             assert.strictEqual(run.status, 1, `${run.stdout}\n${run.stderr}`);
-            const violation = (type: string, name: string) => new RegExp(`^\\[mandatory\\] production-data-protected\\n    resource: ` +
-                `urn:pulumi:${stack}::observability::\\S*${type.replace(/[.$/]/g, "\\$&")}::${name}\\n.*\\n.*"${name}" is not protected`, "m");
+            const violation = (type: string, name: string) =>
+                new RegExp(
+                    `^\\[mandatory\\] production-data-protected\\n    resource: ` +
+                        `urn:pulumi:${stack}::observability::\\S*${type.replace(/[.$/]/g, "\\$&")}::${name}\\n.*\\n.*"${name}" is not protected`,
+                    "m",
+                );
             for (const name of ["observability-prometheus-release", "observability-loki-release", "observability-tempo-release"]) {
                 assert.match(run.stdout, violation("kubernetes:helm.sh/v3:Release", name));
             }

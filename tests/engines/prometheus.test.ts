@@ -1,16 +1,19 @@
-import { type RecordedResource, captureResources, valueOf } from "../helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
-import { Prometheus, type PrometheusArgs, operatorDuration } from "../../components/prometheus/Prometheus";
+import { operatorDuration, Prometheus, type PrometheusArgs } from "../../components/prometheus/Prometheus";
+import { type ChartReference, chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
+import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";
 import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds, quantityBytes } from "../../stacks/units";
-import { type ChartReference, chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
-import { type KubernetesObject, type RenderedRelease } from "../../scripts/lib/helmTemplate";
-import { findObject, hasRequestsAndLimits, namesOf, podSpecOf, renderRelease, renderedContainers, servicePorts, workloadsOf } from "../helpers/rendered";
-import { STACK_NAMES, TEST_SECRET_VALUES, loadStack } from "../helpers/stacks";
+import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
+import { findObject, hasRequestsAndLimits, namesOf, podSpecOf, renderedContainers, renderRelease, servicePorts, workloadsOf } from "../helpers/rendered";
+import { loadStack, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 
 interface Built {
-    config: StackConfig; prometheus: Prometheus; resources: RecordedResource[]; values: Record<string, any>;
+    config: StackConfig;
+    prometheus: Prometheus;
+    resources: RecordedResource[];
+    values: Record<string, any>;
     /** `helm template` of the release, subcharts included. */
     rendered: RenderedRelease;
     objects: KubernetesObject[];
@@ -20,12 +23,19 @@ let builds = 0;
 async function build(stack: string, overrides: Record<string, string> = {}): Promise<Built> {
     const { config } = loadStack(stack, overrides);
     const args: PrometheusArgs = {
-        namespace: config.namespace, settings: config.prometheus, cluster: config.cluster, ingress: config.ingress,
+        namespace: config.namespace,
+        settings: config.prometheus,
+        cluster: config.cluster,
+        ingress: config.ingress,
         nodeExporterNamespace: `${config.namespace}-node-exporter`,
-        alerting: config.alerting, smtp: config.grafana.smtp, notifierSecrets: TEST_SECRET_VALUES,
+        alerting: config.alerting,
+        smtp: config.grafana.smtp,
+        notifierSecrets: TEST_SECRET_VALUES,
     };
     let prometheus: Prometheus | undefined;
-    const resources = await captureResources(() => { prometheus = new Prometheus(`prometheus-${stack}-${builds++}`, args); });
+    const resources = await captureResources(() => {
+        prometheus = new Prometheus(`prometheus-${stack}-${builds++}`, args);
+    });
     const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
     assert.strictEqual(releases.length, 1);
     const rendered = renderRelease(releases[0].inputs);
@@ -40,8 +50,13 @@ const chart: ChartReference = chartReference("kube-prometheus-stack", CHARTS.kub
 const RENDERED_VERBATIM = ["alertmanager.config"];
 /** What the chart renders to scrape and alert on the parts of the control plane a managed cluster hides. */
 const CONTROL_PLANE_MONITORS = ["prometheus-kube-controller-manager", "prometheus-kube-etcd", "prometheus-kube-proxy", "prometheus-kube-scheduler"];
-const CONTROL_PLANE_RULES = ["prometheus-etcd", "prometheus-kube-scheduler.rules", "prometheus-kubernetes-system-controller-manager",
-    "prometheus-kubernetes-system-kube-proxy", "prometheus-kubernetes-system-scheduler"];
+const CONTROL_PLANE_RULES = [
+    "prometheus-etcd",
+    "prometheus-kube-scheduler.rules",
+    "prometheus-kubernetes-system-controller-manager",
+    "prometheus-kubernetes-system-kube-proxy",
+    "prometheus-kubernetes-system-scheduler",
+];
 const controlPlane = (objects: KubernetesObject[]) => ({
     monitors: namesOf(objects, "ServiceMonitor").filter((name) => CONTROL_PLANE_MONITORS.includes(name)),
     services: namesOf(objects, "Service").filter((name) => CONTROL_PLANE_MONITORS.includes(name)),
@@ -61,7 +76,7 @@ describe("Prometheus (kube-prometheus-stack)", function () {
 
     for (const stack of STACK_NAMES) {
         describe(stack, () => {
-            it("installs the pinned chart from its https repository as release \"prometheus\" with rollback on failure", () => {
+            it('installs the pinned chart from its https repository as release "prometheus" with rollback on failure', () => {
                 const release = built[stack].resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs;
                 assert.strictEqual(release.chart, "kube-prometheus-stack");
                 assert.strictEqual(release.version, CHARTS.kubePrometheusStack.version);
@@ -80,12 +95,21 @@ describe("Prometheus (kube-prometheus-stack)", function () {
                 const b = built[stack];
                 const containers = renderedContainers(b.objects);
                 assert.ok(containers.some(({ name }) => name.startsWith("Deployment/prometheus-operator/")));
-                for (const { name, container } of containers) assert.ok(hasRequestsAndLimits(container.resources), `${name} has no requests and limits: ${JSON.stringify(container.resources)}`);
+                for (const { name, container } of containers)
+                    assert.ok(hasRequestsAndLimits(container.resources), `${name} has no requests and limits: ${JSON.stringify(container.resources)}`);
                 assert.ok(hasRequestsAndLimits(prometheusResource(b).spec.resources), "Prometheus pods");
                 // The operator adds the config-reloader sidecar to Prometheus' pods with the resources of its flags.
                 const operator = podSpecOf(findObject(b.objects, "Deployment", "prometheus-operator")!).containers[0];
-                for (const flag of ["--config-reloader-cpu-request", "--config-reloader-memory-request", "--config-reloader-cpu-limit", "--config-reloader-memory-limit"]) {
-                    assert.ok(operator.args.some((arg: string) => arg.startsWith(`${flag}=`) && !/=0?$/.test(arg)), `operator ${flag}`);
+                for (const flag of [
+                    "--config-reloader-cpu-request",
+                    "--config-reloader-memory-request",
+                    "--config-reloader-cpu-limit",
+                    "--config-reloader-memory-limit",
+                ]) {
+                    assert.ok(
+                        operator.args.some((arg: string) => arg.startsWith(`${flag}=`) && !/=0?$/.test(arg)),
+                        `operator ${flag}`,
+                    );
                 }
             });
 
@@ -94,7 +118,12 @@ describe("Prometheus (kube-prometheus-stack)", function () {
                 const labelled = (label: string) => objects.filter((o) => o.metadata.labels?.[label] !== undefined).map((o) => `${o.kind}/${o.metadata.name}`);
                 assert.deepStrictEqual(labelled("grafana_dashboard"), []);
                 assert.deepStrictEqual(labelled("grafana_datasource"), []);
-                assert.deepStrictEqual(workloadsOf(objects).filter((o) => /grafana/.test(o.metadata.name)).map((o) => o.metadata.name), []);
+                assert.deepStrictEqual(
+                    workloadsOf(objects)
+                        .filter((o) => /grafana/.test(o.metadata.name))
+                        .map((o) => o.metadata.name),
+                    [],
+                );
             });
 
             it("runs node-exporter (host access) in its own namespace, the rest in the stack's", () => {
@@ -102,11 +131,21 @@ describe("Prometheus (kube-prometheus-stack)", function () {
                 assert.strictEqual(values["prometheus-node-exporter"].namespaceOverride, `${config.namespace}-node-exporter`);
                 assert.strictEqual(values["kube-state-metrics"].namespaceOverride, undefined);
                 // Only the Services that select kube-system's own pods (CoreDNS and the control plane) live with those pods.
-                const inKubeSystem = (o: KubernetesObject) => o.kind === "Service" && o.metadata.namespace === "kube-system"
-                    && [...CONTROL_PLANE_MONITORS, "prometheus-coredns"].includes(o.metadata.name);
-                const elsewhere = built[stack].objects.filter((o) => o.metadata.namespace !== undefined && o.metadata.namespace !== config.namespace
-                    && o.metadata.namespace !== `${config.namespace}-node-exporter` && !inKubeSystem(o));
-                assert.deepStrictEqual(elsewhere.map((o) => `${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`), []);
+                const inKubeSystem = (o: KubernetesObject) =>
+                    o.kind === "Service" &&
+                    o.metadata.namespace === "kube-system" &&
+                    [...CONTROL_PLANE_MONITORS, "prometheus-coredns"].includes(o.metadata.name);
+                const elsewhere = built[stack].objects.filter(
+                    (o) =>
+                        o.metadata.namespace !== undefined &&
+                        o.metadata.namespace !== config.namespace &&
+                        o.metadata.namespace !== `${config.namespace}-node-exporter` &&
+                        !inKubeSystem(o),
+                );
+                assert.deepStrictEqual(
+                    elsewhere.map((o) => `${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`),
+                    [],
+                );
             });
 
             it("keeps Prometheus' and Alertmanager's volumes when the StatefulSet is deleted or scaled down", () => {
@@ -138,8 +177,11 @@ describe("Prometheus (kube-prometheus-stack)", function () {
             it("passes durations in the operator's format with the configured lengths", () => {
                 const { values, config } = built[stack];
                 const spec = values.prometheus.prometheusSpec;
-                for (const [field, configured] of [["retention", config.prometheus.retention], ["scrapeInterval", config.prometheus.scrapeInterval],
-                    ["evaluationInterval", config.prometheus.evaluationInterval]] as const) {
+                for (const [field, configured] of [
+                    ["retention", config.prometheus.retention],
+                    ["scrapeInterval", config.prometheus.scrapeInterval],
+                    ["evaluationInterval", config.prometheus.evaluationInterval],
+                ] as const) {
                     assert.match(spec[field], OPERATOR_DURATION, field);
                     assert.strictEqual(durationSeconds(spec[field]), durationSeconds(configured), field);
                 }
@@ -166,36 +208,51 @@ describe("Prometheus (kube-prometheus-stack)", function () {
 
             it("exports the URLs of a Service the chart renders, on the port it serves", async () => {
                 const b = built[stack];
-                const internal = new URL(await valueOf(b.prometheus.internalUrl));
+                const internal = new URL(await outputValue(b.prometheus.internalUrl));
                 assert.strictEqual(internal.hostname, `prometheus-prometheus.${b.config.namespace}.svc.cluster.local`);
                 assert.ok(servicePorts(b.objects, "prometheus-prometheus").includes(Number(internal.port)), internal.port);
-                assert.strictEqual(await valueOf(b.prometheus.remoteWriteUrl), `${internal.origin}/api/v1/write`);
-                assert.strictEqual(await valueOf(b.prometheus.url), internal.origin);
-                assert.strictEqual(await valueOf(b.prometheus.externalUrl), undefined);
+                assert.strictEqual(await outputValue(b.prometheus.remoteWriteUrl), `${internal.origin}/api/v1/write`);
+                assert.strictEqual(await outputValue(b.prometheus.url), internal.origin);
+                assert.strictEqual(await outputValue(b.prometheus.externalUrl), undefined);
             });
         });
     }
 
-    it("names the Services \"prometheus-prometheus\" and \"prometheus-operator\", not the truncated default", () => {
+    it('names the Services "prometheus-prometheus" and "prometheus-operator", not the truncated default', () => {
         const services = namesOf(built.dev.objects, "Service");
         assert.ok(services.includes("prometheus-prometheus") && services.includes("prometheus-operator"), services.join(", "));
-        assert.deepStrictEqual(services.filter((name) => name.includes("kube-prometheus")), []);
+        assert.deepStrictEqual(
+            services.filter((name) => name.includes("kube-prometheus")),
+            [],
+        );
     });
 
     it("staging (a self-managed control plane) scrapes and alerts on scheduler, controller manager, etcd and kube-proxy", () => {
         assert.strictEqual(built.staging.config.cluster.distribution, "self-managed");
-        assert.deepStrictEqual(controlPlane(built.staging.objects),
-            { monitors: [...CONTROL_PLANE_MONITORS].sort(), services: [...CONTROL_PLANE_MONITORS].sort(), rules: [...CONTROL_PLANE_RULES].sort() });
+        assert.deepStrictEqual(controlPlane(built.staging.objects), {
+            monitors: [...CONTROL_PLANE_MONITORS].sort(),
+            services: [...CONTROL_PLANE_MONITORS].sort(),
+            rules: [...CONTROL_PLANE_RULES].sort(),
+        });
     });
 
     it("dev (kind) and production (EKS) neither scrape nor alert on a control plane they cannot reach", () => {
-        for (const [stack, distribution] of [["dev", "kind"], ["production", "eks"]] as const) {
+        for (const [stack, distribution] of [
+            ["dev", "kind"],
+            ["production", "eks"],
+        ] as const) {
             const { objects, config } = built[stack];
             assert.strictEqual(config.cluster.distribution, distribution);
             assert.deepStrictEqual(controlPlane(objects), { monitors: [], services: [], rules: [] }, stack);
             // The rest of the cluster is still watched.
             const rules = namesOf(objects, "PrometheusRule");
-            for (const kept of ["prometheus-kubelet.rules", "prometheus-kube-state-metrics", "prometheus-node-exporter", "prometheus-kubernetes-apps", "prometheus-kube-apiserver-slos"]) {
+            for (const kept of [
+                "prometheus-kubelet.rules",
+                "prometheus-kube-state-metrics",
+                "prometheus-node-exporter",
+                "prometheus-kubernetes-apps",
+                "prometheus-kube-apiserver-slos",
+            ]) {
                 assert.ok(rules.includes(kept), `${stack}: ${kept}`);
             }
             assert.ok(namesOf(objects, "ServiceMonitor").includes("prometheus-apiserver"), stack);
@@ -224,21 +281,26 @@ describe("Prometheus (kube-prometheus-stack)", function () {
     });
 
     it("production: each replica has its own remote-write URL, so a writer can feed both", async () => {
-        const urls = await valueOf(built.production.prometheus.remoteWriteUrls);
+        const urls = await outputValue(built.production.prometheus.remoteWriteUrls);
         assert.strictEqual(urls.length, 2);
         assert.strictEqual(new Set(urls).size, 2);
-        for (const url of urls) assert.match(url, /^http:\/\/prometheus-prometheus-[01]\.prometheus-operated\.monitoring\.svc\.cluster\.local:9090\/api\/v1\/write$/);
+        for (const url of urls)
+            assert.match(url, /^http:\/\/prometheus-prometheus-[01]\.prometheus-operated\.monitoring\.svc\.cluster\.local:9090\/api\/v1\/write$/);
     });
 
     it("retention and volumes differ per stack as configured", () => {
         const sizes = STACK_NAMES.map((stack) => built[stack].values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage);
-        assert.deepStrictEqual(sizes, STACK_NAMES.map((stack) => built[stack].config.prometheus.storageSize));
+        assert.deepStrictEqual(
+            sizes,
+            STACK_NAMES.map((stack) => built[stack].config.prometheus.storageSize),
+        );
         assert.ok(quantityBytes(sizes[2]) > quantityBytes(sizes[0]), "production keeps more than dev");
     });
 
     it("uses the configured StorageClass for Prometheus and Alertmanager volumes", async () => {
         const { values } = await build("staging", {
-            cluster: JSON.stringify({ storageClass: "fast-ssd" }), prometheus: JSON.stringify({ alertmanager: { enabled: true } }),
+            cluster: JSON.stringify({ storageClass: "fast-ssd" }),
+            prometheus: JSON.stringify({ alertmanager: { enabled: true } }),
         });
         assert.strictEqual(values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, "fast-ssd");
         assert.strictEqual(values.alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName, "fast-ssd");
@@ -251,7 +313,11 @@ describe("Prometheus (kube-prometheus-stack)", function () {
             assert.strictEqual(config.prometheus.alertmanager.enabled, true, stack);
             assert.strictEqual(values.alertmanager.enabled, true, stack);
             assert.strictEqual(values.defaultRules.rules.alertmanager, true, stack);
-            assert.strictEqual(new URL((await valueOf(prometheus.alertmanagerUrl))!).hostname, "prometheus-alertmanager.monitoring.svc.cluster.local", stack);
+            assert.strictEqual(
+                new URL((await outputValue(prometheus.alertmanagerUrl))!).hostname,
+                "prometheus-alertmanager.monitoring.svc.cluster.local",
+                stack,
+            );
             assert.ok(namesOf(objects, "PrometheusRule").includes("prometheus-alertmanager.rules"), `${stack}: Alertmanager's own rules`);
         }
     });
@@ -259,7 +325,7 @@ describe("Prometheus (kube-prometheus-stack)", function () {
     it("Alertmanager on: its Service URL, replicas, resources, a volume, rules and (for a pair) a PDB", async () => {
         const { values, prometheus, config, objects } = built.production;
         const settings = config.prometheus.alertmanager;
-        const url = new URL((await valueOf(prometheus.alertmanagerUrl))!);
+        const url = new URL((await outputValue(prometheus.alertmanagerUrl))!);
         assert.strictEqual(url.hostname, "prometheus-alertmanager.monitoring.svc.cluster.local");
         assert.ok(servicePorts(objects, "prometheus-alertmanager").includes(Number(url.port)), url.port);
         const alertmanager = findObject(objects, "Alertmanager", "prometheus-alertmanager") ?? objects.find((o) => o.kind === "Alertmanager")!;
@@ -298,9 +364,9 @@ describe("Prometheus (kube-prometheus-stack)", function () {
         assert.deepStrictEqual(ingress.tls, [{ secretName: "prometheus-tls", hosts: ["prometheus.staging.example.com"] }]);
         assert.strictEqual(ingress.annotations["cert-manager.io/cluster-issuer"], "letsencrypt-prod");
         assert.strictEqual(values.prometheus.prometheusSpec.externalUrl, "https://prometheus.staging.example.com");
-        assert.strictEqual(await valueOf(prometheus.url), "https://prometheus.staging.example.com");
-        assert.strictEqual(await valueOf(prometheus.externalUrl), "https://prometheus.staging.example.com");
-        assert.match(await valueOf(prometheus.internalUrl), /^http:\/\/prometheus-prometheus\.monitoring\.svc\.cluster\.local:9090$/);
+        assert.strictEqual(await outputValue(prometheus.url), "https://prometheus.staging.example.com");
+        assert.strictEqual(await outputValue(prometheus.externalUrl), "https://prometheus.staging.example.com");
+        assert.match(await outputValue(prometheus.internalUrl), /^http:\/\/prometheus-prometheus\.monitoring\.svc\.cluster\.local:9090$/);
         assert.deepStrictEqual(unknownValuePaths(chart, values, RENDERED_VERBATIM), []);
     });
 

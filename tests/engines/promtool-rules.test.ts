@@ -1,11 +1,9 @@
 import "../helpers/pulumi";
 import * as assert from "assert";
-import {
-    type RuleSuite, promtoolRuleFiles, promtoolRuleSuites, promtoolTestFile, ruleCaseTests,
-} from "../../components/grafana/alerting/promtoolCases";
+import { promtoolRuleFiles, promtoolRuleSuites, promtoolTestFile, type RuleSuite, ruleCaseTests } from "../../components/grafana/alerting/promtoolCases";
 import { type AlertRuleInput, alertRuleCases, alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";
 import { promtoolVersion, runPromtool } from "../helpers/promtool";
-import { STACK_NAMES, loadStack } from "../helpers/stacks";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 
 const inputOf = (stack: string): AlertRuleInput => {
     return alertRuleInput(loadStack(stack).config);
@@ -26,9 +24,18 @@ describe(`alert rules under promtool (${promtoolVersion()})`, () => {
             assert.deepStrictEqual(Object.keys(cases).sort(), [...uids].sort());
             for (const uid of uids) {
                 const checks = cases[uid].flatMap((c) => c.checks);
-                assert.ok(cases[uid].every((c) => c.series.length > 0 && c.checks.length > 0), `${uid} has a case without series or checks`);
-                assert.ok(checks.some((c) => c.firing.length > 0), `${uid} has no case that makes it fire`);
-                assert.ok(checks.some((c) => c.firing.length === 0), `${uid} has no case where it must stay silent`);
+                assert.ok(
+                    cases[uid].every((c) => c.series.length > 0 && c.checks.length > 0),
+                    `${uid} has a case without series or checks`,
+                );
+                assert.ok(
+                    checks.some((c) => c.firing.length > 0),
+                    `${uid} has no case that makes it fire`,
+                );
+                assert.ok(
+                    checks.some((c) => c.firing.length === 0),
+                    `${uid} has no case where it must stay silent`,
+                );
             }
         });
 
@@ -71,7 +78,11 @@ describe(`alert rules under promtool (${promtoolVersion()})`, () => {
         // The rules file with the moved threshold, and the unchanged cases: "2% fail" must now fire.
         const alerts = files["alert-rules.yml"].replace(/(alert: High Error Rate\n\s+expr: .*\)) > 5\n/, `$1 > ${loosened.threshold}\n`);
         assert.notStrictEqual(alerts, files["alert-rules.yml"]);
-        const result = runPromtool(["test", "rules", suite.testFile.name], { ...files, "alert-rules.yml": alerts, [suite.testFile.name]: suite.testFile.content });
+        const result = runPromtool(["test", "rules", suite.testFile.name], {
+            ...files,
+            "alert-rules.yml": alerts,
+            [suite.testFile.name]: suite.testFile.content,
+        });
         assert.strictEqual(result.ok, false, result.output);
     });
 });

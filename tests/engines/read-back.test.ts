@@ -3,17 +3,18 @@
 // port of the provider's Read (and of Grafana's normalisation before it), citing file and function in
 // terraform-provider-grafana (internal/resources/grafana/) and Grafana/Prometheus. They are models: a
 // provider upgrade that changes a Read needs the port updated (the report lists what only a server proves).
-import { type RecordedResource, captureResources, unwrapSecrets } from "../helpers/pulumi";
-import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
+
+import type * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
+import * as assert from "assert";
 import { createRouting, routingDefinition } from "../../components/grafana/alerting/routing";
 import { createRuleGroups } from "../../components/grafana/alerting/ruleGroups";
 import { alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";
 import { goDurationString, goJsonMarshal, prometheusDurationString } from "../../components/grafana/alerting/wireFormat";
-import { TYPES, ofType } from "../helpers/alertRouting";
+import { ofType, TYPES } from "../helpers/alertRouting";
 import { buildContent } from "../helpers/grafanaContent";
-import { STACK_NAMES, loadStack } from "../helpers/stacks";
+import { captureResources, type RecordedResource, unwrapSecrets } from "../helpers/pulumi";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 /** Milliseconds of a Go (strfmt.ParseDuration: Go units plus d, w) or Prometheus duration; throws on anything else. */
@@ -40,7 +41,11 @@ function readBackJsonData(sent: string): string {
     return goJsonMarshal(stored);
 }
 /** Email `addresses`: unpackAddrs joins with ";", packAddrs splits on ",", ";" and newlines (resource_alerting_contact_point_notifiers.go). */
-const readBackAddresses = (sent: string[]) => sent.join(";").split(/[,;\n]/).filter((part) => part !== "");
+const readBackAddresses = (sent: string[]) =>
+    sent
+        .join(";")
+        .split(/[,;\n]/)
+        .filter((part) => part !== "");
 /** Alertmanager timeinterval (Grafana stores mute timings with it): weekday ranges print lower-case, times as %02d:%02d of minutes. */
 const readBackWeekday = (sent: string) => sent.toLowerCase();
 function readBackTimeOfDay(sent: string): string {
@@ -55,14 +60,20 @@ let runs = 0;
 async function buildAlerting(stack: string) {
     const { config, secrets } = loadStack(stack);
     const options = new Map<string, pulumi.ResourceOptions>();
-    const record: pulumi.ResourceTransformation = ({ name, opts }) => { options.set(name, opts); return undefined; };
+    const record: pulumi.ResourceTransformation = ({ name, opts }) => {
+        options.set(name, opts);
+        return undefined;
+    };
     const name = `read-back-${stack}-${++runs}`;
     const resources: RecordedResource[] = await captureResources(() => {
         const provider = new grafana.Provider(`${name}-provider`, { url: "http://grafana.test:3000", auth: "test-token" });
-        createRouting(name, routingDefinition({ settings: config.alerting, slackToken: secrets.slackToken, pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey }),
-            { disableProvenance: false }, { provider, transformations: [record] });
-        createRuleGroups(name, alertRuleGroups(alertRuleInput(config)),
-            { alerts: "alerts", slos: "slos" }, { disableProvenance: false }, { provider });
+        createRouting(
+            name,
+            routingDefinition({ settings: config.alerting, slackToken: secrets.slackToken, pagerdutyIntegrationKey: secrets.pagerdutyIntegrationKey }),
+            { disableProvenance: false },
+            { provider, transformations: [record] },
+        );
+        createRuleGroups(name, alertRuleGroups(alertRuleInput(config)), { alerts: "alerts", slos: "slos" }, { disableProvenance: false }, { provider });
     });
     const inputs = (type: string) => ofType(resources, type).map((r) => ({ name: r.name, inputs: unwrapSecrets(r.inputs) as any }));
     return { config, options, inputs };
@@ -71,7 +82,9 @@ async function buildAlerting(stack: string) {
 for (const stack of STACK_NAMES) {
     describe(`read-back (${stack}): what the provider stores equals what the program sends`, () => {
         let built: Awaited<ReturnType<typeof buildAlerting>>;
-        before(async () => { built = await buildAlerting(stack); });
+        before(async () => {
+            built = await buildAlerting(stack);
+        });
 
         it("rule groups: each model, `for` and time range come back as sent", () => {
             const groups = built.inputs(TYPES.ruleGroup);
@@ -152,6 +165,9 @@ describe("read-back: the ports of Grafana's printing", () => {
         assert.deepStrictEqual(["5m", "0s", "1h", "90s", "3h"].map(readBackFor), ["5m0s", "0s", "1h0m0s", "1m30s", "3h0m0s"]);
     });
     it("marshals JSON as Go does: sorted keys, HTML characters escaped", () => {
-        assert.strictEqual(goJsonMarshal({ b: "x > 1 && y < 2", a: [{ d: 1, c: 0.5 }] }), '{"a":[{"c":0.5,"d":1}],"b":"x \\u003e 1 \\u0026\\u0026 y \\u003c 2"}');
+        assert.strictEqual(
+            goJsonMarshal({ b: "x > 1 && y < 2", a: [{ d: 1, c: 0.5 }] }),
+            '{"a":[{"c":0.5,"d":1}],"b":"x \\u003e 1 \\u0026\\u0026 y \\u003c 2"}',
+        );
     });
 });

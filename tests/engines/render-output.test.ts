@@ -8,8 +8,11 @@ import { RENDER_MARKER, writeRender } from "../../scripts/lib/renderOutput";
 import { REPO_ROOT } from "../helpers/stacks";
 
 const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "render-out-"));
-const listing = (directory: string): string[] => fs.readdirSync(directory, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? listing(path.join(directory, entry.name)).map((child) => `${entry.name}/${child}`) : [entry.name]).sort();
+const listing = (directory: string): string[] =>
+    fs
+        .readdirSync(directory, { withFileTypes: true })
+        .flatMap((entry) => (entry.isDirectory() ? listing(path.join(directory, entry.name)).map((child) => `${entry.name}/${child}`) : [entry.name]))
+        .sort();
 
 // `npm run render -- --out .` once deleted a whole checkout, .git included: the render now deletes only its own files.
 describe("render output directory (scripts/lib/renderOutput.ts)", () => {
@@ -19,7 +22,10 @@ describe("render output directory (scripts/lib/renderOutput.ts)", () => {
         fs.writeFileSync(path.join(checkout, ".git", "HEAD"), "ref: refs/heads/main\n");
         fs.writeFileSync(path.join(checkout, "index.ts"), "// user code\n");
         const run = spawnSync(process.execPath, ["-r", "ts-node/register", path.join("scripts", "render.ts"), "--stack", "dev", "--out", checkout], {
-            cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+            timeout: 60_000,
+            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
         });
         assert.notStrictEqual(run.status, 0);
         assert.match(run.stderr, /holds 2 entries \(\.git, index\.ts\) and no \.observability-render\.json: it is not a previous render/);

@@ -9,13 +9,20 @@ import { CHARTS } from "../../components/charts";
 import { runPromtool } from "../helpers/promtool";
 import { REPO_ROOT, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 
-interface Rendered { files: Map<string, string>; stdout: string; status: number | null; stderr: string }
+interface Rendered {
+    files: Map<string, string>;
+    stdout: string;
+    status: number | null;
+    stderr: string;
+}
 
 /** Runs `npm run render` for a stack in its own process, with distinctive secrets set in config. */
 function render(stack: string, secrets: Record<string, string> = TEST_SECRET_VALUES, extra: string[] = []): Rendered {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), `render-${stack}-`));
     const run = spawnSync(process.execPath, ["-r", "ts-node/register", path.join("scripts", "render.ts"), "--stack", stack, "--out", out, ...extra], {
-        cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000,
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
         env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", RENDER_SECRETS: JSON.stringify(secrets) },
     });
     const files = new Map<string, string>();
@@ -54,13 +61,21 @@ describe("offline render (npm run render)", function () {
 
             it("writes each release's values with its pinned chart and version", () => {
                 const helmFiles = [...rendered[stack].files.keys()].filter((f) => f.startsWith("helm/"));
-                assert.deepStrictEqual(helmFiles.sort(), ["helm/alloy.values.yaml", "helm/grafana.values.yaml", "helm/loki.values.yaml",
-                    "helm/prometheus.values.yaml", "helm/tempo.values.yaml"]);
+                assert.deepStrictEqual(helmFiles.sort(), [
+                    "helm/alloy.values.yaml",
+                    "helm/grafana.values.yaml",
+                    "helm/loki.values.yaml",
+                    "helm/prometheus.values.yaml",
+                    "helm/tempo.values.yaml",
+                ]);
                 const summary = rendered[stack].files.get("SUMMARY.md")!;
                 for (const file of helmFiles) {
                     const text = rendered[stack].files.get(file)!;
                     const [, chart, version] = /chart (\S+) (\S+) from/.exec(text)!;
-                    assert.ok(Object.values(CHARTS).some((pin) => pin.chart === chart && pin.version === version), `${file}: ${chart} ${version}`);
+                    assert.ok(
+                        Object.values(CHARTS).some((pin) => pin.chart === chart && pin.version === version),
+                        `${file}: ${chart} ${version}`,
+                    );
                     assert.ok(summary.includes(`| ${chart} | ${version} |`));
                     assert.match(summary, new RegExp(`\\| ${chart} \\| [0-9.]+ \\| [0-9.]+ GiB \\|`), `footprint row of ${chart}`);
                     assert.strictEqual(typeof parse(text), "object");
@@ -69,9 +84,16 @@ describe("offline render (npm run render)", function () {
 
             it("writes each release's manifests as Helm renders them, and SUMMARY lists their objects", () => {
                 const manifestFiles = [...rendered[stack].files.keys()].filter((f) => f.startsWith("manifests/")).sort();
-                assert.deepStrictEqual(manifestFiles, ["manifests/alloy.yaml", "manifests/grafana.yaml", "manifests/loki.yaml",
-                    "manifests/prometheus.yaml", "manifests/tempo.yaml"]);
-                const grafana = parseAllDocuments(rendered[stack].files.get("manifests/grafana.yaml")!).map((d) => d.toJS()).filter(Boolean);
+                assert.deepStrictEqual(manifestFiles, [
+                    "manifests/alloy.yaml",
+                    "manifests/grafana.yaml",
+                    "manifests/loki.yaml",
+                    "manifests/prometheus.yaml",
+                    "manifests/tempo.yaml",
+                ]);
+                const grafana = parseAllDocuments(rendered[stack].files.get("manifests/grafana.yaml")!)
+                    .map((d) => d.toJS())
+                    .filter(Boolean);
                 const deployment = grafana.find((o: any) => o.kind === "Deployment");
                 assert.strictEqual(deployment?.metadata.labels["app.kubernetes.io/instance"], "grafana");
                 assert.match(rendered[stack].files.get("SUMMARY.md")!, /\| grafana \| grafana 12\.11\.1 from .* \| \d+: .*Deployment\/grafana/);
@@ -126,7 +148,9 @@ describe("offline render (npm run render)", function () {
                 const result = render("render-bare-key");
                 assert.notStrictEqual(result.status, 0);
                 assert.match(result.stderr, /Pulumi\.render-bare-key\.yaml: config key "retention" has no namespace; write "observability:retention"/);
-            } finally { remove("render-bare-key"); }
+            } finally {
+                remove("render-bare-key");
+            }
         });
 
         it("a secret written in plain text, with the command that encrypts it", () => {
@@ -134,9 +158,14 @@ describe("offline render (npm run render)", function () {
             try {
                 const result = render("render-plain-secret", {});
                 assert.notStrictEqual(result.status, 0);
-                assert.match(result.stderr, /observability:smtpPassword: is in plain text in Pulumi\.render-plain-secret\.yaml; remove that line and run: pulumi config set --secret smtpPassword <value> --stack render-plain-secret/);
+                assert.match(
+                    result.stderr,
+                    /observability:smtpPassword: is in plain text in Pulumi\.render-plain-secret\.yaml; remove that line and run: pulumi config set --secret smtpPassword <value> --stack render-plain-secret/,
+                );
                 assert.ok(!result.stderr.includes("hunter2-plain") && !result.stdout.includes("hunter2-plain"), "the value itself is never printed");
-            } finally { remove("render-plain-secret"); }
+            } finally {
+                remove("render-plain-secret");
+            }
         });
     });
 

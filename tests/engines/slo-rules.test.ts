@@ -2,18 +2,23 @@ import "../helpers/pulumi";
 import * as assert from "assert";
 import { type PromtoolTest, promtoolRuleFiles, promtoolTestFile } from "../../components/grafana/alerting/promtoolCases";
 import { type AlertRuleDefinition, type AlertRuleInput, alertRuleGroups } from "../../components/grafana/alerting/rules";
+import { type IndicatorKey, sloTraffic, type TrafficPhase } from "../../components/slo/burnRateRules";
 import { type ServiceSlo, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
-import { type IndicatorKey, type TrafficPhase, sloTraffic } from "../../components/slo/burnRateRules";
-import { OBJECTIVE_RECORD, SLO_WINDOWS, errorBudget, errorRatioRecord, slowRatioRecord } from "../../components/slo/records";
-import { checkPromQL, runPromtool } from "../helpers/promtool";
+import { errorBudget, errorRatioRecord, OBJECTIVE_RECORD, SLO_WINDOWS, slowRatioRecord } from "../../components/slo/records";
 import { syntaxErrors } from "../helpers/grammars";
+import { checkPromQL, runPromtool } from "../helpers/promtool";
 import { loadStack } from "../helpers/stacks";
 
 const production = loadStack("production").config;
 const inputFor = (services: ServiceSlo[]): AlertRuleInput => ({ namespace: "monitoring", services, managedControlPlane: true });
 const service = (overrides: Partial<ServiceSlo> = {}): ServiceSlo => ({
-    name: "checkout", namespace: "shop", team: "payments",
-    availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300, ...overrides,
+    name: "checkout",
+    namespace: "shop",
+    team: "payments",
+    availabilityObjective: 99.9,
+    latencyObjective: 95,
+    latencyThresholdMs: 300,
+    ...overrides,
 });
 
 /** The SRE workbook's window pairs for a 30-day SLO: pages at 14.4× (1h/5m) and 6× (6h/30m), tickets at 3× (1d/2h) and 1× (3d/6h). */
@@ -27,8 +32,9 @@ const PAGES = WORKBOOK_PAIRS.filter((pair) => pair.severity === "critical");
 const TICKETS = WORKBOOK_PAIRS.filter((pair) => pair.severity === "warning");
 
 type Pair = (typeof WORKBOOK_PAIRS)[number];
-const INDICATOR_RECORDS: Record<IndicatorKey, (window: typeof SLO_WINDOWS[number]) => string> = {
-    availability: errorRatioRecord, latency: slowRatioRecord,
+const INDICATOR_RECORDS: Record<IndicatorKey, (window: (typeof SLO_WINDOWS)[number]) => string> = {
+    availability: errorRatioRecord,
+    latency: slowRatioRecord,
 };
 
 function sloRules(svc: ServiceSlo): AlertRuleDefinition[] {
@@ -40,8 +46,7 @@ function sloRules(svc: ServiceSlo): AlertRuleDefinition[] {
 /** The burn-rate rule of one pair: the rule whose expression reads both of the pair's records. */
 function burnRule(svc: ServiceSlo, indicator: IndicatorKey, pair: Pair): AlertRuleDefinition {
     const record = INDICATOR_RECORDS[indicator];
-    const found = sloRules(svc).filter((rule) =>
-        rule.expr.includes(`${record(pair.long)} /`) && rule.expr.includes(`${record(pair.short)} /`));
+    const found = sloRules(svc).filter((rule) => rule.expr.includes(`${record(pair.long)} /`) && rule.expr.includes(`${record(pair.short)} /`));
     assert.strictEqual(found.length, 1, `${indicator} ${pair.long}/${pair.short}: ${found.map((r) => r.title)}`);
     return found[0];
 }
@@ -58,7 +63,9 @@ function promtool(services: ServiceSlo[], tests: PromtoolTest[]) {
 function expectAt(svc: ServiceSlo, indicator: IndicatorKey, at: string, firing: readonly Pair[]): PromtoolTest["alerts"] {
     const labels = { namespace: svc.namespace, service: svc.name, team: svc.team };
     return WORKBOOK_PAIRS.map((pair) => ({
-        rule: burnRule(svc, indicator, pair), at, firing: firing.includes(pair) ? [labels] : [],
+        rule: burnRule(svc, indicator, pair),
+        at,
+        firing: firing.includes(pair) ? [labels] : [],
     }));
 }
 
@@ -72,11 +79,17 @@ describe("SLO recording and burn-rate rules", () => {
             assert.strictEqual(new Set(groups.map((g) => g.name)).size, groups.length);
             for (const [index, svc] of services.entries()) {
                 const objectives = groups[index].rules.filter((r) => r.record === OBJECTIVE_RECORD);
-                assert.deepStrictEqual(objectives.map((r) => r.labels), [
-                    { namespace: svc.namespace, service: svc.name, team: svc.team, sli: "availability" },
-                    { namespace: svc.namespace, service: svc.name, team: svc.team, sli: "latency" },
-                ]);
-                for (const [rule, percent] of [[objectives[0], svc.availabilityObjective], [objectives[1], svc.latencyObjective]] as const) {
+                assert.deepStrictEqual(
+                    objectives.map((r) => r.labels),
+                    [
+                        { namespace: svc.namespace, service: svc.name, team: svc.team, sli: "availability" },
+                        { namespace: svc.namespace, service: svc.name, team: svc.team, sli: "latency" },
+                    ],
+                );
+                for (const [rule, percent] of [
+                    [objectives[0], svc.availabilityObjective],
+                    [objectives[1], svc.latencyObjective],
+                ] as const) {
                     // A plain ratio such as vector(0.999), without float noise.
                     const ratio = /^vector\((0\.\d{1,8})\)$/.exec(rule.expr)?.[1];
                     assert.ok(ratio && Math.abs(Number(ratio) - percent / 100) < 1e-12, rule.expr);
@@ -106,26 +119,48 @@ describe("SLO recording and burn-rate rules", () => {
         it("measure 0 for a service that never failed (no 5xx series at all) and the bad share otherwise", () => {
             const svc = service();
             const sample = (record: string, value: number) => ({ labels: `${record}{namespace="shop", service="checkout"}`, value });
-            const healthy = promtool([svc], [{
-                series: sloTraffic(svc, "availability", [{ minutes: 30, badShare: 0 }]),
-                alerts: [],
-                samples: SLO_WINDOWS.filter((w) => w !== "3d").map((w) => ({ expr: errorRatioRecord(w), at: "30m", samples: [sample(errorRatioRecord(w), 0)] })),
-            }]);
+            const healthy = promtool(
+                [svc],
+                [
+                    {
+                        series: sloTraffic(svc, "availability", [{ minutes: 30, badShare: 0 }]),
+                        alerts: [],
+                        samples: SLO_WINDOWS.filter((w) => w !== "3d").map((w) => ({
+                            expr: errorRatioRecord(w),
+                            at: "30m",
+                            samples: [sample(errorRatioRecord(w), 0)],
+                        })),
+                    },
+                ],
+            );
             assert.ok(healthy.ok, healthy.output);
-            const half = promtool([svc], [
-                { series: sloTraffic(svc, "availability", [{ minutes: 30, badShare: 0.5 }]), alerts: [], samples: [{ expr: errorRatioRecord("5m"), at: "20m", samples: [sample(errorRatioRecord("5m"), 0.5)] }] },
-                { series: sloTraffic(svc, "latency", [{ minutes: 30, badShare: 0.5 }]), alerts: [], samples: [{ expr: slowRatioRecord("1h"), at: "20m", samples: [sample(slowRatioRecord("1h"), 0.5)] }] },
-            ]);
+            const half = promtool(
+                [svc],
+                [
+                    {
+                        series: sloTraffic(svc, "availability", [{ minutes: 30, badShare: 0.5 }]),
+                        alerts: [],
+                        samples: [{ expr: errorRatioRecord("5m"), at: "20m", samples: [sample(errorRatioRecord("5m"), 0.5)] }],
+                    },
+                    {
+                        series: sloTraffic(svc, "latency", [{ minutes: 30, badShare: 0.5 }]),
+                        alerts: [],
+                        samples: [{ expr: slowRatioRecord("1h"), at: "20m", samples: [sample(slowRatioRecord("1h"), 0.5)] }],
+                    },
+                ],
+            );
             assert.ok(half.ok, half.output);
         });
 
-        it("read the latency bucket whole seconds are written in, both as \"1\" and as \"1.0\"", () => {
+        it('read the latency bucket whole seconds are written in, both as "1" and as "1.0"', () => {
             const svc = service({ latencyThresholdMs: 1000 });
             const record = slowRatioRecord("5m");
             const expected = { labels: `${record}{namespace="shop", service="checkout"}`, value: 0.5 };
             for (const le of ["1", "1.0"]) {
-                const series = sloTraffic(svc, "latency", [{ minutes: 20, badShare: 0.5 }])
-                    .map((s) => ({ ...s, series: s.series.replace('le="1"', `le="${le}"`) }));
+                const series = sloTraffic(svc, "latency", [{ minutes: 20, badShare: 0.5 }]).map((s) => ({
+                    ...s,
+                    series: s.series.replace('le="1"', `le="${le}"`),
+                }));
                 const result = promtool([svc], [{ series, alerts: [], samples: [{ expr: record, at: "15m", samples: [expected] }] }]);
                 assert.ok(result.ok, `le="${le}": ${result.output}`);
             }
@@ -162,7 +197,10 @@ describe("SLO recording and burn-rate rules", () => {
                 assert.strictEqual(new Set(uids).size, uids.length);
                 for (const uid of uids) assert.ok(uid.length <= 40 && /^[A-Za-z0-9_-]+$/.test(uid), uid);
             }
-            assert.deepStrictEqual(alertRuleGroups(inputFor([])).filter((g) => g.folder === "slos"), []);
+            assert.deepStrictEqual(
+                alertRuleGroups(inputFor([])).filter((g) => g.folder === "slos"),
+                [],
+            );
         });
     });
 
@@ -173,33 +211,49 @@ describe("SLO recording and burn-rate rules", () => {
 
         it("a full outage pages (1h/5m) within the short window plus the rule's `for`, and nothing else yet", () => {
             const history = 70;
-            const series = sloTraffic(svc, "availability", [{ ...healthy, minutes: history }, { minutes: 20, badShare: 1 }]);
+            const series = sloTraffic(svc, "availability", [
+                { ...healthy, minutes: history },
+                { minutes: 20, badShare: 1 },
+            ]);
             const [fastPage] = PAGES;
             const pageFor = Number(burnRule(svc, "availability", fastPage).for.replace("m", ""));
-            const result = promtool([svc], [{
-                series,
-                alerts: [
-                    ...expectAt(svc, "availability", minutes(history), []),
-                    ...expectAt(svc, "availability", minutes(history + 5 + pageFor), [fastPage]),
+            const result = promtool(
+                [svc],
+                [
+                    {
+                        series,
+                        alerts: [
+                            ...expectAt(svc, "availability", minutes(history), []),
+                            ...expectAt(svc, "availability", minutes(history + 5 + pageFor), [fastPage]),
+                        ],
+                    },
                 ],
-            }]);
+            );
             assert.ok(result.ok, result.output);
         });
 
         it("a slow burn (4× the budget) opens the 3d/6h ticket, then the 1d/2h one, and never pages", () => {
             const history = 24 * 60;
             const burning = 20 * 60;
-            const series = sloTraffic(svc, "availability", [{ ...healthy, minutes: history }, { minutes: burning, badShare: 4 * budget }]);
-            const result = promtool([svc], [{
-                series,
-                alerts: [
-                    ...expectAt(svc, "availability", minutes(history + 60), []),
-                    // With one healthy day behind it, the 3-day ratio passes 1× after 6 h (plus 3 h `for`);
-                    // the 1-day ratio needs about 17.6 h to pass 3×.
-                    ...expectAt(svc, "availability", minutes(history + 12 * 60), [TICKETS[1]]),
-                    ...expectAt(svc, "availability", minutes(history + burning), TICKETS),
+            const series = sloTraffic(svc, "availability", [
+                { ...healthy, minutes: history },
+                { minutes: burning, badShare: 4 * budget },
+            ]);
+            const result = promtool(
+                [svc],
+                [
+                    {
+                        series,
+                        alerts: [
+                            ...expectAt(svc, "availability", minutes(history + 60), []),
+                            // With one healthy day behind it, the 3-day ratio passes 1× after 6 h (plus 3 h `for`);
+                            // the 1-day ratio needs about 17.6 h to pass 3×.
+                            ...expectAt(svc, "availability", minutes(history + 12 * 60), [TICKETS[1]]),
+                            ...expectAt(svc, "availability", minutes(history + burning), TICKETS),
+                        ],
+                    },
                 ],
-            }]);
+            );
             assert.ok(result.ok, result.output);
         });
 
@@ -207,16 +261,19 @@ describe("SLO recording and burn-rate rules", () => {
             const span = 26 * 60;
             const checks = [30, 6 * 60, 25 * 60].map(minutes);
             const missingSli = sloRules(svc).find((rule) => rule.uid.endsWith("-lat-sli"))!;
-            const result = promtool([svc], [
-                {
-                    series: sloTraffic(svc, "availability", [{ ...healthy, minutes: span }]),
-                    alerts: checks.flatMap((at) => expectAt(svc, "availability", at, [])),
-                },
-                {
-                    series: sloTraffic(svc, "latency", [{ minutes: span, badShare: Number(errorBudget(svc.latencyObjective)) / 4 }]),
-                    alerts: checks.flatMap((at) => [...expectAt(svc, "latency", at, []), { rule: missingSli, at, firing: [] }]),
-                },
-            ]);
+            const result = promtool(
+                [svc],
+                [
+                    {
+                        series: sloTraffic(svc, "availability", [{ ...healthy, minutes: span }]),
+                        alerts: checks.flatMap((at) => expectAt(svc, "availability", at, [])),
+                    },
+                    {
+                        series: sloTraffic(svc, "latency", [{ minutes: span, badShare: Number(errorBudget(svc.latencyObjective)) / 4 }]),
+                        alerts: checks.flatMap((at) => [...expectAt(svc, "latency", at, []), { rule: missingSli, at, firing: [] }]),
+                    },
+                ],
+            );
             assert.ok(result.ok, result.output);
         });
 
@@ -226,16 +283,26 @@ describe("SLO recording and burn-rate rules", () => {
             const [fastPage] = PAGES;
             const series = [strict, loose].flatMap((svc) => sloTraffic(svc, "availability", [{ minutes: 30, badShare: 0.03 }]));
             const rule = burnRule(strict, "availability", fastPage);
-            const result = promtool([strict, loose], [{
-                series,
-                alerts: [{ rule, at: "20m", firing: [{ namespace: strict.namespace, service: strict.name, team: strict.team }] }],
-            }]);
+            const result = promtool(
+                [strict, loose],
+                [
+                    {
+                        series,
+                        alerts: [{ rule, at: "20m", firing: [{ namespace: strict.namespace, service: strict.name, team: strict.team }] }],
+                    },
+                ],
+            );
             assert.ok(result.ok, result.output);
             // The check can fail: expecting the loose service too is wrong.
-            const wrong = promtool([strict, loose], [{
-                series,
-                alerts: [{ rule, at: "20m", firing: [strict, loose].map((svc) => ({ namespace: svc.namespace, service: svc.name, team: svc.team })) }],
-            }]);
+            const wrong = promtool(
+                [strict, loose],
+                [
+                    {
+                        series,
+                        alerts: [{ rule, at: "20m", firing: [strict, loose].map((svc) => ({ namespace: svc.namespace, service: svc.name, team: svc.team })) }],
+                    },
+                ],
+            );
             assert.strictEqual(wrong.ok, false, wrong.output);
         });
     });

@@ -1,23 +1,37 @@
-import { type RecordedResource, captureResources, valueOf } from "../helpers/pulumi";
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
-import { replicaRemoteWriteUrls } from "../../components/prometheus/Prometheus";
 import { GCS_KEY_FILE } from "../../components/objectStorage/credentials";
-import { Tempo, type TempoArgs, type TempoValuesArgs, tempoValues } from "../../components/tempo/Tempo";
+import { replicaRemoteWriteUrls } from "../../components/prometheus/Prometheus";
 import { TEMPO_COMPONENTS } from "../../components/tempo/settings";
+import { Tempo, type TempoArgs, type TempoValuesArgs, tempoValues } from "../../components/tempo/Tempo";
+import { type ChartReference, chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { ConfigError } from "../../stacks/config";
 import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds } from "../../stacks/units";
-import { type ChartReference, chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
-import { type KubernetesObject } from "../../scripts/lib/helmTemplate";
+import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
 import {
-    componentName, configFile, findObject, hasRequestsAndLimits, mainContainer, namesOf, podSpecOf, renderRelease, renderedContainers, servicePorts,
-    workloadNamed, workloadsOf,
+    componentName,
+    configFile,
+    findObject,
+    hasRequestsAndLimits,
+    mainContainer,
+    namesOf,
+    podSpecOf,
+    renderedContainers,
+    renderRelease,
+    servicePorts,
+    workloadNamed,
+    workloadsOf,
 } from "../helpers/rendered";
-import { STACK_NAMES, loadStack } from "../helpers/stacks";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 
 interface Built {
-    config: StackConfig; tempo: Tempo; resources: RecordedResource[]; release: Record<string, any>; values: Record<string, any>;
+    config: StackConfig;
+    tempo: Tempo;
+    resources: RecordedResource[];
+    release: Record<string, any>;
+    values: Record<string, any>;
     /** What `helm template` renders from the release. */
     objects: KubernetesObject[];
     /** tempo.yaml as the chart writes it: what Tempo reads. */
@@ -28,11 +42,16 @@ let builds = 0;
 async function build(stack: string, overrides: Record<string, string> = {}): Promise<Built> {
     const { config } = loadStack(stack, overrides);
     const args: TempoArgs = {
-        namespace: config.namespace, settings: config.tempo, objectStorage: config.objectStorage, storageClass: config.cluster.storageClass,
+        namespace: config.namespace,
+        settings: config.tempo,
+        objectStorage: config.objectStorage,
+        storageClass: config.cluster.storageClass,
         prometheusRemoteWriteUrls: replicaRemoteWriteUrls(config.namespace, config.prometheus.replicas),
     };
     let tempo: Tempo | undefined;
-    const resources = await captureResources(() => { tempo = new Tempo(`tempo-${stack}-${builds++}`, args); });
+    const resources = await captureResources(() => {
+        tempo = new Tempo(`tempo-${stack}-${builds++}`, args);
+    });
     const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
     assert.strictEqual(releases.length, 1);
     const { objects } = renderRelease(releases[0].inputs);
@@ -59,12 +78,15 @@ const workload = workloadNamed;
 
 /** Every key anywhere in the values, for checks that nothing secret-shaped is set inline. */
 function allKeys(node: unknown, found: string[] = []): string[] {
-    if (Array.isArray(node)) node.forEach((item) => allKeys(item, found));
-    else if (node && typeof node === "object") for (const [key, child] of Object.entries(node)) { found.push(key); allKeys(child, found); }
+    if (Array.isArray(node)) for (const item of node) allKeys(item, found);
+    else if (node && typeof node === "object")
+        for (const [key, child] of Object.entries(node)) {
+            found.push(key);
+            allKeys(child, found);
+        }
     return found;
 }
 const CREDENTIAL_KEYS = /access_key|secret_key|storage_account_key|sas_token|password|session_token|service_account_json/i;
-
 
 describe("Tempo", function () {
     this.timeout(300_000);
@@ -76,13 +98,15 @@ describe("Tempo", function () {
     it("reads the charts' config templates (the key check below sees storage.trace.s3) and still catches typos", () => {
         assert.ok(distributed.templatePaths.has("storage.trace.s3") && distributed.templatePaths.has("ingest.kafka.topic"));
         assert.ok(monolithic.templatePaths.has("tempo.metricsGenerator.storage.remote_write"));
-        assert.deepStrictEqual(unknownValuePaths(distributed, { storage: { trace: { backnd: "s3" } }, ingest: { kafak: {} } }),
-            ["storage.trace.backnd", "ingest.kafak"]);
+        assert.deepStrictEqual(unknownValuePaths(distributed, { storage: { trace: { backnd: "s3" } }, ingest: { kafak: {} } }), [
+            "storage.trace.backnd",
+            "ingest.kafak",
+        ]);
     });
 
     for (const stack of STACK_NAMES) {
         describe(stack, () => {
-            it("installs the chart of its mode as release \"tempo\" in the namespace, pinned, with rollback on failure", () => {
+            it('installs the chart of its mode as release "tempo" in the namespace, pinned, with rollback on failure', () => {
                 const { release, config, resources } = built[stack];
                 const pin = config.tempo.mode === "monolithic" ? CHARTS.tempo : CHARTS.tempoDistributed;
                 assert.strictEqual(release.chart, config.tempo.mode === "monolithic" ? "tempo" : "tempo-distributed");
@@ -120,10 +144,15 @@ describe("Tempo", function () {
                 const writes = tempoConfig.metrics_generator.storage.remote_write as any[];
                 const replicas = replicaRemoteWriteUrls(config.namespace, config.prometheus.replicas);
                 assert.strictEqual(replicas.length, config.prometheus.replicas);
-                assert.deepStrictEqual(writes.map((w) => w.url), replicas);
+                assert.deepStrictEqual(
+                    writes.map((w) => w.url),
+                    replicas,
+                );
                 assert.ok(writes.every((w) => w.send_exemplars === true));
                 assert.deepStrictEqual([...tempoConfig.overrides.defaults.metrics_generator.processors].sort(), ["service-graphs", "span-metrics"]);
-                const generators = workloadsOf(built[stack].objects).filter((o) => config.tempo.mode === "monolithic" || o.metadata.name === "tempo-metrics-generator");
+                const generators = workloadsOf(built[stack].objects).filter(
+                    (o) => config.tempo.mode === "monolithic" || o.metadata.name === "tempo-metrics-generator",
+                );
                 assert.strictEqual(generators.length, 1, "a workload runs the generator");
             });
 
@@ -138,8 +167,11 @@ describe("Tempo", function () {
 
             it("keeps traces for the configured retention, as a Go duration", () => {
                 const { tempoConfig, config } = built[stack];
-                const retention = String(config.tempo.mode === "monolithic"
-                    ? tempoConfig.compactor.compaction.block_retention : tempoConfig.backend_scheduler.provider.compaction.compaction.block_retention);
+                const retention = String(
+                    config.tempo.mode === "monolithic"
+                        ? tempoConfig.compactor.compaction.block_retention
+                        : tempoConfig.backend_scheduler.provider.compaction.compaction.block_retention,
+                );
                 assert.match(retention, /^(\d+h)?(\d+m)?(\d+s)?$/, "Go's time.Duration has no d or w unit");
                 assert.strictEqual(durationSeconds(retention), durationSeconds(config.tempo.retention));
             });
@@ -153,7 +185,11 @@ describe("Tempo", function () {
                 for (const kind of ["Pod", "DaemonSet"]) assert.deepStrictEqual(namesOf(objects, kind), [], kind);
                 const names = objects.map((o) => o.metadata.name);
                 for (const absent of [/gateway/, /rollout-operator/, /agent/, /enterprise|admin-api|federation/, /minio/]) {
-                    assert.deepStrictEqual(names.filter((n) => absent.test(n)), [], String(absent));
+                    assert.deepStrictEqual(
+                        names.filter((n) => absent.test(n)),
+                        [],
+                        String(absent),
+                    );
                 }
                 // tempo-distributed's templates/validate.yaml refuses any minio block: the subchart is gone.
                 assert.ok(!("minio" in values));
@@ -178,13 +214,16 @@ describe("Tempo", function () {
                     const [service, namespace] = url.hostname.split(".");
                     assert.strictEqual(namespace, b.config.namespace);
                     assert.strictEqual(service, expected, address);
-                    assert.ok(servicePorts(b.objects, service).includes(Number(url.port)), `${service} serves ${servicePorts(b.objects, service).join(", ")}, not ${url.port}`);
+                    assert.ok(
+                        servicePorts(b.objects, service).includes(Number(url.port)),
+                        `${service} serves ${servicePorts(b.objects, service).join(", ")}, not ${url.port}`,
+                    );
                 };
                 const mono = b.config.tempo.mode === "monolithic";
-                await served(await valueOf(b.tempo.internalUrl), mono ? "tempo" : "tempo-query-frontend");
-                await served(await valueOf(b.tempo.otlpGrpcEndpoint), mono ? "tempo" : "tempo-distributor");
-                await served(await valueOf(b.tempo.otlpHttpEndpoint), mono ? "tempo" : "tempo-distributor");
-                assert.strictEqual(await valueOf(b.tempo.url), await valueOf(b.tempo.internalUrl));
+                await served(await outputValue(b.tempo.internalUrl), mono ? "tempo" : "tempo-query-frontend");
+                await served(await outputValue(b.tempo.otlpGrpcEndpoint), mono ? "tempo" : "tempo-distributor");
+                await served(await outputValue(b.tempo.otlpHttpEndpoint), mono ? "tempo" : "tempo-distributor");
+                assert.strictEqual(await outputValue(b.tempo.url), await outputValue(b.tempo.internalUrl));
             });
         });
     }
@@ -204,8 +243,12 @@ describe("Tempo", function () {
                 assert.strictEqual(b.tempoConfig.storage.trace.backend, "local");
                 // The root filesystem is read-only: every path Tempo writes must sit on the claim's mount.
                 const mount = container.volumeMounts.find((m: any) => m.name === claim.metadata.name).mountPath;
-                for (const path of [b.tempoConfig.storage.trace.local.path, b.tempoConfig.storage.trace.wal.path,
-                    b.tempoConfig.metrics_generator.storage.path, b.tempoConfig.metrics_generator.traces_storage.path]) {
+                for (const path of [
+                    b.tempoConfig.storage.trace.local.path,
+                    b.tempoConfig.storage.trace.wal.path,
+                    b.tempoConfig.metrics_generator.storage.path,
+                    b.tempoConfig.metrics_generator.traces_storage.path,
+                ]) {
                     assert.ok(String(path).startsWith(`${mount}/`), `${path} is not under ${mount}`);
                 }
             }
@@ -235,25 +278,40 @@ describe("Tempo", function () {
             for (const object of workloadsOf(b.objects).filter((o) => o.metadata.name !== "tempo-memcached")) {
                 assert.strictEqual(podSpecOf(object).serviceAccountName, "tempo", `${object.metadata.name} runs as the annotated ServiceAccount`);
             }
-            assert.deepStrictEqual(allKeys(b.values).filter((k) => CREDENTIAL_KEYS.test(k)), []);
+            assert.deepStrictEqual(
+                allKeys(b.values).filter((k) => CREDENTIAL_KEYS.test(k)),
+                [],
+            );
         });
 
         it("reads S3 keys from an existing Secret as env of the Tempo pods, and talks path-style to a custom endpoint", async () => {
-            const b = await build("production", { objectStorage: JSON.stringify({
-                endpoint: "http://minio.storage.svc.cluster.local:9000", credentials: { serviceAccountAnnotations: null, existingSecret: "tempo-s3" },
-            }) });
+            const b = await build("production", {
+                objectStorage: JSON.stringify({
+                    endpoint: "http://minio.storage.svc.cluster.local:9000",
+                    credentials: { serviceAccountAnnotations: null, existingSecret: "tempo-s3" },
+                }),
+            });
             assert.deepStrictEqual(b.values.defaults.extraEnvFrom, [{ secretRef: { name: "tempo-s3" } }]);
-            assert.deepStrictEqual([b.values.storage.trace.s3.endpoint, b.values.storage.trace.s3.insecure, b.values.storage.trace.s3.forcepathstyle],
-                ["minio.storage.svc.cluster.local:9000", true, true]);
+            assert.deepStrictEqual(
+                [b.values.storage.trace.s3.endpoint, b.values.storage.trace.s3.insecure, b.values.storage.trace.s3.forcepathstyle],
+                ["minio.storage.svc.cluster.local:9000", true, true],
+            );
             assert.strictEqual(b.values.serviceAccount, undefined, "no workload-identity annotations besides the Secret");
-            assert.deepStrictEqual(allKeys(b.values).filter((k) => CREDENTIAL_KEYS.test(k)), []);
+            assert.deepStrictEqual(
+                allKeys(b.values).filter((k) => CREDENTIAL_KEYS.test(k)),
+                [],
+            );
             assert.deepStrictEqual(unknownValuePaths(distributed, b.values, FREE_FORM.distributed), []);
         });
 
         it("mounts a GCS key from an existing Secret as the application credentials", async () => {
-            const b = await build("production", { objectStorage: JSON.stringify({
-                provider: "gcs", region: null, credentials: { serviceAccountAnnotations: null, existingSecret: "tempo-gcs" },
-            }) });
+            const b = await build("production", {
+                objectStorage: JSON.stringify({
+                    provider: "gcs",
+                    region: null,
+                    credentials: { serviceAccountAnnotations: null, existingSecret: "tempo-gcs" },
+                }),
+            });
             assert.deepStrictEqual(b.values.storage.trace, { backend: "gcs", gcs: { bucket_name: b.config.objectStorage!.buckets.tempo } });
             const [volume] = b.values.defaults.extraVolumes;
             const [mount] = b.values.defaults.extraVolumeMounts;
@@ -265,11 +323,15 @@ describe("Tempo", function () {
 
         it("uses Azure workload identity: federated token, labelled ServiceAccount and pods", async () => {
             const annotations = { "azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000" };
-            const b = await build("production", { objectStorage: JSON.stringify({
-                provider: "azure", region: null, azureAccountName: "exampletraces",
-                // The stack file's IRSA annotation is removed (null), as a user switching clouds would.
-                credentials: { serviceAccountAnnotations: { ...annotations, "eks.amazonaws.com/role-arn": null } },
-            }) });
+            const b = await build("production", {
+                objectStorage: JSON.stringify({
+                    provider: "azure",
+                    region: null,
+                    azureAccountName: "exampletraces",
+                    // The stack file's IRSA annotation is removed (null), as a user switching clouds would.
+                    credentials: { serviceAccountAnnotations: { ...annotations, "eks.amazonaws.com/role-arn": null } },
+                }),
+            });
             assert.deepStrictEqual(b.values.storage.trace, {
                 backend: "azure",
                 azure: { container_name: b.config.objectStorage!.buckets.tempo, storage_account_name: "exampletraces", use_federated_token: true },
@@ -281,12 +343,21 @@ describe("Tempo", function () {
         });
 
         it("writes spans through the configured Kafka topic, with one live-store and one block-builder per partition", async () => {
-            for (const b of [built.production, await build("production", { tempo: JSON.stringify({
-                kafka: { partitions: 6 }, components: { liveStore: { replicas: 6 }, blockBuilder: { replicas: 6 } },
-            }) })]) {
+            for (const b of [
+                built.production,
+                await build("production", {
+                    tempo: JSON.stringify({
+                        kafka: { partitions: 6 },
+                        components: { liveStore: { replicas: 6 }, blockBuilder: { replicas: 6 } },
+                    }),
+                }),
+            ]) {
                 const kafka = b.config.tempo.kafka!;
                 const ingest = b.tempoConfig.ingest.kafka;
-                assert.deepStrictEqual([ingest.address, ingest.topic, ingest.auto_create_topic_default_partitions], [kafka.address, kafka.topic, kafka.partitions]);
+                assert.deepStrictEqual(
+                    [ingest.address, ingest.topic, ingest.auto_create_topic_default_partitions],
+                    [kafka.address, kafka.topic, kafka.partitions],
+                );
                 for (const consumer of ["tempo-live-store", "tempo-block-builder"]) {
                     assert.strictEqual(workload(b.objects, consumer)?.spec.replicas, kafka.partitions, consumer);
                 }
@@ -313,7 +384,9 @@ describe("Tempo", function () {
         it("refuses a distributed Tempo that lacks a component or asks for more than one backend-scheduler", () => {
             const { config } = built.production;
             const args = (components: StackConfig["tempo"]["components"]): TempoValuesArgs => ({
-                namespace: config.namespace, settings: { ...config.tempo, components }, objectStorage: config.objectStorage,
+                namespace: config.namespace,
+                settings: { ...config.tempo, components },
+                objectStorage: config.objectStorage,
                 prometheusRemoteWriteUrls: replicaRemoteWriteUrls(config.namespace, 2),
             });
             const { querier: _querier, ...withoutQuerier } = config.tempo.components;
@@ -324,7 +397,9 @@ describe("Tempo", function () {
 
         it("cannot be configured without Kafka or with a gateway (the loader refuses both)", () => {
             const refusal = (overrides: Record<string, string>) => {
-                try { loadStack("production", overrides); } catch (error) {
+                try {
+                    loadStack("production", overrides);
+                } catch (error) {
                     assert.ok(error instanceof ConfigError, String(error));
                     return error.message;
                 }

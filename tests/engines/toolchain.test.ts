@@ -14,10 +14,12 @@ const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
 /** Every package npm installed, from its lockfile (node_modules/.package-lock.json, written by npm ci). */
 function installedPackages(): Array<{ name: string; engines?: { node?: string } }> {
     const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", ".package-lock.json"), "utf8"));
-    return Object.keys(lock.packages).filter((key) => key.startsWith("node_modules/")).map((key) => {
-        const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, key, "package.json"), "utf8"));
-        return { name: key.slice("node_modules/".length), engines: manifest.engines };
-    });
+    return Object.keys(lock.packages)
+        .filter((key) => key.startsWith("node_modules/"))
+        .map((key) => {
+            const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, key, "package.json"), "utf8"));
+            return { name: key.slice("node_modules/".length), engines: manifest.engines };
+        });
 }
 
 describe("toolchain versions agree", () => {
@@ -35,10 +37,17 @@ describe("toolchain versions agree", () => {
         assert.ok(semver.satisfies(node, packageJson.engines.node), `${node} vs engines ${packageJson.engines.node}`);
         // engines names the oldest Node that every dependency accepts: no looser (users would hit EBADENGINE).
         const refusing = installedPackages().filter((p) => p.engines?.node && !semver.satisfies(node, p.engines.node));
-        assert.deepStrictEqual(refusing.map((p) => `${p.name}: ${p.engines!.node}`), []);
+        assert.deepStrictEqual(
+            refusing.map((p) => `${p.name}: ${p.engines!.node}`),
+            [],
+        );
         const minimum = semver.minVersion(packageJson.engines.node)!.version;
         const tooOld = installedPackages().filter((p) => p.engines?.node && !semver.satisfies(minimum, p.engines.node));
-        assert.deepStrictEqual(tooOld.map((p) => `${p.name}: ${p.engines!.node}`), [], `engines.node ${packageJson.engines.node} admits ${minimum}`);
+        assert.deepStrictEqual(
+            tooOld.map((p) => `${p.name}: ${p.engines!.node}`),
+            [],
+            `engines.node ${packageJson.engines.node} admits ${minimum}`,
+        );
         const setup = parse(fs.readFileSync(path.join(REPO_ROOT, ".github", "actions", "setup", "action.yml"), "utf8"));
         const setupNode = setup.runs.steps.find((step: any) => String(step.uses).startsWith("actions/setup-node"));
         assert.strictEqual(String(setupNode.with["node-version"]), node);

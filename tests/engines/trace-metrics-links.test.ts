@@ -45,15 +45,15 @@
 import "../helpers/pulumi";
 import * as assert from "assert";
 import { stringify } from "yaml";
-import { SPAN_METRICS_DIMENSIONS } from "../../components/tempo/Tempo";
-import { TEMPO_RELEASE } from "../../components/tempo/names";
 import { datasourceDefinitions } from "../../components/grafana/datasources";
+import { TEMPO_RELEASE } from "../../components/tempo/names";
+import { SPAN_METRICS_DIMENSIONS } from "../../components/tempo/Tempo";
 import { SPAN_METRICS } from "../../components/vocabulary";
-import { type KubernetesObject } from "../../scripts/lib/helmTemplate";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { committedStackManifests } from "../../scripts/lib/stackManifests";
 import { runPromtool } from "../helpers/promtool";
 import { configFile, findObject, workloadsOf } from "../helpers/rendered";
-import { STACK_NAMES, loadStack } from "../helpers/stacks";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 
 // ---- The generator as the charts configure it ----
 
@@ -79,7 +79,7 @@ const SPAN_METRICS_DEFAULT_BUCKETS = exponentialBuckets(0.002, 2, 14);
 const SERVICE_GRAPHS_DEFAULT_BUCKETS = exponentialBuckets(0.1, 2, 8);
 
 /** prometheus/prometheus util/strutil/strconv.go SanitizeLabelName, which Tempo's validation.SanitizeLabelName calls. */
-export const sanitizeLabelName = (name: string) => name.replace(/[^a-zA-Z0-9_]/g, "_");
+const sanitizeLabelName = (name: string) => name.replace(/[^a-zA-Z0-9_]/g, "_");
 const INTRINSIC_DIMENSIONS = ["service", "span_name", "span_kind", "status_code", "status_message"];
 /** validation.SanitizeLabelNameWithCollisions. */
 const dimensionLabel = (name: string) => {
@@ -94,8 +94,15 @@ function generatorConfig(tempoConfig: any, objects: KubernetesObject[]): Generat
     const tenant = tempoConfig.overrides?.defaults?.metrics_generator ?? {};
     const override = tenant.processor ?? {};
     const pick = <T>(overridden: T | undefined, configured: T | undefined, fallback: T): T => overridden ?? configured ?? fallback;
-    const intrinsic = { service: true, span_name: true, span_kind: true, status_code: true, status_message: false,
-        ...own.span_metrics?.intrinsic_dimensions, ...override.span_metrics?.intrinsic_dimensions };
+    const intrinsic = {
+        service: true,
+        span_name: true,
+        span_kind: true,
+        status_code: true,
+        status_message: false,
+        ...own.span_metrics?.intrinsic_dimensions,
+        ...override.span_metrics?.intrinsic_dimensions,
+    };
     // One generator pod per replica; Tempo writes its hostname, i.e. the pod name.
     const generators = workloadsOf(objects).filter((o) => ["tempo", "tempo-metrics-generator"].includes(o.metadata.name));
     const replicas = generators.reduce((n, o) => n + (o.spec?.replicas ?? 1), 0);
@@ -135,7 +142,10 @@ interface SpanGroup {
 }
 
 const resource = (service: string, namespace: string) => ({
-    "service.name": service, "k8s.namespace.name": namespace, "k8s.pod.name": `${service}-7d9f8-abcde`, "telemetry.sdk.language": "go",
+    "service.name": service,
+    "k8s.namespace.name": namespace,
+    "k8s.pod.name": `${service}-7d9f8-abcde`,
+    "telemetry.sdk.language": "go",
 });
 /**
  * Per minute, frontend (namespace shop) sends 66 POST /checkout requests to checkout (namespace shop), 6 of them
@@ -144,8 +154,20 @@ const resource = (service: string, namespace: string) => ({
  */
 function scenario(): { spans: SpanGroup[]; edges: Array<{ client: SpanGroup; server: SpanGroup }> } {
     const http = { "http.request.method": "POST", "url.path": "/checkout" };
-    const group = (service: string, namespace: string, kind: SpanGroup["kind"], status: SpanGroup["status"], seconds: number, perMinute: number): SpanGroup => ({
-        resource: resource(service, namespace), attributes: http, kind, status, seconds, perMinute,
+    const group = (
+        service: string,
+        namespace: string,
+        kind: SpanGroup["kind"],
+        status: SpanGroup["status"],
+        seconds: number,
+        perMinute: number,
+    ): SpanGroup => ({
+        resource: resource(service, namespace),
+        attributes: http,
+        kind,
+        status,
+        seconds,
+        perMinute,
         name: kind === "SPAN_KIND_SERVER" ? "POST /checkout" : "POST",
     });
     const serverOk = group("checkout", "shop", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET", 0.05, 60);
@@ -156,12 +178,19 @@ function scenario(): { spans: SpanGroup[]; edges: Array<{ client: SpanGroup; ser
     const canaryClient = group("frontend", "shop-canary", "SPAN_KIND_CLIENT", "STATUS_CODE_UNSET", 0.04, 12);
     return {
         spans: [serverOk, serverError, clientOk, clientError, canaryServer, canaryClient],
-        edges: [{ client: clientOk, server: serverOk }, { client: clientError, server: serverError }, { client: canaryClient, server: canaryServer }],
+        edges: [
+            { client: clientOk, server: serverOk },
+            { client: clientError, server: serverError },
+            { client: canaryClient, server: canaryServer },
+        ],
     };
 }
 
 type Labels = Record<string, string>;
-interface Series { labels: Labels; perMinute: number }
+interface Series {
+    labels: Labels;
+    perMinute: number;
+}
 
 const findAttribute = (name: string, span: SpanGroup) => span.resource[name] ?? span.attributes[name] ?? "";
 
@@ -175,7 +204,11 @@ function spanMetricsLabels(config: GeneratorConfig, span: SpanGroup): Labels {
     if (intrinsic.status_code) labels.status_code = span.status;
     if (intrinsic.status_message) labels.status_message = "";
     for (const d of dimensions) labels[dimensionLabel(d)] = findAttribute(d, span);
-    for (const m of dimensionMappings) labels[dimensionLabel(m.name)] = m.source_labels.map((s) => findAttribute(s, span)).filter(Boolean).join(m.join ?? "");
+    for (const m of dimensionMappings)
+        labels[dimensionLabel(m.name)] = m.source_labels
+            .map((s) => findAttribute(s, span))
+            .filter(Boolean)
+            .join(m.join ?? "");
     if (enableTargetInfo) labels.job = span.resource["service.name"];
     return labels;
 }
@@ -184,7 +217,8 @@ function spanMetricsLabels(config: GeneratorConfig, span: SpanGroup): Labels {
 function histogramSeries(name: string, labels: Labels, buckets: number[], seconds: number, perMinute: number): Series[] {
     return [
         ...[...buckets, Infinity].map((le) => ({
-            labels: { __name__: `${name}_bucket`, ...labels, le: le === Infinity ? "+Inf" : String(le) }, perMinute: seconds <= le ? perMinute : 0,
+            labels: { __name__: `${name}_bucket`, ...labels, le: le === Infinity ? "+Inf" : String(le) },
+            perMinute: seconds <= le ? perMinute : 0,
         })),
         { labels: { __name__: `${name}_sum`, ...labels }, perMinute: seconds * perMinute },
         { labels: { __name__: `${name}_count`, ...labels }, perMinute },
@@ -194,9 +228,13 @@ function histogramSeries(name: string, labels: Labels, buckets: number[], second
 /** Every series the generator remote-writes for the scenario, split across its instances (spans are sharded by trace). */
 function generatedSeries(config: GeneratorConfig): Series[] {
     const { spans, edges } = scenario();
-    const perInstance = (series: Series[]) => config.instances.flatMap((instance) => series.map((s) => ({
-        labels: { ...s.labels, ...config.externalLabels, __metrics_gen_instance: instance }, perMinute: s.perMinute / config.instances.length,
-    })));
+    const perInstance = (series: Series[]) =>
+        config.instances.flatMap((instance) =>
+            series.map((s) => ({
+                labels: { ...s.labels, ...config.externalLabels, __metrics_gen_instance: instance },
+                perMinute: s.perMinute / config.instances.length,
+            })),
+        );
     const out: Series[] = [];
     if (config.processors.includes("span-metrics")) {
         for (const span of spans) {
@@ -235,12 +273,20 @@ function generatedSeries(config: GeneratorConfig): Series[] {
 }
 
 const seriesText = ({ __name__, ...labels }: Labels) =>
-    `${__name__}{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}}`;
+    `${__name__}{${Object.entries(labels)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(", ")}}`;
 
 // ---- What Grafana sends ----
 
-interface TagMapping { key: string; value?: string }
-interface Span { processTags: Labels; tags: Labels }
+interface TagMapping {
+    key: string;
+    value?: string;
+}
+interface Span {
+    processTags: Labels;
+    tags: Labels;
+}
 
 /** createSpanLink.tsx buildMetricsQuery. */
 function expandTags(query: string, tags: TagMapping[], span: Span): string {
@@ -263,17 +309,23 @@ const serviceMapMetrics = [
     "traces_service_graph_request_server_seconds_bucket",
 ];
 
-interface ExprTest { expr: string; eval_time: string; exp_samples: Array<{ labels: string; value: number }> }
+interface ExprTest {
+    expr: string;
+    eval_time: string;
+    exp_samples: Array<{ labels: string; value: number }>;
+}
 
 function runQueries(series: Series[], tests: ExprTest[]) {
     const file = {
         rule_files: [],
         evaluation_interval: "1m",
-        tests: [{
-            interval: "1m",
-            input_series: series.map((s) => ({ series: seriesText(s.labels), values: `0+${s.perMinute}x10` })),
-            promql_expr_test: tests,
-        }],
+        tests: [
+            {
+                interval: "1m",
+                input_series: series.map((s) => ({ series: seriesText(s.labels), values: `0+${s.perMinute}x10` })),
+                promql_expr_test: tests,
+            },
+        ],
     };
     return runPromtool(["test", "rules", "links.test.yml"], { "links.test.yml": stringify(file) });
 }
@@ -285,13 +337,23 @@ function runQueries(series: Series[], tests: ExprTest[]) {
  * another value.
  */
 const at = (expr: string, samples: Array<[Labels, number]>): ExprTest => ({
-    expr: `round((${expr}) * 1e9) / 1e9`, eval_time: "10m",
-    exp_samples: samples.map(([labels, value]) => ({ labels: `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(", ")}}`, value: Math.round(value * 1e9) / 1e9 })),
+    expr: `round((${expr}) * 1e9) / 1e9`,
+    eval_time: "10m",
+    exp_samples: samples.map(([labels, value]) => ({
+        labels: `{${Object.entries(labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(", ")}}`,
+        value: Math.round(value * 1e9) / 1e9,
+    })),
 });
 
 // ---- The stacks ----
 
-interface Built { stack: string; generator: GeneratorConfig; tenantOverrides: any }
+interface Built {
+    stack: string;
+    generator: GeneratorConfig;
+    tenantOverrides: any;
+}
 
 /** Tempo's release as the stack's program installs it, from the render every suite shares (once per process). */
 function build(stack: string): Built {
@@ -306,7 +368,11 @@ function build(stack: string): Built {
 
 const grafanaTempo = () => {
     const definitions = datasourceDefinitions({
-        prometheusUrl: "http://prometheus:9090", lokiUrl: "http://loki:3100", tempoUrl: "http://tempo:3200", alertmanagerEnabled: false, scrapeInterval: "30s",
+        prometheusUrl: "http://prometheus:9090",
+        lokiUrl: "http://loki:3100",
+        tempoUrl: "http://tempo:3200",
+        alertmanagerEnabled: false,
+        scrapeInterval: "30s",
     });
     return definitions.find((d) => d.type === "tempo")!.jsonData as any;
 };
@@ -337,7 +403,10 @@ describe("Traces → metrics and the service map read what Tempo's generator wri
                 // Every tag mapping Grafana applies names a label the generator writes for a span carrying that attribute.
                 const written = Object.keys(spanMetricsLabels(built[stack].generator, scenario().spans[0]));
                 for (const tag of grafanaTempo().tracesToMetrics.tags as TagMapping[]) {
-                    assert.ok(written.includes(tag.value || tag.key), `tracesToMetrics maps ${tag.key} to "${tag.value || tag.key}", which span metrics do not carry (they carry ${written.join(", ")})`);
+                    assert.ok(
+                        written.includes(tag.value || tag.key),
+                        `tracesToMetrics maps ${tag.key} to "${tag.value || tag.key}", which span metrics do not carry (they carry ${written.join(", ")})`,
+                    );
                 }
             });
 
@@ -358,7 +427,10 @@ describe("Traces → metrics and the service map read what Tempo's generator wri
 
             it("selects one namespace's service once the link maps k8s.namespace.name to the label Tempo writes", () => {
                 const { tags, queries } = grafanaTempo().tracesToMetrics as { tags: TagMapping[]; queries: Array<{ name: string; query: string }> };
-                const withNamespace = [...tags.filter((t) => t.key !== "k8s.namespace.name"), { key: "k8s.namespace.name", value: dimensionLabel("k8s.namespace.name") }];
+                const withNamespace = [
+                    ...tags.filter((t) => t.key !== "k8s.namespace.name"),
+                    { key: "k8s.namespace.name", value: dimensionLabel("k8s.namespace.name") },
+                ];
                 const expr = (name: string) => expandTags(queries.find((q) => q.name === name)!.query, withNamespace, CHECKOUT_SPAN);
                 assert.match(expr("Request rate"), /service="checkout", k8s_namespace_name="shop"/);
                 const tests = [
@@ -389,7 +461,10 @@ describe("Traces → metrics and the service map read what Tempo's generator wri
                     at(`sum by (client, server)(rate(traces_service_graph_request_total{server="checkout"}[${RATE_INTERVAL}]))`, [[edge, 1.3]]),
                     at(`sum by (client, server)(rate(traces_service_graph_request_failed_total{server="checkout"}[${RATE_INTERVAL}]))`, [[edge, 0.1]]),
                     // Every call lies in the first bucket (0, 0.1]: 0.1 × 0.9.
-                    at(`histogram_quantile(0.9, sum(rate(traces_service_graph_request_server_seconds_bucket{server="checkout"}[${RATE_INTERVAL}])) by (le, client, server))`, [[edge, 0.09]]),
+                    at(
+                        `histogram_quantile(0.9, sum(rate(traces_service_graph_request_server_seconds_bucket{server="checkout"}[${RATE_INTERVAL}])) by (le, client, server))`,
+                        [[edge, 0.09]],
+                    ),
                 ];
                 const result = runQueries(series, tests);
                 assert.ok(result.ok, result.output);
@@ -400,9 +475,13 @@ describe("Traces → metrics and the service map read what Tempo's generator wri
                 const span = 'span_name=~"POST /checkout"';
                 const tests = [
                     at(`sum(rate(${SPAN_METRICS.calls}{span_kind="SPAN_KIND_SERVER"}[${RANGE}])) by (span_name)`, [[{ span_name: "POST /checkout" }, 1.3]]),
-                    at(`sum(rate(${SPAN_METRICS.calls}{status_code="STATUS_CODE_ERROR",${span}}[${RANGE}])) by (span_name)`, [[{ span_name: "POST /checkout" }, 0.1]]),
+                    at(`sum(rate(${SPAN_METRICS.calls}{status_code="STATUS_CODE_ERROR",${span}}[${RANGE}])) by (span_name)`, [
+                        [{ span_name: "POST /checkout" }, 0.1],
+                    ]),
                     // 66/min in (0.032, 0.064] and 12/min in (0.016, 0.032]: the 0.9 quantile's rank 1.17/s lies in the former.
-                    at(`histogram_quantile(.9, sum(rate(${SPAN_METRICS.latencyBucket}{${span}}[${RANGE}])) by (le))`, [[{}, 0.032 + 0.032 * ((0.9 * 1.3 - 0.2) / 1.1)]]),
+                    at(`histogram_quantile(.9, sum(rate(${SPAN_METRICS.latencyBucket}{${span}}[${RANGE}])) by (le))`, [
+                        [{}, 0.032 + 0.032 * ((0.9 * 1.3 - 0.2) / 1.1)],
+                    ]),
                 ];
                 const result = runQueries(generatedSeries(built[stack].generator), tests);
                 assert.ok(result.ok, result.output);

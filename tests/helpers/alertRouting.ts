@@ -1,13 +1,14 @@
 // Reads back the alerting objects a run registered, and routes label sets through the recorded notification
 // policy tree with Prometheus Alertmanager's own router (scripts/lib/alertRoutes.ts, tools/alertroute): the
 // policy converted as Grafana converts it, loaded by Alertmanager's config package, matched by dispatch.
-import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
+
+import type * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import { type MatchedRoute, type NotificationPolicyNode, grafanaRoutingTree, matchRoutes, receiversNamed } from "../../scripts/lib/alertRoutes";
-import { type Routing, createRouting, routingDefinition } from "../../components/grafana/alerting/routing";
+import * as assert from "assert";
+import { createRouting, type Routing, routingDefinition } from "../../components/grafana/alerting/routing";
+import { grafanaRoutingTree, type MatchedRoute, matchRoutes, type NotificationPolicyNode, receiversNamed } from "../../scripts/lib/alertRoutes";
 import type { StackConfig } from "../../stacks/schema";
-import { type RecordedResource, captureResources, unwrapSecrets } from "./pulumi";
+import { captureResources, type RecordedResource, unwrapSecrets } from "./pulumi";
 import { loadStack, testSecrets } from "./stacks";
 
 export const TYPES = {
@@ -98,16 +99,28 @@ export async function buildRouting(stack: string, overrides: Record<string, stri
     const { config, secrets: loaded } = loadStack(stack, overrides, secrets);
     const name = `routing-${stack}-${++runs}`;
     const options = new Map<pulumi.Resource, pulumi.ResourceOptions>();
-    const record: pulumi.ResourceTransformation = ({ resource, opts }) => { options.set(resource, opts); return undefined; };
+    const record: pulumi.ResourceTransformation = ({ resource, opts }) => {
+        options.set(resource, opts);
+        return undefined;
+    };
     let routing: Routing | undefined;
     const resources = await captureResources(() => {
         const provider = new grafana.Provider(`${name}-provider`, { url: "http://grafana.test:3000", auth: "test-token" });
-        routing = createRouting(name, routingDefinition({
-            settings: config.alerting, slackToken: loaded.slackToken, pagerdutyIntegrationKey: loaded.pagerdutyIntegrationKey,
-        }), { disableProvenance: config.alerting.disableProvenance }, { provider, transformations: [record] });
+        routing = createRouting(
+            name,
+            routingDefinition({
+                settings: config.alerting,
+                slackToken: loaded.slackToken,
+                pagerdutyIntegrationKey: loaded.pagerdutyIntegrationKey,
+            }),
+            { disableProvenance: config.alerting.disableProvenance },
+            { provider, transformations: [record] },
+        );
     });
     return {
-        config, routing: routing!, resources,
+        config,
+        routing: routing!,
+        resources,
         optionsOf: (resource) => {
             const found = options.get(resource);
             assert.ok(found, "resource was not created in this run");

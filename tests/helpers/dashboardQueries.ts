@@ -10,7 +10,10 @@ export interface DashboardQuery {
     text: string;
 }
 
-export interface DatasourceRef { type?: string; uid?: string }
+export interface DatasourceRef {
+    type?: string;
+    uid?: string;
+}
 
 const LANGUAGE_OF: Record<string, { language: QueryLanguage; field: "expr" | "query" }> = {
     prometheus: { language: "promql", field: "expr" },
@@ -26,7 +29,8 @@ export function allPanels(model: any): any[] {
 /** The datasource each target runs on: its own, else its panel's. */
 export function targetsWithDatasource(model: any): Array<{ panel: any; target: any; datasource: DatasourceRef | undefined }> {
     return allPanels(model).flatMap((panel) =>
-        (panel.targets ?? []).map((target: any) => ({ panel, target, datasource: target.datasource ?? panel.datasource })));
+        (panel.targets ?? []).map((target: any) => ({ panel, target, datasource: target.datasource ?? panel.datasource })),
+    );
 }
 
 /** Grafana's `label_values(selector, label)`: the selector must be valid PromQL, the label an identifier. */
@@ -57,7 +61,8 @@ export function dashboardQueries(model: any): DashboardQuery[] {
 /** Problems with the queries: grammar errors per query, then promtool's verdict on all PromQL together. */
 export function queryProblems(queries: readonly DashboardQuery[]): string[] {
     const problems = queries.flatMap((query) =>
-        syntaxErrors(query.language, query.text).map((error) => `${query.where}: ${error} in ${JSON.stringify(query.text)}`));
+        syntaxErrors(query.language, query.text).map((error) => `${query.where}: ${error} in ${JSON.stringify(query.text)}`),
+    );
     const promql = queries.filter((query) => query.language === "promql");
     if (promql.length > 0) {
         const result = checkPromQL(promql.map((query) => substituteGrafanaVariables(query.text)));

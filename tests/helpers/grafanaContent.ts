@@ -3,7 +3,7 @@
 import * as grafana from "@pulumiverse/grafana";
 import { GrafanaContent } from "../../components/grafana/GrafanaContent";
 import type { StackConfig } from "../../stacks/schema";
-import { type RecordedResource, captureResources } from "./pulumi";
+import { captureResources, type RecordedResource } from "./pulumi";
 import { loadStack } from "./stacks";
 
 /** Component URLs handed to the content, distinct enough to recognise in the datasources. */
@@ -16,10 +16,25 @@ export const TEST_URLS = {
 } as const;
 
 export interface RecordedDatasource {
-    uid: string; name: string; type: string; url: string; accessMode: string; isDefault: boolean; jsonData: any; provider?: string;
+    uid: string;
+    name: string;
+    type: string;
+    url: string;
+    accessMode: string;
+    isDefault: boolean;
+    jsonData: any;
+    provider?: string;
 }
-export interface RecordedFolder { uid: string; title: string }
-export interface RecordedDashboard { uid: string; folder: string; configJson: string; model: any }
+export interface RecordedFolder {
+    uid: string;
+    title: string;
+}
+export interface RecordedDashboard {
+    uid: string;
+    folder: string;
+    configJson: string;
+    model: any;
+}
 
 export interface BuiltContent {
     config: StackConfig;
@@ -39,17 +54,21 @@ export async function buildContent(stack: string, overrides: Record<string, stri
     let content: GrafanaContent | undefined;
     const resources = await captureResources(() => {
         const provider = new grafana.Provider(`${name}-provider`, { url: TEST_URLS.grafana, auth: "test-token" });
-        content = new GrafanaContent(name, {
-            grafanaUrl: TEST_URLS.grafana,
-            prometheusUrl: TEST_URLS.prometheus,
-            lokiUrl: TEST_URLS.loki,
-            tempoUrl: TEST_URLS.tempo,
-            alertmanagerUrl: alertmanagerEnabled ? TEST_URLS.alertmanager : undefined,
-            alertmanagerEnabled,
-            scrapeInterval: config.prometheus.scrapeInterval,
-            namespace: config.namespace,
-            services: config.services,
-        }, { providers: [provider] });
+        content = new GrafanaContent(
+            name,
+            {
+                grafanaUrl: TEST_URLS.grafana,
+                prometheusUrl: TEST_URLS.prometheus,
+                lokiUrl: TEST_URLS.loki,
+                tempoUrl: TEST_URLS.tempo,
+                alertmanagerUrl: alertmanagerEnabled ? TEST_URLS.alertmanager : undefined,
+                alertmanagerEnabled,
+                scrapeInterval: config.prometheus.scrapeInterval,
+                namespace: config.namespace,
+                services: config.services,
+            },
+            { providers: [provider] },
+        );
     });
     return { config, content: content!, resources, ...readContent(resources) };
 }
@@ -58,8 +77,14 @@ export function readContent(resources: RecordedResource[]): Pick<BuiltContent, "
     const ofType = (type: string) => resources.filter((r) => r.type === type);
     return {
         datasources: ofType("grafana:oss/dataSource:DataSource").map((r) => ({
-            uid: r.inputs.uid, name: r.inputs.name, type: r.inputs.type, url: r.inputs.url, accessMode: r.inputs.accessMode, isDefault: r.inputs.isDefault,
-            jsonData: JSON.parse(r.inputs.jsonDataEncoded ?? "{}"), provider: r.provider,
+            uid: r.inputs.uid,
+            name: r.inputs.name,
+            type: r.inputs.type,
+            url: r.inputs.url,
+            accessMode: r.inputs.accessMode,
+            isDefault: r.inputs.isDefault,
+            jsonData: JSON.parse(r.inputs.jsonDataEncoded ?? "{}"),
+            provider: r.provider,
         })),
         folders: ofType("grafana:oss/folder:Folder").map((r) => ({ uid: r.inputs.uid, title: r.inputs.title })),
         dashboards: ofType("grafana:oss/dashboard:Dashboard").map((r) => {

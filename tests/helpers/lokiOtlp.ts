@@ -19,15 +19,31 @@
 
 /** OTLP/JSON AnyValue (opentelemetry-proto common.proto, JSON mapping: int64 as a decimal string). */
 export interface AnyValue {
-    stringValue?: string; boolValue?: boolean; intValue?: string | number; doubleValue?: number;
-    kvlistValue?: { values: KeyValue[] }; arrayValue?: { values: AnyValue[] }; bytesValue?: string;
+    stringValue?: string;
+    boolValue?: boolean;
+    intValue?: string | number;
+    doubleValue?: number;
+    kvlistValue?: { values: KeyValue[] };
+    arrayValue?: { values: AnyValue[] };
+    bytesValue?: string;
 }
-export interface KeyValue { key: string; value: AnyValue }
+export interface KeyValue {
+    key: string;
+    value: AnyValue;
+}
 
 /** OTLP/JSON LogRecord (opentelemetry-proto logs.proto; traceId/spanId hex in the JSON mapping). */
 export interface LogRecord {
-    timeUnixNano?: string; observedTimeUnixNano?: string; severityNumber?: number; severityText?: string;
-    body?: AnyValue; attributes?: KeyValue[]; droppedAttributesCount?: number; flags?: number; traceId?: string; spanId?: string;
+    timeUnixNano?: string;
+    observedTimeUnixNano?: string;
+    severityNumber?: number;
+    severityText?: string;
+    body?: AnyValue;
+    attributes?: KeyValue[];
+    droppedAttributesCount?: number;
+    flags?: number;
+    traceId?: string;
+    spanId?: string;
 }
 export interface ExportLogsServiceRequest {
     resourceLogs: Array<{
@@ -37,7 +53,11 @@ export interface ExportLogsServiceRequest {
 }
 
 type Action = "index_label" | "structured_metadata" | "drop";
-interface AttributesConfig { action?: Action; attributes?: string[]; regex?: string }
+interface AttributesConfig {
+    action?: Action;
+    attributes?: string[];
+    regex?: string;
+}
 
 /** `limits_config.otlp_config` as Loki's config file holds it (only the parts this port reads). */
 export interface OtlpConfig {
@@ -61,24 +81,69 @@ export interface LokiOtlpSettings {
 
 /** otlp_config.go GlobalOTLPConfig.RegisterFlags. */
 export const DEFAULT_INDEX_LABELS = [
-    "service.name", "service.namespace", "service.instance.id", "deployment.environment", "deployment.environment.name",
-    "cloud.region", "cloud.availability_zone", "k8s.cluster.name", "k8s.namespace.name", "k8s.pod.name", "k8s.container.name",
-    "container.name", "k8s.replicaset.name", "k8s.deployment.name", "k8s.statefulset.name", "k8s.daemonset.name",
-    "k8s.cronjob.name", "k8s.job.name",
+    "service.name",
+    "service.namespace",
+    "service.instance.id",
+    "deployment.environment",
+    "deployment.environment.name",
+    "cloud.region",
+    "cloud.availability_zone",
+    "k8s.cluster.name",
+    "k8s.namespace.name",
+    "k8s.pod.name",
+    "k8s.container.name",
+    "container.name",
+    "k8s.replicaset.name",
+    "k8s.deployment.name",
+    "k8s.statefulset.name",
+    "k8s.daemonset.name",
+    "k8s.cronjob.name",
+    "k8s.job.name",
 ];
 
 /** limits.go RegisterFlags: `validation.discover-service-name`. */
 export const DEFAULT_DISCOVER_SERVICE_NAME = [
-    "service", "app", "application", "app_name", "name", "app_kubernetes_io_name", "container", "container_name",
-    "k8s_container_name", "component", "workload", "job", "k8s_job_name",
+    "service",
+    "app",
+    "application",
+    "app_name",
+    "name",
+    "app_kubernetes_io_name",
+    "container",
+    "container_name",
+    "k8s_container_name",
+    "component",
+    "workload",
+    "job",
+    "k8s_job_name",
 ];
 
 /** field_detection.go defaultAllowedLevelFields. */
-const LEVEL_FIELDS = ["level", "LEVEL", "Level", "log.level", "severity", "SEVERITY", "Severity", "SeverityText", "lvl", "LVL", "Lvl",
-    "severity_text", "Severity_Text", "SEVERITY_TEXT"];
+const LEVEL_FIELDS = [
+    "level",
+    "LEVEL",
+    "Level",
+    "log.level",
+    "severity",
+    "SEVERITY",
+    "Severity",
+    "SeverityText",
+    "lvl",
+    "LVL",
+    "Lvl",
+    "severity_text",
+    "Severity_Text",
+    "SEVERITY_TEXT",
+];
 
-export interface PushEntry { line: string; structuredMetadata: Record<string, string> }
-export interface PushStream { labels: Record<string, string>; entries: PushEntry[] }
+export interface PushEntry {
+    line: string;
+    structuredMetadata: Record<string, string>;
+}
+export interface PushStream {
+    labels: Record<string, string>;
+    entries: PushEntry[];
+}
 
 /** prometheus/otlptranslator NormalizeLabel: non-alphanumerics to "_", "key_" before a digit, "key" before one "_". */
 export function normalizeLabel(label: string): string {
@@ -151,18 +216,29 @@ export function detectedLevel(labels: Record<string, string>, metadata: Record<s
     const n = Number.parseInt(severity, 10);
     if (Number.isNaN(n)) return "info";
     if (n === 0) return "unknown";
-    for (const [upTo, level] of [[4, "trace"], [8, "debug"], [12, "info"], [16, "warn"], [20, "error"], [24, "fatal"]] as const) if (n <= upTo) return level;
+    for (const [upTo, level] of [
+        [4, "trace"],
+        [8, "debug"],
+        [12, "info"],
+        [16, "warn"],
+        [20, "error"],
+        [24, "fatal"],
+    ] as const)
+        if (n <= upTo) return level;
     return "unknown";
 }
 
 /** otlp.go otlpToLokiPushRequest with otlpLogToPushEntry, then the distributor's detected_level. */
 export function otlpToLokiStreams(request: ExportLogsServiceRequest, settings: LokiOtlpSettings = {}): PushStream[] {
     const resourceConfigs: AttributesConfig[] = [
-        ...(settings.otlpConfig?.resource_attributes?.ignore_defaults ? [] : [{ action: "index_label" as const, attributes: settings.defaultIndexLabels ?? DEFAULT_INDEX_LABELS }]),
+        ...(settings.otlpConfig?.resource_attributes?.ignore_defaults
+            ? []
+            : [{ action: "index_label" as const, attributes: settings.defaultIndexLabels ?? DEFAULT_INDEX_LABELS }]),
         ...(settings.otlpConfig?.resource_attributes?.attributes_config ?? []),
     ];
     const discover = settings.discoverServiceName ?? DEFAULT_DISCOVER_SERVICE_NAME;
-    if (settings.allowStructuredMetadata === false) throw new Error("Loki refuses OTLP logs when allow_structured_metadata is false (their metadata has nowhere to go)");
+    if (settings.allowStructuredMetadata === false)
+        throw new Error("Loki refuses OTLP logs when allow_structured_metadata is false (their metadata has nowhere to go)");
     const streams = new Map<string, PushStream>();
 
     for (const resourceLogs of request.resourceLogs) {

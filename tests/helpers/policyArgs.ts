@@ -2,13 +2,20 @@
 // arguments the Pulumi analyzer would pass: secrets unwrapped, unknown-checking props, the URN of the
 // stack under test, the `protect` option, a getConfig that returns the policy's config, and a
 // notApplicable that throws (the analyzer catches it and records "not applicable").
+
+import {
+    type Policy,
+    type PolicyResource,
+    type PolicyResourceOptions,
+    type ResourceValidationArgs,
+    type ResourceValidationPolicy,
+    type StackValidationArgs,
+    type StackValidationPolicy,
+    unknownCheckingProxy,
+} from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
-import {
-    type Policy, type PolicyResource, type PolicyResourceOptions, type ResourceValidationArgs, type ResourceValidationPolicy,
-    type StackValidationArgs, type StackValidationPolicy, unknownCheckingProxy,
-} from "@pulumi/policy";
-import { PROJECT, captureResources, unwrapSecrets } from "./pulumi";
+import { captureResources, PROJECT, unwrapSecrets } from "./pulumi";
 
 /** A custom resource as the analyzer sees it. */
 export interface PolicySubject {
@@ -42,7 +49,9 @@ function qualifiedType(resource: ResourceInternals): string {
  */
 export async function captureSubjects(stack: string, build: () => pulumi.Resource): Promise<PolicySubject[]> {
     let root: pulumi.Resource | undefined;
-    const recorded = await captureResources(() => { root = build(); });
+    const recorded = await captureResources(() => {
+        root = build();
+    });
     const inputs = new Map(recorded.map((r) => [`${r.type}::${r.name}`, r]));
     const subjects: PolicySubject[] = [];
     const urnOf = (resource: ResourceInternals) => `urn:pulumi:${stack}::${PROJECT}::${qualifiedType(resource)}::${resource.__name}`;
@@ -55,7 +64,10 @@ export async function captureSubjects(stack: string, build: () => pulumi.Resourc
                 urn: urnOf(resource),
                 props: unwrapSecrets(registered.inputs) as Record<string, any>,
                 opts: {
-                    protect: resource.__protect === true, ignoreChanges: [], aliases: [], additionalSecretOutputs: [],
+                    protect: resource.__protect === true,
+                    ignoreChanges: [],
+                    aliases: [],
+                    additionalSecretOutputs: [],
                     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
                     parent: resource.__parentResource ? urnOf(resource.__parentResource) : undefined,
                 },
@@ -74,7 +86,12 @@ function providerOf(reference: string, stack: string, inputs: Map<string, { inpu
     const parts = urn.split("::");
     const type = parts[2].split("$").pop()!;
     const name = parts[3];
-    return { type, name, urn: urn.replace(/^urn:pulumi:[^:]*::/, `urn:pulumi:${stack}::`), props: unwrapSecrets(inputs.get(`${type}::${name}`)?.inputs ?? {}) as Record<string, any> };
+    return {
+        type,
+        name,
+        urn: urn.replace(/^urn:pulumi:[^:]*::/, `urn:pulumi:${stack}::`),
+        props: unwrapSecrets(inputs.get(`${type}::${name}`)?.inputs ?? {}) as Record<string, any>,
+    };
 }
 
 export interface RunOptions {
@@ -95,7 +112,9 @@ function common(options: RunOptions) {
     return {
         stackTags: new Map(Object.entries(options.stackTags ?? {})) as ReadonlyMap<string, string>,
         getConfig: <T extends object>() => (options.config ?? {}) as T,
-        notApplicable: (reason?: string): never => { throw new NotApplicable(reason); },
+        notApplicable: (reason?: string): never => {
+            throw new NotApplicable(reason);
+        },
     };
 }
 
@@ -105,8 +124,14 @@ export function resourceArgs(subject: PolicySubject, options: RunOptions = {}): 
     const props = unknownCheckingProxy(subject.props);
     const isType = isTypeOf(subject.type);
     return {
-        type: subject.type, name: subject.name, urn: subject.urn, props, opts: subject.opts, provider: subject.provider,
-        isType, asType: ((resourceClass: unknown) => isType(resourceClass) ? props : undefined) as ResourceValidationArgs["asType"],
+        type: subject.type,
+        name: subject.name,
+        urn: subject.urn,
+        props,
+        opts: subject.opts,
+        provider: subject.provider,
+        isType,
+        asType: ((resourceClass: unknown) => (isType(resourceClass) ? props : undefined)) as ResourceValidationArgs["asType"],
         ...common(options),
     };
 }
@@ -115,9 +140,16 @@ function policyResource(subject: PolicySubject): PolicyResource {
     const props = unknownCheckingProxy(subject.props);
     const isType = isTypeOf(subject.type);
     return {
-        type: subject.type, name: subject.name, urn: subject.urn, props, opts: subject.opts, provider: subject.provider,
-        dependencies: [], propertyDependencies: {},
-        isType, asType: ((resourceClass: unknown) => isType(resourceClass) ? props : undefined) as PolicyResource["asType"],
+        type: subject.type,
+        name: subject.name,
+        urn: subject.urn,
+        props,
+        opts: subject.opts,
+        provider: subject.provider,
+        dependencies: [],
+        propertyDependencies: {},
+        isType,
+        asType: ((resourceClass: unknown) => (isType(resourceClass) ? props : undefined)) as PolicyResource["asType"],
     };
 }
 
@@ -175,7 +207,10 @@ export async function stackViolations(policy: ResourceValidationPolicy | StackVa
 
 export function assertViolation(verdict: Verdict, pattern: RegExp): void {
     assert.ok(verdict.applicable, `not applicable: ${verdict.notApplicableReason}`);
-    assert.ok(verdict.violations.some((v) => pattern.test(v.message)), `no violation matching ${pattern}: ${JSON.stringify(verdict.violations)}`);
+    assert.ok(
+        verdict.violations.some((v) => pattern.test(v.message)),
+        `no violation matching ${pattern}: ${JSON.stringify(verdict.violations)}`,
+    );
     for (const { message } of verdict.violations) assert.match(message, /Fix: /, `violation without a remediation: ${message}`);
 }
 export function assertPasses(verdict: Verdict): void {

@@ -15,7 +15,10 @@ export function promtoolBinary(): string {
     return binary;
 }
 
-export interface PromtoolResult { ok: boolean; output: string }
+export interface PromtoolResult {
+    ok: boolean;
+    output: string;
+}
 
 /** Writes `files` into a fresh directory and runs promtool with `args` there. */
 export function runPromtool(args: string[], files: Record<string, string>): PromtoolResult {

@@ -2,12 +2,11 @@
 // exist before any resource is constructed, and they are process-wide, so they are set exactly once.
 import * as pulumi from "@pulumi/pulumi";
 
-import { type LastDeployment, MOCK_ORGANIZATION, STACK_REFERENCE_TYPE, mockedState } from "../../scripts/lib/mockStackReference";
+import { type LastDeployment, MOCK_ORGANIZATION, mockedState, STACK_REFERENCE_TYPE } from "../../scripts/lib/mockStackReference";
 import { PROJECT, SECRET_SIG, unwrapSecrets } from "../../scripts/lib/stackFile";
 
 export { PROJECT, SECRET_SIG, unwrapSecrets };
 export const STACK = "dev";
-
 
 export interface RecordedResource {
     type: string;
@@ -56,17 +55,28 @@ function outputsFor(args: pulumi.runtime.MockResourceArgs): Record<string, unkno
     }
 }
 
-pulumi.runtime.setMocks({
-    newResource(args) {
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...outputsFor(args), ...providerStates.get(args.name) } };
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+            return { id: `${args.name}-id`, state: { ...args.inputs, ...outputsFor(args), ...providerStates.get(args.name) } };
+        },
+        call: (args) => args.inputs,
     },
-    call: (args) => args.inputs,
-}, PROJECT, STACK, false, MOCK_ORGANIZATION);
+    PROJECT,
+    STACK,
+    false,
+    MOCK_ORGANIZATION,
+);
 
 /** Resolves an Output's value (outputs of mocked resources resolve once registered). */
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((value) => { resolve(value); return value; }));
+export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) =>
+        output.apply((value) => {
+            resolve(value);
+            return value;
+        }),
+    );
 }
 
 /** Whether Pulumi marks the output secret (encrypted in state, masked in logs and `pulumi stack output`). */

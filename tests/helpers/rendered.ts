@@ -2,7 +2,7 @@
 // component tests read what Kubernetes would receive (Services, pods, containers, the config files the
 // charts write) instead of predicting it from values plus the chart's defaults.
 import { parse } from "yaml";
-import { type KubernetesObject, type RenderedRelease } from "../../scripts/lib/helmTemplate";
+import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";
 import { releaseToRender, renderAsInstalled } from "../../scripts/lib/stackManifests";
 
 /** Renders a recorded `k8s.helm.v3.Release`'s inputs as the cluster would, with the stack's CRD groups present. */
@@ -34,7 +34,11 @@ export function containersOf(spec: any): Array<{ init: boolean; container: any }
 export function renderedContainers(objects: KubernetesObject[]): Array<{ name: string; container: any; pod: any }> {
     return workloadsOf(objects).flatMap((object) => {
         const spec = podSpecOf(object);
-        return containersOf(spec).map(({ container }) => ({ name: `${object.kind}/${object.metadata.name}/${container.name}`, container, pod: spec.securityContext ?? {} }));
+        return containersOf(spec).map(({ container }) => ({
+            name: `${object.kind}/${object.metadata.name}/${container.name}`,
+            container,
+            pod: spec.securityContext ?? {},
+        }));
     });
 }
 
@@ -55,7 +59,10 @@ export function findObject(objects: KubernetesObject[], kind: string, name: stri
 }
 
 export function namesOf(objects: KubernetesObject[], kind: string): string[] {
-    return objects.filter((object) => object.kind === kind).map((object) => object.metadata.name).sort();
+    return objects
+        .filter((object) => object.kind === kind)
+        .map((object) => object.metadata.name)
+        .sort();
 }
 
 /** The ports a rendered Service listens on (empty when the chart renders no Service of that name). */

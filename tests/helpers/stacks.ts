@@ -1,8 +1,8 @@
 // The committed stacks (Pulumi.<stack>.yaml on top of their presets) loaded the way Pulumi would hand
 // them to the program, with test secrets for the keys that stacks set with `pulumi config set --secret`.
 import * as pulumi from "@pulumi/pulumi";
-import { type LoadedConfig, type RawConfig, type SecretKey, mergeOverrides, parseStackConfig } from "../../stacks/config";
 import { PROJECT, REPO_ROOT, stackFileValues } from "../../scripts/lib/stackFile";
+import { type LoadedConfig, mergeOverrides, parseStackConfig, type RawConfig, type SecretKey } from "../../stacks/config";
 
 export { REPO_ROOT };
 export const STACK_NAMES = ["dev", "staging", "production"] as const;
@@ -34,5 +34,9 @@ export function loadStack(stack: string, overrides: Record<string, string> = {},
 }
 
 function parseJson(text: string): unknown {
-    try { return JSON.parse(text); } catch { return text; }
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
 }

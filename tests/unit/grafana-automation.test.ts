@@ -1,11 +1,11 @@
-import { type RecordedResource, SECRET_SIG, captureResources, unwrapSecrets, valueOf } from "../helpers/pulumi";
-import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as assert from "assert";
 import { grafanaValues } from "../../components/grafana/Grafana";
 import { GrafanaAutomation, withoutCredentials } from "../../components/grafana/GrafanaAutomation";
 import { GrafanaContent } from "../../components/grafana/GrafanaContent";
-import { ObservabilityStack } from "../../components/ObservabilityStack";
 import { READINESS_TIMEOUT_SECONDS } from "../../components/grafana/readiness";
+import { ObservabilityStack } from "../../components/ObservabilityStack";
+import { captureResources, outputValue, type RecordedResource, SECRET_SIG, unwrapSecrets } from "../helpers/pulumi";
 import { loadStack } from "../helpers/stacks";
 
 const ADMIN_PASSWORD = "admin-password-5d1c9e";
@@ -14,10 +14,18 @@ const GATE_TYPE = "pulumi-nodejs:dynamic/grafana:EndpointReady";
 
 /** Stands for the Grafana Helm release, which the bootstrap provider must wait for. */
 class StandInRelease extends pulumi.CustomResource {
-    constructor(name: string) { super("kubernetes:helm.sh/v3:Release", name, {}); }
+    constructor(name: string) {
+        super("kubernetes:helm.sh/v3:Release", name, {});
+    }
 }
 
-interface Seen { type: string; name: string; props: Record<string, unknown>; opts: pulumi.ResourceOptions; resource: pulumi.Resource }
+interface Seen {
+    type: string;
+    name: string;
+    props: Record<string, unknown>;
+    opts: pulumi.ResourceOptions;
+    resource: pulumi.Resource;
+}
 
 describe("GrafanaAutomation", () => {
     let resources: RecordedResource[];
@@ -32,24 +40,44 @@ describe("GrafanaAutomation", () => {
     const API_URL = `https://${config.grafana.host}`;
 
     before(async () => {
-        const record: pulumi.ResourceTransformation = ({ type, name, props, opts, resource }) => { seen.push({ type, name, props, opts, resource }); return undefined; };
+        const record: pulumi.ResourceTransformation = ({ type, name, props, opts, resource }) => {
+            seen.push({ type, name, props, opts, resource });
+            return undefined;
+        };
         resources = await captureResources(() => {
             release = new StandInRelease("automation-grafana-release");
-            automation = new GrafanaAutomation("automation", {
-                apiUrl: API_URL, adminUser: "admin", adminPassword: pulumi.secret(ADMIN_PASSWORD), grafanaRelease: release,
-                endpoint: { namespace: config.namespace, host: config.grafana.host, ingress: config.ingress },
-            }, { transformations: [record] });
+            automation = new GrafanaAutomation(
+                "automation",
+                {
+                    apiUrl: API_URL,
+                    adminUser: "admin",
+                    adminPassword: pulumi.secret(ADMIN_PASSWORD),
+                    grafanaRelease: release,
+                    endpoint: { namespace: config.namespace, host: config.grafana.host, ingress: config.ingress },
+                },
+                { transformations: [record] },
+            );
             // As the ObservabilityStack wires it: the content only gets the automation's provider.
-            new GrafanaContent("automation-content", {
-                grafanaUrl: "https://grafana.example.com", prometheusUrl: "http://p:9090", lokiUrl: "http://l:3100", tempoUrl: "http://t:3200",
-                alertmanagerUrl: "http://a:9093", alertmanagerEnabled: true,
-                scrapeInterval: config.prometheus.scrapeInterval, namespace: config.namespace, services: config.services,
-            }, { providers: [automation.provider], transformations: [record] });
+            new GrafanaContent(
+                "automation-content",
+                {
+                    grafanaUrl: "https://grafana.example.com",
+                    prometheusUrl: "http://p:9090",
+                    lokiUrl: "http://l:3100",
+                    tempoUrl: "http://t:3200",
+                    alertmanagerUrl: "http://a:9093",
+                    alertmanagerEnabled: true,
+                    scrapeInterval: config.prometheus.scrapeInterval,
+                    namespace: config.namespace,
+                    services: config.services,
+                },
+                { providers: [automation.provider], transformations: [record] },
+            );
         });
         for (const { type, name, resource } of seen) {
             if (type !== PROVIDER_TYPE) continue;
             const custom = resource as pulumi.CustomResource;
-            const ref = `${await valueOf(custom.urn)}::${await valueOf(custom.id)}`;
+            const ref = `${await outputValue(custom.urn)}::${await outputValue(custom.id)}`;
             providersByRef.set(ref, resources.find((r) => r.type === PROVIDER_TYPE && r.name === name)!);
         }
     });
@@ -67,7 +95,7 @@ describe("GrafanaAutomation", () => {
     const serviceAccount = () => one("grafana:oss/serviceAccount:ServiceAccount");
     const token = () => one("grafana:oss/serviceAccountToken:ServiceAccountToken");
     const bootstrap = () => providerOf(serviceAccount());
-    const tokenProviderRef = async () => `${await valueOf(automation.provider.urn)}::${await valueOf(automation.provider.id)}`;
+    const tokenProviderRef = async () => `${await outputValue(automation.provider.urn)}::${await outputValue(automation.provider.id)}`;
 
     it("logs in as admin, with the password as a secret, only once the Grafana release is ready", () => {
         const provider = bootstrap();
@@ -132,8 +160,9 @@ describe("GrafanaAutomation", () => {
         });
 
         it("names the TLS Secret the Grafana chart's Ingress uses", () => {
-            const values = grafanaValues(config.namespace, { namespace: config.namespace, settings: config.grafana, ingress: config.ingress }) as
-                { ingress: { tls: Array<{ secretName: string }> } };
+            const values = grafanaValues(config.namespace, { namespace: config.namespace, settings: config.grafana, ingress: config.ingress }) as {
+                ingress: { tls: Array<{ secretName: string }> };
+            };
             assert.strictEqual(gate().inputs.tlsSecretName, values.ingress.tls[0].secretName);
         });
 
@@ -169,13 +198,20 @@ describe("GrafanaAutomation", () => {
                 const gates = built.filter((r) => r.type === GATE_TYPE);
                 assert.strictEqual(gates.length, 1, stack);
                 const { __provider: _serialized, ...inputs } = gates[0].inputs;
-                const expected = stack === "dev"
-                    ? { url: "http://localhost:3000", timeoutSeconds: READINESS_TIMEOUT_SECONDS, namespace: "monitoring" }
-                    : {
-                        url: "https://grafana.staging.example.com", timeoutSeconds: READINESS_TIMEOUT_SECONDS, publicHost: "grafana.staging.example.com",
-                        namespace: "monitoring", ingressClassName: "nginx", ingressControllerNamespace: "ingress-nginx",
-                        clusterIssuer: "letsencrypt-prod", tlsSecretName: "grafana-tls", tlsSecretConfigured: false,
-                    };
+                const expected =
+                    stack === "dev"
+                        ? { url: "http://localhost:3000", timeoutSeconds: READINESS_TIMEOUT_SECONDS, namespace: "monitoring" }
+                        : {
+                              url: "https://grafana.staging.example.com",
+                              timeoutSeconds: READINESS_TIMEOUT_SECONDS,
+                              publicHost: "grafana.staging.example.com",
+                              namespace: "monitoring",
+                              ingressClassName: "nginx",
+                              ingressControllerNamespace: "ingress-nginx",
+                              clusterIssuer: "letsencrypt-prod",
+                              tlsSecretName: "grafana-tls",
+                              tlsSecretConfigured: false,
+                          };
                 assert.deepStrictEqual(inputs, expected, stack);
                 const urls = built.filter((r) => r.type === PROVIDER_TYPE).map((r) => r.inputs.url);
                 assert.deepStrictEqual(urls, [expected.url, expected.url], stack);
@@ -185,6 +221,9 @@ describe("GrafanaAutomation", () => {
 
     it("puts the admin password in no input but the bootstrap provider's", () => {
         const holders = resources.filter((r) => JSON.stringify(unwrapSecrets(r.inputs)).includes(ADMIN_PASSWORD));
-        assert.deepStrictEqual(holders.map((r) => r.name), [bootstrap().name]);
+        assert.deepStrictEqual(
+            holders.map((r) => r.name),
+            [bootstrap().name],
+        );
     });
 });

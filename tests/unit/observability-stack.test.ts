@@ -1,6 +1,6 @@
-import { type RecordedResource, captureResources, unwrapSecrets } from "../helpers/pulumi";
 import * as assert from "assert";
 import { ObservabilityStack } from "../../components/ObservabilityStack";
+import { captureResources, type RecordedResource, unwrapSecrets } from "../helpers/pulumi";
 import { loadStack } from "../helpers/stacks";
 
 let builds = 0;
@@ -30,7 +30,8 @@ describe("ObservabilityStack wiring", () => {
     it("Tempo's metrics generator writes to every Prometheus replica (production runs two)", async () => {
         const resources = await build("production");
         const text = JSON.stringify(release(resources, "tempo").values);
-        for (const ordinal of [0, 1]) assert.match(text, new RegExp(`prometheus-prometheus-${ordinal}\\.prometheus-operated\\.monitoring\\.svc\\.cluster\\.local:9090/api/v1/write`));
+        for (const ordinal of [0, 1])
+            assert.match(text, new RegExp(`prometheus-prometheus-${ordinal}\\.prometheus-operated\\.monitoring\\.svc\\.cluster\\.local:9090/api/v1/write`));
     });
 
     it("adds the Alertmanager datasource, at the chart's Alertmanager Service (every stack runs it for kube-prometheus-stack's alerts)", async () => {

@@ -2,17 +2,23 @@ import "../helpers/pulumi";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CONFIGURATION_DOC, SECTION_DOCS, configReference } from "../../scripts/config-reference";
+import { CONFIGURATION_DOC, configReference, SECTION_DOCS } from "../../scripts/config-reference";
 import { SECRET_KEYS } from "../../stacks/config";
 import { configSchema } from "../../stacks/schema";
-import { REPO_ROOT, loadStack, testSecrets } from "../helpers/stacks";
+import { loadStack, REPO_ROOT, testSecrets } from "../helpers/stacks";
 
 const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
 const configuration = fs.readFileSync(path.join(REPO_ROOT, CONFIGURATION_DOC), "utf8");
 const packageJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
 
 /** README.md and every docs/*.md, by their path from the repository root. */
-const DOCUMENTS = ["README.md", ...fs.readdirSync(path.join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const DOCUMENTS = [
+    "README.md",
+    ...fs
+        .readdirSync(path.join(REPO_ROOT, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
+];
 
 /** Markdown without fenced blocks and inline code, where brackets and parentheses are not links. */
 const prose = (markdown: string) => markdown.replace(/^```[\s\S]*?^```/gm, "").replace(/`[^`\n]*`/g, "");
@@ -22,7 +28,11 @@ function anchors(markdown: string): Set<string> {
     const seen = new Map<string, number>();
     const result = new Set<string>();
     for (const [, heading] of markdown.replace(/^```[\s\S]*?^```/gm, "").matchAll(/^#{1,6} +(.+?) *#*$/gm)) {
-        const slug = heading.replace(/`/g, "").toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/ /g, "-");
+        const slug = heading
+            .replace(/`/g, "")
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+            .replace(/ /g, "-");
         const count = seen.get(slug) ?? 0;
         seen.set(slug, count + 1);
         result.add(count === 0 ? slug : `${slug}-${count}`);
@@ -82,7 +92,10 @@ describe(CONFIGURATION_DOC, () => {
             () => loadStack("staging", { loki: JSON.stringify({ retention: "2 weeks" }) }),
             () => loadStack("staging", {}, testSecrets(["smtpPassword"])),
         ]) {
-            assert.throws(attempt, (error: Error) => { messages.push(...error.message.split("\n").slice(1)); return true; });
+            assert.throws(attempt, (error: Error) => {
+                messages.push(...error.message.split("\n").slice(1));
+                return true;
+            });
         }
         for (const message of messages) assert.ok(configuration.includes(message), `${CONFIGURATION_DOC} does not show: ${message}`);
     });

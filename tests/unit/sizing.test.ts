@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { durationSeconds, prometheusSizeBytes, quantityBytes } from "../../stacks/units";
-import { REPO_ROOT, loadStack } from "../helpers/stacks";
+import { loadStack, REPO_ROOT } from "../helpers/stacks";
 
 const DOC = fs.readFileSync(path.join(REPO_ROOT, "docs", "sizing.md"), "utf8");
 const SUMMARY_HEADING = "## Preset values this document derives";
@@ -13,15 +13,23 @@ const ACTIVE_SERIES = 1_000_000;
 const LOG_BYTES_PER_DAY = 100e9;
 const SPAN_BYTES_PER_SECOND = 5_000 * 500;
 
-interface Row { setting: string; preset: string; doc: string }
+interface Row {
+    setting: string;
+    preset: string;
+    doc: string;
+}
 
 /** The rows of the summary table: `| \`path\` | preset value | doc value |`. */
 function summaryRows(markdown: string): Row[] {
     const section = markdown.split(SUMMARY_HEADING)[1]?.split(/\n## /)[0] ?? "";
-    return section.split("\n")
+    return section
+        .split("\n")
         .filter((line) => /^\|\s*`/.test(line))
         .map((line) => {
-            const [setting, preset, doc] = line.split("|").slice(1, 4).map((cell) => cell.trim());
+            const [setting, preset, doc] = line
+                .split("|")
+                .slice(1, 4)
+                .map((cell) => cell.trim());
             return { setting: setting.replace(/`/g, ""), preset, doc };
         });
 }
@@ -37,7 +45,10 @@ describe("production sizing (docs/sizing.md)", () => {
     it("ends with a table of the production values it derives, for every signal", () => {
         assert.ok(rows.length >= 20, `only ${rows.length} rows under "${SUMMARY_HEADING}"`);
         for (const section of ["prometheus.", "loki.", "tempo."]) {
-            assert.ok(rows.some((row) => row.setting.startsWith(section)), `no ${section} row`);
+            assert.ok(
+                rows.some((row) => row.setting.startsWith(section)),
+                `no ${section} row`,
+            );
         }
     });
 
@@ -51,11 +62,17 @@ describe("production sizing (docs/sizing.md)", () => {
     });
 
     it("lists in the summary every value its arithmetic arrives at (the bold results)", () => {
-        const tableLines = DOC.split(SUMMARY_HEADING)[0].split("\n").filter((line) => line.startsWith("|")).join("\n");
+        const tableLines = DOC.split(SUMMARY_HEADING)[0]
+            .split("\n")
+            .filter((line) => line.startsWith("|"))
+            .join("\n");
         const results = [...tableLines.matchAll(/\*\*([^*]+)\*\*/g)].map((match) => normalize(match[1]));
         const derived = new Set(rows.map((row) => normalize(row.doc)));
         assert.ok(results.length >= 20, `only ${results.length} bold results`);
-        assert.deepStrictEqual(results.filter((result) => !derived.has(result)), []);
+        assert.deepStrictEqual(
+            results.filter((result) => !derived.has(result)),
+            [],
+        );
     });
 
     it("is cited by the production preset", () => {
@@ -70,8 +87,10 @@ describe("production sizing (docs/sizing.md)", () => {
         const wal = 3 * 3600 * samplesPerSecond * 13; // three hours of 13-byte sample records
         const compacting = Math.min(0.1 * durationSeconds(retention), 31 * 86400) * samplesPerSecond * 2;
         assert.ok(prometheusSizeBytes(retentionSize) >= blocks, `retentionSize ${retentionSize} < ${(blocks / 2 ** 30).toFixed(1)} GiB of blocks`);
-        assert.ok(quantityBytes(storageSize) - prometheusSizeBytes(retentionSize) >= wal + compacting,
-            `${storageSize} leaves ${((quantityBytes(storageSize) - prometheusSizeBytes(retentionSize)) / 2 ** 30).toFixed(1)} GiB beside the blocks; needs ${((wal + compacting) / 2 ** 30).toFixed(1)}`);
+        assert.ok(
+            quantityBytes(storageSize) - prometheusSizeBytes(retentionSize) >= wal + compacting,
+            `${storageSize} leaves ${((quantityBytes(storageSize) - prometheusSizeBytes(retentionSize)) / 2 ** 30).toFixed(1)} GiB beside the blocks; needs ${((wal + compacting) / 2 ** 30).toFixed(1)}`,
+        );
     });
 
     it("lets the 4× peak of the targets through the ingestion limits", () => {

@@ -1,15 +1,22 @@
 import * as assert from "assert";
 import { type ServiceSlo, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
-import { type RuleObject, packRuleGroups } from "../../components/slo/ruleObjects";
+import { packRuleGroups, type RuleObject } from "../../components/slo/ruleObjects";
 
 const service = (index: number): ServiceSlo => ({
-    name: `service-${index}`, namespace: `team-${index % 10}`, team: `team-${index % 10}`,
-    availabilityObjective: 99.9, latencyObjective: 95, latencyThresholdMs: 300,
+    name: `service-${index}`,
+    namespace: `team-${index % 10}`,
+    team: `team-${index % 10}`,
+    availabilityObjective: 99.9,
+    latencyObjective: 95,
+    latencyThresholdMs: 300,
 });
 const services = (count: number, from = 0) => Array.from({ length: count }, (_, index) => service(from + index));
 const pack = (list: ServiceSlo[], budget?: number) => {
     const groups = sloRecordingRuleGroups(list);
-    return packRuleGroups(list.map((s, index) => ({ key: `${s.namespace}/${s.name}`, group: groups[index] })), budget);
+    return packRuleGroups(
+        list.map((s, index) => ({ key: `${s.namespace}/${s.name}`, group: groups[index] })),
+        budget,
+    );
 };
 const groupNames = (objects: RuleObject[]) => objects.flatMap((object) => object.groups.map((group) => group.name));
 const byName = (objects: RuleObject[]) => new Map(objects.map((object) => [object.name, JSON.stringify(object.groups)]));
@@ -29,7 +36,10 @@ describe("SLO recording rules packed into PrometheusRules", () => {
     });
 
     it("a few services share one object", () => {
-        assert.deepStrictEqual(pack(services(3)).map((object) => object.name), ["slo-recording-rules-0"]);
+        assert.deepStrictEqual(
+            pack(services(3)).map((object) => object.name),
+            ["slo-recording-rules-0"],
+        );
         assert.deepStrictEqual(pack([]), []);
     });
 
@@ -37,7 +47,10 @@ describe("SLO recording rules packed into PrometheusRules", () => {
         const list = services(1000);
         const before = byName(pack(list));
         const after = byName(pack([...list, service(5000)]));
-        assert.deepStrictEqual([...after.keys()].filter((name) => !before.has(name)), []);
+        assert.deepStrictEqual(
+            [...after.keys()].filter((name) => !before.has(name)),
+            [],
+        );
         const changed = [...after].filter(([name, groups]) => before.get(name) !== groups).map(([name]) => name);
         assert.strictEqual(changed.length, 1, `changed: ${changed.join(", ")}`);
     });

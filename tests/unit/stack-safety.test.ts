@@ -1,10 +1,14 @@
-import { type RecordedResource, SECRET_SIG, captureResources, isSecret, valueOf } from "../helpers/pulumi";
-import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as assert from "assert";
 import { ObservabilityStack } from "../../components/ObservabilityStack";
-import { STACK_NAMES, TEST_SECRET_VALUES, loadStack } from "../helpers/stacks";
+import { captureResources, isSecret, outputValue, type RecordedResource, SECRET_SIG } from "../helpers/pulumi";
+import { loadStack, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 
-interface Built { stack: ObservabilityStack; resources: RecordedResource[]; logged: string }
+interface Built {
+    stack: ObservabilityStack;
+    resources: RecordedResource[];
+    logged: string;
+}
 
 let builds = 0;
 /** Builds a whole stack under mocks, capturing what it registers and everything it writes to the console. */
@@ -12,11 +16,15 @@ async function build(stackName: string, overrides: Record<string, string> = {}):
     const { config, secrets } = loadStack(stackName, overrides);
     const lines: string[] = [];
     const original = { log: console.log, warn: console.warn, error: console.error, info: console.info };
-    const capture = (...args: unknown[]) => { lines.push(args.map(String).join(" ")); };
+    const capture = (...args: unknown[]) => {
+        lines.push(args.map(String).join(" "));
+    };
     Object.assign(console, { log: capture, warn: capture, error: capture, info: capture });
     let stack: ObservabilityStack | undefined;
     try {
-        const resources = await captureResources(() => { stack = new ObservabilityStack(`safety-${builds++}`, { config, secrets }); });
+        const resources = await captureResources(() => {
+            stack = new ObservabilityStack(`safety-${builds++}`, { config, secrets });
+        });
         return { stack: stack!, resources, logged: lines.join("\n") };
     } finally {
         Object.assign(console, original);
@@ -26,7 +34,7 @@ async function build(stackName: string, overrides: Record<string, string> = {}):
 /** Every string in `value` that is not inside a Pulumi secret wrapper, with its path. */
 function plainStrings(value: unknown, path = "", into: Array<[string, string]> = []): Array<[string, string]> {
     if (typeof value === "string") into.push([path, value]);
-    else if (Array.isArray(value)) value.forEach((item, index) => plainStrings(item, `${path}[${index}]`, into));
+    else if (Array.isArray(value)) for (const [index, item] of value.entries()) plainStrings(item, `${path}[${index}]`, into);
     else if (value && typeof value === "object") {
         if (SECRET_SIG in value) return into;
         for (const [key, child] of Object.entries(value)) plainStrings(child, path ? `${path}.${key}` : key, into);
@@ -36,19 +44,35 @@ function plainStrings(value: unknown, path = "", into: Array<[string, string]> =
 
 /** Strings that must only ever travel as secrets: configured secrets, and what the mocks generate. */
 function secretValues(resources: RecordedResource[]): string[] {
-    const generated = resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword")
-        .map((r) => "p".repeat(r.inputs.length ?? 16));
+    const generated = resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => "p".repeat(r.inputs.length ?? 16));
     const tokens = resources.filter((r) => r.type === "grafana:oss/serviceAccountToken:ServiceAccountToken").map((r) => `glsa_mock_${r.name}`);
     return [...Object.values(TEST_SECRET_VALUES), ...generated, ...tokens];
 }
 
 /** Resource inputs with the component name taken out, so two builds of one stack can be compared. */
 function normalized(resources: RecordedResource[], name: string): unknown {
-    return JSON.parse(JSON.stringify(resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }))).split(name).join("<stack>"));
+    return JSON.parse(
+        JSON.stringify(resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })))
+            .split(name)
+            .join("<stack>"),
+    );
 }
 
-const OUTPUTS = ["namespace", "grafanaUrl", "prometheusUrl", "lokiUrl", "tempoUrl", "alertmanagerUrl", "otlpGrpcEndpoint",
-    "otlpHttpEndpoint", "grafanaAdminUser", "portForwardCommands", "datasourceUids", "folderUids", "dashboardUrls"] as const;
+const OUTPUTS = [
+    "namespace",
+    "grafanaUrl",
+    "prometheusUrl",
+    "lokiUrl",
+    "tempoUrl",
+    "alertmanagerUrl",
+    "otlpGrpcEndpoint",
+    "otlpHttpEndpoint",
+    "grafanaAdminUser",
+    "portForwardCommands",
+    "datasourceUids",
+    "folderUids",
+    "dashboardUrls",
+] as const;
 
 describe("stack safety: secrets, determinism, protection", () => {
     const built: Record<string, Built> = {};
@@ -87,7 +111,7 @@ describe("stack safety: secrets, determinism, protection", () => {
                 assert.strictEqual(await isSecret(stack.grafanaAdminPassword), true);
                 const secrets = secretValues(resources);
                 for (const output of OUTPUTS) {
-                    const text = JSON.stringify(await valueOf(pulumi.output(stack[output] as pulumi.Output<unknown>))) ?? "";
+                    const text = JSON.stringify(await outputValue(pulumi.output(stack[output] as pulumi.Output<unknown>))) ?? "";
                     for (const secret of secrets) assert.ok(!text.includes(secret), `${output} contains a secret`);
                 }
             });

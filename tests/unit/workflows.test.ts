@@ -5,7 +5,16 @@ import * as path from "path";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../helpers/stacks";
 
-type Job = { uses?: string; steps?: Array<Record<string, any>>; strategy?: any; concurrency?: any; environment?: string; needs?: string | string[]; if?: string; with?: Record<string, unknown> };
+type Job = {
+    uses?: string;
+    steps?: Array<Record<string, any>>;
+    strategy?: any;
+    concurrency?: any;
+    environment?: string;
+    needs?: string | string[];
+    if?: string;
+    with?: Record<string, unknown>;
+};
 type Workflow = { on: Record<string, any>; jobs: Record<string, Job>; concurrency?: any };
 
 const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");
@@ -69,8 +78,16 @@ describe("GitHub workflows", () => {
         const script = fs.readFileSync(path.join(REPO_ROOT, "scripts", "ci", "end-to-end.sh"), "utf8");
         assert.match(script, /trap cleanup EXIT/);
         assert.match(script, /pulumi destroy --stack dev --yes/);
-        for (const check of ["/health", "/api/dashboards/uid/", "/api/v1/provisioning/alert-rules", "/v1/logs", "/v1/traces", "/api/v2/traces/",
-            "/api/v1/provisioning/contact-points/export?decrypt=true", "pulumi preview --stack dev --expect-no-changes"]) {
+        for (const check of [
+            "/health",
+            "/api/dashboards/uid/",
+            "/api/v1/provisioning/alert-rules",
+            "/v1/logs",
+            "/v1/traces",
+            "/api/v2/traces/",
+            "/api/v1/provisioning/contact-points/export?decrypt=true",
+            "pulumi preview --stack dev --expect-no-changes",
+        ]) {
             assert.ok(script.includes(check), check);
         }
         // It finds its OTLP log by the label Loki's native OTLP endpoint gives service.name (components/collector/Collector.ts).

@@ -17,9 +17,10 @@
 // #379 is fixed upstream: delete it, call createRouting without `unchanged`, and drop the
 // `contactPointFingerprints` output (GrafanaAlerting, ObservabilityStack, index.ts) and the mocked
 // StackReference's organization (scripts/lib/mockStackReference.ts).
-import { createHash } from "crypto";
-import * as grafana from "@pulumiverse/grafana";
+
 import * as pulumi from "@pulumi/pulumi";
+import type * as grafana from "@pulumiverse/grafana";
+import { createHash } from "crypto";
 import { type ContactPointDefinition, type ContactPointKey, INTEGRATION_FIELD } from "./routing";
 
 /** Name of the stack output that holds the fingerprints; a stack reads its own last value of it. */
@@ -37,7 +38,9 @@ export type Fingerprints = Partial<Record<ContactPointKey, string>>;
 function canonicalJson(value: unknown): string {
     if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
     if (value !== null && typeof value === "object") {
-        const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        const entries = Object.entries(value as Record<string, unknown>)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
     }
     return JSON.stringify(value);
@@ -45,14 +48,21 @@ function canonicalJson(value: unknown): string {
 
 /** SHA-256 of a contact point: name, integration type, the settings we send (secret included), provenance. */
 function fingerprintOf(point: { name: string; type: string; settings: unknown }, disableProvenance: boolean): string {
-    const digest = createHash("sha256").update(canonicalJson({ name: point.name, type: point.type, settings: point.settings, disableProvenance })).digest("hex");
+    const digest = createHash("sha256")
+        .update(canonicalJson({ name: point.name, type: point.type, settings: point.settings, disableProvenance }))
+        .digest("hex");
     return `sha256:${digest}`;
 }
 
 /** What this run would send each secret-carrying contact point, fingerprinted (a secret Output). */
 export function intendedFingerprints(points: ContactPointDefinition[], disableProvenance: boolean): pulumi.Output<Fingerprints> {
-    const entries = points.filter(carriesSecret).map((point) =>
-        pulumi.output(point.settings).apply((settings) => [point.key, fingerprintOf({ name: point.name, type: point.type, settings }, disableProvenance)] as const));
+    const entries = points
+        .filter(carriesSecret)
+        .map((point) =>
+            pulumi
+                .output(point.settings)
+                .apply((settings) => [point.key, fingerprintOf({ name: point.name, type: point.type, settings }, disableProvenance)] as const),
+        );
     return pulumi.secret(pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs) as Fingerprints));
 }
 
@@ -66,12 +76,14 @@ export function heldFingerprints(points: ContactPointDefinition[], created: graf
         if (!carriesSecret(point)) return [];
         const resource = created[index];
         const blocks = resource[INTEGRATION_FIELD[point.type]] as pulumi.Output<Array<Record<string, unknown>> | undefined>;
-        return [pulumi.all([resource.name, resource.disableProvenance, blocks]).apply(([name, disableProvenance, held]) => {
-            const block = held?.length === 1 ? held[0] : undefined; // we send exactly one; anything else is not ours
-            const sent = Object.keys(point.settings).filter((key) => (point.settings as Record<string, unknown>)[key] !== undefined);
-            const settings = block ? Object.fromEntries(sent.map((key) => [key, block[key]])) : null;
-            return [point.key, fingerprintOf({ name, type: point.type, settings }, disableProvenance ?? false)] as const;
-        })];
+        return [
+            pulumi.all([resource.name, resource.disableProvenance, blocks]).apply(([name, disableProvenance, held]) => {
+                const block = held?.length === 1 ? held[0] : undefined; // we send exactly one; anything else is not ours
+                const sent = Object.keys(point.settings).filter((key) => (point.settings as Record<string, unknown>)[key] !== undefined);
+                const settings = block ? Object.fromEntries(sent.map((key) => [key, block[key]])) : null;
+                return [point.key, fingerprintOf({ name, type: point.type, settings }, disableProvenance ?? false)] as const;
+            }),
+        ];
     });
     return pulumi.secret(pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs) as Fingerprints));
 }
@@ -108,9 +120,13 @@ export async function previousFingerprints(name: string, parent: pulumi.Resource
     let stackName: string;
     try {
         stackName = thisStackName();
-    } catch (error) { // a CLI too old to report the organization
-        pulumi.log.warn(`cannot name this stack to read its last ${FINGERPRINTS_OUTPUT} (${error instanceof Error ? error.message : String(error)}); `
-            + "contact points with a secret are sent in full, so every preview shows them updated (pulumi-grafana#379)", parent);
+    } catch (error) {
+        // a CLI too old to report the organization
+        pulumi.log.warn(
+            `cannot name this stack to read its last ${FINGERPRINTS_OUTPUT} (${error instanceof Error ? error.message : String(error)}); ` +
+                "contact points with a secret are sent in full, so every preview shows them updated (pulumi-grafana#379)",
+            parent,
+        );
         return {};
     }
     const self = new pulumi.StackReference(`${name}-previous-deployment`, { name: stackName }, { parent });

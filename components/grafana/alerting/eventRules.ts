@@ -1,10 +1,10 @@
 // Rules on counters of lost data (failures, drops, refusals): any sustained increase is worth a look, so
 // they fire on a rate above zero. The pipeline's backends write their health rules with these
 // (components/<backend>/healthRules.ts).
+
+import { PLATFORM_TEAM } from "../../vocabulary";
 import type { AlertRuleDefinition, RuleCase } from "./rules";
 import { counter, series } from "./syntheticSeries";
-import { PLATFORM_TEAM } from "../../vocabulary";
-
 
 export type Labels = Record<string, string>;
 
@@ -22,7 +22,10 @@ export function eventCases(metric: string, firing: Labels, silent: Labels[], for
             name: `${metric} grows by 10 a minute`,
             series: [series(metric, firing, counter([{ minutes, value: 10 }]))],
             // Counters need two samples for a rate, so the condition holds from minute 1.
-            checks: [{ at: `${forMinutes}m`, firing: [] }, { at: `${forMinutes + 5}m`, firing: [firing] }],
+            checks: [
+                { at: `${forMinutes}m`, firing: [] },
+                { at: `${forMinutes + 5}m`, firing: [firing] },
+            ],
         },
         {
             name: `${metric} stays flat, or grows where the rule does not look`,
@@ -37,8 +40,5 @@ export function eventCases(metric: string, firing: Labels, silent: Labels[], for
 
 /** Two series of one counter: `bad` grows by `badPerMinute`, `good` by the rest of 100 a minute. */
 export function shareOf(metric: string, good: Labels, bad: Labels, badPerMinute: number, minutes: number) {
-    return [
-        series(metric, good, counter([{ minutes, value: 100 - badPerMinute }])),
-        series(metric, bad, counter([{ minutes, value: badPerMinute }])),
-    ];
+    return [series(metric, good, counter([{ minutes, value: 100 - badPerMinute }])), series(metric, bad, counter([{ minutes, value: badPerMinute }]))];
 }

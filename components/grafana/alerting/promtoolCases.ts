@@ -2,9 +2,9 @@
 // Prometheus rules file of ruleGroups.ts) and the SLI recording rules are loaded together, the cases'
 // series are fed in a sample a minute, and every check names the exact alerts that must fire.
 import { stringify } from "yaml";
-import { type AlertRuleDefinition, type AlertRuleInput, type RuleCase, type SyntheticSeries, testedRuleGroups } from "./rules";
-import { prometheusRuleFile, ruleLabels } from "./ruleGroups";
 import { type RecordingRuleGroup, sloRecordingRuleGroups } from "../../slo/recordingRules";
+import { prometheusRuleFile, ruleLabels } from "./ruleGroups";
+import { type AlertRuleDefinition, type AlertRuleInput, type RuleCase, type SyntheticSeries, testedRuleGroups } from "./rules";
 
 /** Rule files as promtool loads them, recording rules first: each evaluation sees fresh SLI records. */
 export const RULE_FILE_NAMES = { recording: "slo-recording-rules.yml", alerts: "alert-rules.yml" } as const;
@@ -28,7 +28,11 @@ export interface AlertExpectation {
     firing: Array<Record<string, string>>;
 }
 
-export interface SampleExpectation { expr: string; at: string; samples: Array<{ labels: string; value: number }> }
+export interface SampleExpectation {
+    expr: string;
+    at: string;
+    samples: Array<{ labels: string; value: number }>;
+}
 
 /** One promtool test group: series, and what must hold at which times. */
 export interface PromtoolTest {
@@ -51,24 +55,31 @@ function expectedAlert(rule: AlertRuleDefinition, seriesLabels: Record<string, s
 
 /** A promtool unit-test file (YAML) over the two rule files. */
 export function promtoolTestFile(tests: PromtoolTest[], evaluationInterval = DEFAULT_EVALUATION_INTERVAL): string {
-    return stringify({
-        rule_files: [RULE_FILE_NAMES.recording, RULE_FILE_NAMES.alerts],
-        evaluation_interval: evaluationInterval,
-        tests: tests.map((test) => ({
-            interval: SAMPLE_INTERVAL,
-            input_series: test.series,
-            alert_rule_test: test.alerts.map(({ rule, at, firing }) => ({
-                eval_time: at,
-                alertname: rule.title,
-                exp_alerts: firing.map((labels) => expectedAlert(rule, labels)),
-            })),
-            ...(test.samples?.length ? {
-                promql_expr_test: test.samples.map(({ expr, at, samples }) => ({
-                    expr, eval_time: at, exp_samples: samples.map(({ labels, value }) => ({ labels, value })),
+    return stringify(
+        {
+            rule_files: [RULE_FILE_NAMES.recording, RULE_FILE_NAMES.alerts],
+            evaluation_interval: evaluationInterval,
+            tests: tests.map((test) => ({
+                interval: SAMPLE_INTERVAL,
+                input_series: test.series,
+                alert_rule_test: test.alerts.map(({ rule, at, firing }) => ({
+                    eval_time: at,
+                    alertname: rule.title,
+                    exp_alerts: firing.map((labels) => expectedAlert(rule, labels)),
                 })),
-            } : {}),
-        })),
-    }, { lineWidth: 0 });
+                ...(test.samples?.length
+                    ? {
+                          promql_expr_test: test.samples.map(({ expr, at, samples }) => ({
+                              expr,
+                              eval_time: at,
+                              exp_samples: samples.map(({ labels, value }) => ({ labels, value })),
+                          })),
+                      }
+                    : {}),
+            })),
+        },
+        { lineWidth: 0 },
+    );
 }
 
 /** One promtool test group per case of a rule. */
@@ -97,9 +108,11 @@ export interface RuleSuite {
 
 /** A promtool test file per rule, from its own cases, over every rule of the stack. */
 export function promtoolRuleSuites(input: AlertRuleInput): RuleSuite[] {
-    return testedRuleGroups(input).flatMap((group) => group.rules.map(({ rule, cases }) => ({
-        rule,
-        cases,
-        testFile: { name: `test-${rule.uid}.yml`, content: promtoolTestFile(ruleCaseTests(rule, cases), group.interval) },
-    })));
+    return testedRuleGroups(input).flatMap((group) =>
+        group.rules.map(({ rule, cases }) => ({
+            rule,
+            cases,
+            testFile: { name: `test-${rule.uid}.yml`, content: promtoolTestFile(ruleCaseTests(rule, cases), group.interval) },
+        })),
+    );
 }

@@ -73,7 +73,11 @@ export type ContactPointDefinition = { key: ContactPointKey; name: string } & (
     | { type: "pagerduty"; settings: PagerdutySettings }
 );
 
-export interface Matcher { label: string; match: "=" | "!=" | "=~" | "!~"; value: string }
+export interface Matcher {
+    label: string;
+    match: "=" | "!=" | "=~" | "!~";
+    value: string;
+}
 
 export interface RouteDefinition {
     receiver: string;
@@ -132,7 +136,9 @@ export function contactPointDefinitions(inputs: RoutingInputs): ContactPointDefi
     const definitions: ContactPointDefinition[] = [];
     if (slack.enabled) {
         definitions.push({
-            key: "slack", name: CONTACT_POINT_NAMES.slack, type: "slack",
+            key: "slack",
+            name: CONTACT_POINT_NAMES.slack,
+            type: "slack",
             settings: {
                 token: requiredSecret(inputs.slackToken, "slackToken", "Slack (alerting.slack.enabled)"),
                 recipient: slack.recipient,
@@ -145,13 +151,17 @@ export function contactPointDefinitions(inputs: RoutingInputs): ContactPointDefi
     }
     if (email.enabled) {
         definitions.push({
-            key: "email", name: CONTACT_POINT_NAMES.email, type: "email",
+            key: "email",
+            name: CONTACT_POINT_NAMES.email,
+            type: "email",
             settings: { addresses: email.addresses, singleEmail: true, subject: use(TEMPLATE_NAMES.title), message: use(TEMPLATE_NAMES.message) },
         });
     }
     if (pagerduty.enabled) {
         definitions.push({
-            key: "pagerduty", name: CONTACT_POINT_NAMES.pagerduty, type: "pagerduty",
+            key: "pagerduty",
+            name: CONTACT_POINT_NAMES.pagerduty,
+            type: "pagerduty",
             settings: {
                 integrationKey: requiredSecret(inputs.pagerdutyIntegrationKey, "pagerdutyIntegrationKey", "PagerDuty (alerting.pagerduty.enabled)"),
                 class: pagerduty.class,
@@ -164,7 +174,9 @@ export function contactPointDefinitions(inputs: RoutingInputs): ContactPointDefi
     }
     if (!slack.enabled && !email.enabled) {
         definitions.push({
-            key: "fallback", name: CONTACT_POINT_NAMES.fallback, type: "email",
+            key: "fallback",
+            name: CONTACT_POINT_NAMES.fallback,
+            type: "email",
             settings: { addresses: [FALLBACK_ADDRESS], singleEmail: true, disableResolveMessage: true },
         });
     }
@@ -178,8 +190,7 @@ export function contactPointDefinitions(inputs: RoutingInputs): ContactPointDefi
  * critical route sends them there too.
  */
 export function policyTreeDefinition(settings: AlertingSettings): PolicyTreeDefinition {
-    const receiver = settings.slack.enabled ? CONTACT_POINT_NAMES.slack
-        : settings.email.enabled ? CONTACT_POINT_NAMES.email : CONTACT_POINT_NAMES.fallback;
+    const receiver = settings.slack.enabled ? CONTACT_POINT_NAMES.slack : settings.email.enabled ? CONTACT_POINT_NAMES.email : CONTACT_POINT_NAMES.fallback;
     const routes: RouteDefinition[] = [];
     if (settings.pagerduty.enabled) {
         routes.push(
@@ -190,7 +201,14 @@ export function policyTreeDefinition(settings: AlertingSettings): PolicyTreeDefi
     if (settings.email.enabled) {
         routes.push({ receiver: CONTACT_POINT_NAMES.email, matchers: severityIs("warning"), continue: false, muteTimings: [], ...WARNING_TIMINGS });
     }
-    return { receiver, groupBy: [...ROOT_TIMINGS.groupBy], groupWait: ROOT_TIMINGS.groupWait, groupInterval: ROOT_TIMINGS.groupInterval, repeatInterval: ROOT_TIMINGS.repeatInterval, routes };
+    return {
+        receiver,
+        groupBy: [...ROOT_TIMINGS.groupBy],
+        groupWait: ROOT_TIMINGS.groupWait,
+        groupInterval: ROOT_TIMINGS.groupInterval,
+        repeatInterval: ROOT_TIMINGS.repeatInterval,
+        routes,
+    };
 }
 
 export function routingDefinition(inputs: RoutingInputs): RoutingDefinition {
@@ -211,7 +229,10 @@ export interface Routing {
 }
 
 /** The ContactPoint argument (and output) that holds each integration type's blocks. */
-export const INTEGRATION_FIELD = { slack: "slacks", email: "emails", pagerduty: "pagerduties" } as const satisfies Record<ContactPointDefinition["type"], keyof grafana.alerting.ContactPointArgs>;
+export const INTEGRATION_FIELD = { slack: "slacks", email: "emails", pagerduty: "pagerduties" } as const satisfies Record<
+    ContactPointDefinition["type"],
+    keyof grafana.alerting.ContactPointArgs
+>;
 
 /**
  * A route timing as Grafana returns it: route durations are Prometheus model.Duration there, printed with
@@ -243,39 +264,55 @@ export interface RoutingOptions {
  * Creates the template, the mute timing, one contact point per definition and the policy tree; each waits
  * for what it names, because Grafana refuses a reference to something that does not exist yet.
  */
-export function createRouting(
-    name: string,
-    definition: RoutingDefinition,
-    options: RoutingOptions,
-    opts: pulumi.CustomResourceOptions,
-): Routing {
+export function createRouting(name: string, definition: RoutingDefinition, options: RoutingOptions, opts: pulumi.CustomResourceOptions): Routing {
     const { disableProvenance, unchanged = new Set() } = options;
-    const template = new grafana.alerting.MessageTemplate(`${name}-template`, {
-        name: definition.template.name, template: definition.template.content, disableProvenance,
-    }, opts);
+    const template = new grafana.alerting.MessageTemplate(
+        `${name}-template`,
+        {
+            name: definition.template.name,
+            template: definition.template.content,
+            disableProvenance,
+        },
+        opts,
+    );
     const window = definition.muteTiming;
-    const muteTiming = new grafana.alerting.MuteTiming(`${name}-mute-timing`, {
-        name: window.name,
-        intervals: [{ weekdays: window.weekdays, times: [{ start: window.startTime, end: window.endTime }], location: window.location }],
-        disableProvenance,
-    }, opts);
-    const contactPoints = definition.contactPoints.map((point) => new grafana.alerting.ContactPoint(`${name}-contact-point-${point.key}`, {
-        name: point.name,
-        [INTEGRATION_FIELD[point.type]]: [point.settings],
-        disableProvenance,
-    }, pulumi.mergeOptions(opts, {
-        dependsOn: [template],
-        ...(unchanged.has(point.key) ? { ignoreChanges: [INTEGRATION_FIELD[point.type]] } : {}),
-    })));
+    const muteTiming = new grafana.alerting.MuteTiming(
+        `${name}-mute-timing`,
+        {
+            name: window.name,
+            intervals: [{ weekdays: window.weekdays, times: [{ start: window.startTime, end: window.endTime }], location: window.location }],
+            disableProvenance,
+        },
+        opts,
+    );
+    const contactPoints = definition.contactPoints.map(
+        (point) =>
+            new grafana.alerting.ContactPoint(
+                `${name}-contact-point-${point.key}`,
+                {
+                    name: point.name,
+                    [INTEGRATION_FIELD[point.type]]: [point.settings],
+                    disableProvenance,
+                },
+                pulumi.mergeOptions(opts, {
+                    dependsOn: [template],
+                    ...(unchanged.has(point.key) ? { ignoreChanges: [INTEGRATION_FIELD[point.type]] } : {}),
+                }),
+            ),
+    );
     const tree = definition.policy;
-    const notificationPolicy = new grafana.alerting.NotificationPolicy(`${name}-notification-policy`, {
-        contactPoint: tree.receiver,
-        groupBies: tree.groupBy,
-        groupWait: grafanaRouteDuration(tree.groupWait),
-        groupInterval: grafanaRouteDuration(tree.groupInterval),
-        repeatInterval: grafanaRouteDuration(tree.repeatInterval),
-        policies: tree.routes.map(renderRoute),
-        disableProvenance,
-    }, pulumi.mergeOptions(opts, { dependsOn: [...contactPoints, muteTiming] }));
+    const notificationPolicy = new grafana.alerting.NotificationPolicy(
+        `${name}-notification-policy`,
+        {
+            contactPoint: tree.receiver,
+            groupBies: tree.groupBy,
+            groupWait: grafanaRouteDuration(tree.groupWait),
+            groupInterval: grafanaRouteDuration(tree.groupInterval),
+            repeatInterval: grafanaRouteDuration(tree.repeatInterval),
+            policies: tree.routes.map(renderRoute),
+            disableProvenance,
+        },
+        pulumi.mergeOptions(opts, { dependsOn: [...contactPoints, muteTiming] }),
+    );
     return { template, muteTiming, contactPoints, notificationPolicy };
 }

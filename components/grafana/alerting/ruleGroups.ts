@@ -1,6 +1,6 @@
 // Renders rule definitions twice: as Grafana-managed rule groups (`grafana.alerting.RuleGroup`) and as
 // a Prometheus rules file with the same meaning, which `promtool test rules` can run.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import { durationSeconds } from "../../../stacks/units";
 import { DATASOURCE_UIDS } from "../uids";
@@ -40,9 +40,21 @@ export function ruleData(rule: Pick<AlertRuleDefinition, "expr" | "comparison" |
     };
     const expressionRange = { from: 0, to: 0 };
     return [
-        { refId: REF_IDS.query, queryType: "", datasourceUid: DATASOURCE_UIDS.prometheus, relativeTimeRange: { from: QUERY_RANGE_SECONDS, to: 0 }, model: goJsonMarshal(query) },
+        {
+            refId: REF_IDS.query,
+            queryType: "",
+            datasourceUid: DATASOURCE_UIDS.prometheus,
+            relativeTimeRange: { from: QUERY_RANGE_SECONDS, to: 0 },
+            model: goJsonMarshal(query),
+        },
         { refId: REF_IDS.reduce, queryType: "", datasourceUid: EXPRESSION_DATASOURCE.uid, relativeTimeRange: expressionRange, model: goJsonMarshal(reduce) },
-        { refId: REF_IDS.condition, queryType: "", datasourceUid: EXPRESSION_DATASOURCE.uid, relativeTimeRange: expressionRange, model: goJsonMarshal(condition) },
+        {
+            refId: REF_IDS.condition,
+            queryType: "",
+            datasourceUid: EXPRESSION_DATASOURCE.uid,
+            relativeTimeRange: expressionRange,
+            model: goJsonMarshal(condition),
+        },
     ];
 }
 
@@ -69,24 +81,31 @@ export function createRuleGroups(
     },
     opts: Omit<pulumi.CustomResourceOptions, "dependsOn">,
 ): grafana.alerting.RuleGroup[] {
-    return groups.map((group) => new grafana.alerting.RuleGroup(`${name}-rule-group-${group.folder}-${group.name}`, {
-        name: group.name,
-        folderUid: folderUids[group.folder],
-        intervalSeconds: durationSeconds(group.interval),
-        disableProvenance: options.disableProvenance,
-        rules: group.rules.map((rule) => ({
-            uid: rule.uid,
-            name: rule.title,
-            condition: REF_IDS.condition,
-            datas: ruleData(rule),
-            for: grafanaFor(rule),
-            noDataState: rule.noDataState,
-            execErrState: rule.execErrState,
-            isPaused: false,
-            labels: ruleLabels(rule),
-            annotations: ruleAnnotations(rule),
-        })),
-    }, { ...opts, dependsOn: options.dependsOn?.(group) ?? [] }));
+    return groups.map(
+        (group) =>
+            new grafana.alerting.RuleGroup(
+                `${name}-rule-group-${group.folder}-${group.name}`,
+                {
+                    name: group.name,
+                    folderUid: folderUids[group.folder],
+                    intervalSeconds: durationSeconds(group.interval),
+                    disableProvenance: options.disableProvenance,
+                    rules: group.rules.map((rule) => ({
+                        uid: rule.uid,
+                        name: rule.title,
+                        condition: REF_IDS.condition,
+                        datas: ruleData(rule),
+                        for: grafanaFor(rule),
+                        noDataState: rule.noDataState,
+                        execErrState: rule.execErrState,
+                        isPaused: false,
+                        labels: ruleLabels(rule),
+                        annotations: ruleAnnotations(rule),
+                    })),
+                },
+                { ...opts, dependsOn: options.dependsOn?.(group) ?? [] },
+            ),
+    );
 }
 
 const PROMQL_OPERATORS = { gt: ">", lt: "<" } as const;

@@ -60,7 +60,10 @@ export function alertRuleInput(config: Pick<StackConfig, "namespace" | "services
 }
 
 /** One input series of a promtool test: a series selector and one sample a minute in promtool's notation. */
-export interface SyntheticSeries { series: string; values: string }
+export interface SyntheticSeries {
+    series: string;
+    values: string;
+}
 
 /** At `at` (time after the series start), exactly these alerts fire; an empty list means silence. */
 export interface AlertCheck {
@@ -70,12 +73,21 @@ export interface AlertCheck {
 }
 
 /** Series that drive a rule's metrics, and what the rule must do with them over time. */
-export interface RuleCase { name: string; series: SyntheticSeries[]; checks: AlertCheck[] }
+export interface RuleCase {
+    name: string;
+    series: SyntheticSeries[];
+    checks: AlertCheck[];
+}
 
 /** A rule with the cases that prove it: at least one check where it fires and one where it stays silent. */
-export interface TestedRule { rule: AlertRuleDefinition; cases: RuleCase[] }
+export interface TestedRule {
+    rule: AlertRuleDefinition;
+    cases: RuleCase[];
+}
 
-export interface TestedRuleGroup extends Omit<RuleGroupDefinition, "rules"> { rules: TestedRule[] }
+export interface TestedRuleGroup extends Omit<RuleGroupDefinition, "rules"> {
+    rules: TestedRule[];
+}
 
 /** Every rule group with the cases of each rule. */
 export function testedRuleGroups(input: AlertRuleInput): TestedRuleGroup[] {

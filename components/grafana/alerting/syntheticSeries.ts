@@ -28,7 +28,10 @@ export function counter(segments: Segment[]): string {
 
 /** A gauge holding each segment's value for its minutes (one sample each), the first from minute 0. */
 export function gauge(segments: Segment[]): string {
-    return segments.filter(({ minutes }) => minutes >= 1).map(({ minutes, value }) => `${value}+0x${minutes - 1}`).join(" ");
+    return segments
+        .filter(({ minutes }) => minutes >= 1)
+        .map(({ minutes, value }) => `${value}+0x${minutes - 1}`)
+        .join(" ");
 }
 
 export function series(metric: string, labels: Record<string, string>, values: string): SyntheticSeries {

@@ -35,27 +35,56 @@ export const DASHBOARDS_DIR = (() => {
  * plane's (a managed cluster has none to scrape), and the AIX, macOS and multi-cluster variants.
  */
 export const KUBE_PROMETHEUS_DASHBOARDS = [
-    "k8s-resources-cluster", "k8s-resources-namespace", "k8s-resources-workloads-namespace", "k8s-resources-workload", "k8s-resources-pod",
-    "k8s-resources-node", "k8s-resources-nodes-overview", "cluster-total", "namespace-by-pod", "namespace-by-workload", "pod-total",
-    "workload-total", "persistentvolumesusage", "apiserver", "kubelet", "k8s-coredns", "nodes", "node-rsrc-use", "node-cluster-rsrc-use",
+    "k8s-resources-cluster",
+    "k8s-resources-namespace",
+    "k8s-resources-workloads-namespace",
+    "k8s-resources-workload",
+    "k8s-resources-pod",
+    "k8s-resources-node",
+    "k8s-resources-nodes-overview",
+    "cluster-total",
+    "namespace-by-pod",
+    "namespace-by-workload",
+    "pod-total",
+    "workload-total",
+    "persistentvolumesusage",
+    "apiserver",
+    "kubelet",
+    "k8s-coredns",
+    "nodes",
+    "node-rsrc-use",
+    "node-cluster-rsrc-use",
     "prometheus",
 ] as const;
 
 /** dashboards/kube-prometheus-stack/VENDORED.json: which chart version the files come from. */
-export interface VendoredDashboards { chart: string; version: string; dashboards: Array<{ name: string; uid: string; title: string }> }
+export interface VendoredDashboards {
+    chart: string;
+    version: string;
+    dashboards: Array<{ name: string; uid: string; title: string }>;
+}
 
 function kubePrometheusDashboards(): ImportedDashboard[] {
     const index = JSON.parse(fs.readFileSync(path.join(DASHBOARDS_DIR, "kube-prometheus-stack", "VENDORED.json"), "utf8")) as VendoredDashboards;
     // Their own UIDs are kept: the dashboards link to each other by them (/d/<uid>).
     return index.dashboards.map(({ name, uid }) => ({
-        key: `kubePrometheusStack/${name}`, file: `kube-prometheus-stack/${name}.json`, uid, folder: "kubePrometheusStack",
+        key: `kubePrometheusStack/${name}`,
+        file: `kube-prometheus-stack/${name}.json`,
+        uid,
+        folder: "kubePrometheusStack",
         source: `${index.chart} ${index.version}, rendered by helm template`,
     }));
 }
 
 /** Dashboards imported from a JSON file of ours: add a file under dashboards/ and a line here. */
 export const IMPORTED_DASHBOARDS: readonly ImportedDashboard[] = [
-    { key: "httpRequests", file: "http-requests.json", uid: "http-requests", folder: "services", source: "written for this repository in Grafana's export format (the README's worked example)" },
+    {
+        key: "httpRequests",
+        file: "http-requests.json",
+        uid: "http-requests",
+        folder: "services",
+        source: "written for this repository in Grafana's export format (the README's worked example)",
+    },
 ];
 
 /** Every imported dashboard: ours, then kube-prometheus-stack's vendored ones. */
@@ -63,11 +92,14 @@ export function importedDashboards(): ImportedDashboard[] {
     return [...IMPORTED_DASHBOARDS, ...kubePrometheusDashboards()];
 }
 
-
 /** Our datasource UID for each plugin id an export's input names. */
 const UID_BY_PLUGIN: Record<string, string> = { prometheus: DATASOURCE_UIDS.prometheus, loki: DATASOURCE_UIDS.loki, tempo: DATASOURCE_UIDS.tempo };
 
-interface ExportInput { name: string; type: string; pluginId?: string }
+interface ExportInput {
+    name: string;
+    type: string;
+    pluginId?: string;
+}
 
 /** Replaces every "${INPUT}" string, and every `datasource: "${INPUT}"`, with the bound datasource. */
 function bind(node: unknown, inputs: Map<string, { type: string; uid: string }>): unknown {
@@ -82,12 +114,14 @@ function bind(node: unknown, inputs: Map<string, { type: string; uid: string }>)
         const reference = node as { uid?: unknown };
         const byVariable = typeof reference.uid === "string" ? /^\$\{?([A-Za-z0-9_]+)\}?$/.exec(reference.uid) : null;
         if (byVariable && inputs.has(byVariable[1])) return { ...node, ...inputs.get(byVariable[1])! };
-        return Object.fromEntries(Object.entries(node).map(([key, value]) => {
-            // A datasource given as the input's name alone becomes a reference Grafana resolves by UID.
-            const named = key === "datasource" && typeof value === "string" ? /^\$\{([A-Za-z0-9_]+)\}$/.exec(value) : null;
-            if (named && inputs.has(named[1])) return [key, { ...inputs.get(named[1])! }];
-            return [key, bind(value, inputs)];
-        }));
+        return Object.fromEntries(
+            Object.entries(node).map(([key, value]) => {
+                // A datasource given as the input's name alone becomes a reference Grafana resolves by UID.
+                const named = key === "datasource" && typeof value === "string" ? /^\$\{([A-Za-z0-9_]+)\}$/.exec(value) : null;
+                if (named && inputs.has(named[1])) return [key, { ...inputs.get(named[1])! }];
+                return [key, bind(value, inputs)];
+            }),
+        );
     }
     return node;
 }
@@ -105,7 +139,10 @@ function unmixed(node: unknown): unknown {
         else if (used.size === 1 && !used.has("null")) object.datasource = JSON.parse([...used][0] as string);
     }
     // Grafana gives targets without a refId the letters A, B, … on load: stored that way, they read back unchanged.
-    if (Array.isArray(object.targets)) object.targets.forEach((target: any, index: number) => { target.refId ??= "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[index]; });
+    if (Array.isArray(object.targets))
+        object.targets.forEach((target: any, index: number) => {
+            target.refId ??= "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[index];
+        });
     return object;
 }
 
@@ -126,11 +163,17 @@ export function importedModel(dashboard: ImportedDashboard): Record<string, unkn
     const variables = ((exported.templating as { list?: Array<Record<string, any>> } | undefined)?.list ?? []).filter((v) => v.type === "datasource");
     for (const variable of variables) {
         const uid = UID_BY_PLUGIN[String(variable.query)];
-        if (!uid) { unbound.push(`$${variable.name} (${variable.query})`); continue; }
+        if (!uid) {
+            unbound.push(`$${variable.name} (${variable.query})`);
+            continue;
+        }
         inputs.set(variable.name, { type: String(variable.query), uid });
         variable.current = { selected: true, text: uid, value: uid };
     }
-    if (unbound.length > 0) throw new Error(`dashboards/${dashboard.file}: no datasource of this stack for ${unbound.join(", ")}; allowed plugins: ${Object.keys(UID_BY_PLUGIN).join(", ")}`);
+    if (unbound.length > 0)
+        throw new Error(
+            `dashboards/${dashboard.file}: no datasource of this stack for ${unbound.join(", ")}; allowed plugins: ${Object.keys(UID_BY_PLUGIN).join(", ")}`,
+        );
     const { __inputs: _inputs, __requires: _requires, __elements: _elements, id: _id, ...model } = exported;
     const bound = unmixed(bind(model, inputs)) as Record<string, unknown>;
     const left = JSON.stringify(bound).match(/\$\{DS_[A-Za-z0-9_]+\}/g);

@@ -1,15 +1,15 @@
 // Which dashboards exist, where they live, and the one function that turns a definition into a
 // `grafana.oss.Dashboard`. Definitions are typed foundation-SDK builders; nobody writes dashboard JSON.
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import type { StackConfig } from "../../../stacks/schema";
+import { SLO_VARIABLES, sharedSloDashboard, sloDashboard } from "../../slo/dashboard";
 import type { FolderKey } from "../folders";
 import { DASHBOARD_UIDS, SLO_DASHBOARD_UID, sloDashboardUid } from "../uids";
 import { importedDashboards, importedModel } from "./imported";
 import { kubernetesDashboard } from "./kubernetes";
 import { serviceOverviewDashboard } from "./serviceOverview";
-import { SLO_VARIABLES, sharedSloDashboard, sloDashboard } from "../../slo/dashboard";
 import { stackHealthDashboard } from "./stackHealth";
 
 export interface DashboardDefinition {
@@ -41,24 +41,45 @@ export const sloDashboardKey = (service: { namespace: string; name: string }) =>
 function sloDashboards(services: StackConfig["services"]): DashboardDefinition[] {
     const shared = services.filter((service) => !service.ownDashboard);
     return [
-        ...(shared.length === 0 ? [] : [{
-            key: "slo", uid: SLO_DASHBOARD_UID, folder: "slos", build: sharedSloDashboard,
-            links: shared.map((service) => ({
-                key: sloDashboardKey(service),
-                variables: { [SLO_VARIABLES.namespace]: service.namespace, [SLO_VARIABLES.service]: service.name },
-            })),
-        } satisfies DashboardDefinition]),
-        ...services.filter((service) => service.ownDashboard).map((service): DashboardDefinition => ({
-            key: sloDashboardKey(service), uid: sloDashboardUid(service), folder: "slos", build: () => sloDashboard(service),
-        })),
+        ...(shared.length === 0
+            ? []
+            : [
+                  {
+                      key: "slo",
+                      uid: SLO_DASHBOARD_UID,
+                      folder: "slos",
+                      build: sharedSloDashboard,
+                      links: shared.map((service) => ({
+                          key: sloDashboardKey(service),
+                          variables: { [SLO_VARIABLES.namespace]: service.namespace, [SLO_VARIABLES.service]: service.name },
+                      })),
+                  } satisfies DashboardDefinition,
+              ]),
+        ...services
+            .filter((service) => service.ownDashboard)
+            .map(
+                (service): DashboardDefinition => ({
+                    key: sloDashboardKey(service),
+                    uid: sloDashboardUid(service),
+                    folder: "slos",
+                    build: () => sloDashboard(service),
+                }),
+            ),
     ];
 }
 
 /** Every URL of a dashboard by `dashboardUrls` key: its own, and one per link with the link's variables set. */
 export function dashboardUrlEntries(baseUrl: string, definition: DashboardDefinition): Array<[string, string]> {
     const url = `${baseUrl}/d/${definition.uid}`;
-    return [[definition.key, url], ...(definition.links ?? []).map((link): [string, string] => [link.key,
-        `${url}?${Object.entries(link.variables).map(([name, value]) => `var-${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join("&")}`])];
+    return [
+        [definition.key, url],
+        ...(definition.links ?? []).map((link): [string, string] => [
+            link.key,
+            `${url}?${Object.entries(link.variables)
+                .map(([name, value]) => `var-${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+                .join("&")}`,
+        ]),
+    ];
 }
 
 export interface DashboardInputs {
@@ -74,7 +95,9 @@ export function dashboardDefinitions(inputs: DashboardInputs): DashboardDefiniti
         { key: "stackHealth", uid: DASHBOARD_UIDS.stackHealth, folder: "stack", build: () => stackHealthDashboard(inputs.namespace) },
         { key: "kubernetes", uid: DASHBOARD_UIDS.kubernetes, folder: "kubernetes", build: kubernetesDashboard },
         ...sloDashboards(inputs.services),
-        ...importedDashboards().map((file): DashboardDefinition => ({ key: file.key, uid: file.uid, folder: file.folder, imported: () => importedModel(file) })),
+        ...importedDashboards().map(
+            (file): DashboardDefinition => ({ key: file.key, uid: file.uid, folder: file.folder, imported: () => importedModel(file) }),
+        ),
     ];
 }
 
@@ -95,7 +118,9 @@ export function renderDashboardJson(definition: DashboardDefinition): string {
     const number = (panel: dashboard.Panel | dashboard.RowPanel) => {
         panel.id = nextId++;
         if ("targets" in panel && panel.targets) {
-            panel.targets.forEach((target, index) => { (target as { refId?: string }).refId ??= REF_IDS[index]; });
+            panel.targets.forEach((target, index) => {
+                (target as { refId?: string }).refId ??= REF_IDS[index];
+            });
         }
         if (panel.type === "row") (panel as dashboard.RowPanel).panels.forEach(number);
     };
@@ -110,10 +135,19 @@ export function createDashboards(
     folderUids: Record<FolderKey, pulumi.Input<string>>,
     opts: pulumi.CustomResourceOptions,
 ): Map<DashboardDefinition, grafana.oss.Dashboard> {
-    return new Map(definitions.map((definition) => [definition, new grafana.oss.Dashboard(`${name}-dashboard-${definition.uid}`, {
-        configJson: renderDashboardJson(definition),
-        folder: folderUids[definition.folder],
-        overwrite: true,
-        message: "Managed by Pulumi (observability-as-code)",
-    }, opts)]));
+    return new Map(
+        definitions.map((definition) => [
+            definition,
+            new grafana.oss.Dashboard(
+                `${name}-dashboard-${definition.uid}`,
+                {
+                    configJson: renderDashboardJson(definition),
+                    folder: folderUids[definition.folder],
+                    overwrite: true,
+                    message: "Managed by Pulumi (observability-as-code)",
+                },
+                opts,
+            ),
+        ]),
+    );
 }

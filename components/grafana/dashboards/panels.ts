@@ -23,9 +23,7 @@ export type Step = [value: number | null, color: string];
 
 /** Absolute thresholds; the first step (value null) is the base colour. */
 export function thresholds(steps: Step[]): dashboard.ThresholdsConfigBuilder {
-    return new dashboard.ThresholdsConfigBuilder()
-        .mode(dashboard.ThresholdsMode.Absolute)
-        .steps(steps.map(([value, color]) => ({ value, color })));
+    return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps.map(([value, color]) => ({ value, color })));
 }
 
 export interface PromQueryOptions {
@@ -55,8 +53,8 @@ export function traceQuery(query: string, limit = 20): tempo.DataqueryBuilder {
     return new tempo.DataqueryBuilder().datasource(TEMPO).queryType("traceql").query(query).tableType(tempo.SearchTableType.Traces).limit(limit);
 }
 
-const legend = () => new common.VizLegendOptionsBuilder()
-    .showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).calcs([]);
+const legend = () =>
+    new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).calcs([]);
 const tooltip = () => new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending);
 
 export interface TimeSeriesOptions {
@@ -71,9 +69,7 @@ export interface TimeSeriesOptions {
     description?: string;
 }
 
-export function timeSeries(
-    title: string, unit: string, queries: prometheus.DataqueryBuilder[], options: TimeSeriesOptions = {},
-): timeseries.PanelBuilder {
+export function timeSeries(title: string, unit: string, queries: prometheus.DataqueryBuilder[], options: TimeSeriesOptions = {}): timeseries.PanelBuilder {
     const panel = new timeseries.PanelBuilder()
         .title(title)
         .datasource(PROMETHEUS)
@@ -91,7 +87,8 @@ export function timeSeries(
     if (options.max !== undefined) panel.max(options.max);
     if (options.stacked) panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
     if (options.thresholdLines) {
-        panel.thresholds(thresholds(options.thresholdLines))
+        panel
+            .thresholds(thresholds(options.thresholdLines))
             .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
     }
     return panel;
@@ -137,7 +134,12 @@ export function logsPanel(title: string, expr: string, width: number = WIDTH.ful
 }
 
 export function tracesPanel(title: string, query: string, width: number = WIDTH.full, height = 8): table.PanelBuilder {
-    return new table.PanelBuilder().title(title).datasource(TEMPO).targets([traceQuery(query)]).span(width).height(height);
+    return new table.PanelBuilder()
+        .title(title)
+        .datasource(TEMPO)
+        .targets([traceQuery(query)])
+        .span(width)
+        .height(height);
 }
 
 export function textPanel(title: string, markdown: string, width: number = WIDTH.full, height = 3): text.PanelBuilder {

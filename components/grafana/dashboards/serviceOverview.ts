@@ -3,15 +3,12 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import { HTTP_METRICS, LOG_LABELS } from "../../vocabulary";
-import {
-    WIDTH, labelValuesVariable, logsPanel, promQuery, row, statPanel, timeSeries, tracesPanel,
-} from "./panels";
+import { labelValuesVariable, logsPanel, promQuery, row, statPanel, timeSeries, tracesPanel, WIDTH } from "./panels";
 
 const { labels } = HTTP_METRICS;
 const selected = `${labels.namespace}="$namespace", ${labels.service}="$service"`;
 const requestRate = (extra = "") => `sum(rate(${HTTP_METRICS.requests}{${selected}${extra}}[$__rate_interval]))`;
-const latency = (quantile: number) =>
-    `histogram_quantile(${quantile}, sum by (le) (rate(${HTTP_METRICS.durationBucket}{${selected}}[$__rate_interval])))`;
+const latency = (quantile: number) => `histogram_quantile(${quantile}, sum by (le) (rate(${HTTP_METRICS.durationBucket}{${selected}}[$__rate_interval])))`;
 
 /** Above this share of 5xx responses the error rate turns yellow, then red (percent). */
 const ERROR_RATE_STEPS = { warning: 1, critical: 5 } as const;
@@ -29,23 +26,60 @@ export function serviceOverviewDashboard(): dashboard.DashboardBuilder {
         .withVariable(labelValuesVariable("namespace", labels.namespace, HTTP_METRICS.requests, "Namespace"))
         .withVariable(labelValuesVariable("service", labels.service, `${HTTP_METRICS.requests}{${labels.namespace}="$namespace"}`, "Service"))
         .withRow(row("Requests"))
-        .withPanel(statPanel("Error rate", units.Percent,
-            promQuery(`100 * ${requestRate(`, ${labels.status}=~"5.."`)} / ${requestRate()}`),
-            { steps: [[null, "green"], [ERROR_RATE_STEPS.warning, "yellow"], [ERROR_RATE_STEPS.critical, "red"]], decimals: 2,
-                width: WIDTH.third, description: "Share of requests answered with a 5xx status." }))
-        .withPanel(statPanel("P95 latency", units.Seconds, promQuery(latency(0.95)),
-            { steps: [[null, "green"], [LATENCY_STEPS.warning, "yellow"], [LATENCY_STEPS.critical, "red"]], width: WIDTH.third }))
-        .withPanel(statPanel("P99 latency", units.Seconds, promQuery(latency(0.99)),
-            { steps: [[null, "green"], [LATENCY_STEPS.warning, "yellow"], [LATENCY_STEPS.critical, "red"]], width: WIDTH.third }))
-        .withPanel(timeSeries("Request rate by status", units.RequestsPerSecond, [
-            promQuery(`sum by (${labels.status}) (rate(${HTTP_METRICS.requests}{${selected}}[$__rate_interval]))`, { legend: `{{${labels.status}}}` }),
-        ], { stacked: true }))
-        .withPanel(timeSeries("Latency (P95, P99)", units.Seconds, [
-            promQuery(latency(0.95), { legend: "P95", exemplar: true }),
-            promQuery(latency(0.99), { legend: "P99", exemplar: true }),
-        ], { min: 0, description: "Exemplar dots link to the trace of that request in Tempo." }))
+        .withPanel(
+            statPanel("Error rate", units.Percent, promQuery(`100 * ${requestRate(`, ${labels.status}=~"5.."`)} / ${requestRate()}`), {
+                steps: [
+                    [null, "green"],
+                    [ERROR_RATE_STEPS.warning, "yellow"],
+                    [ERROR_RATE_STEPS.critical, "red"],
+                ],
+                decimals: 2,
+                width: WIDTH.third,
+                description: "Share of requests answered with a 5xx status.",
+            }),
+        )
+        .withPanel(
+            statPanel("P95 latency", units.Seconds, promQuery(latency(0.95)), {
+                steps: [
+                    [null, "green"],
+                    [LATENCY_STEPS.warning, "yellow"],
+                    [LATENCY_STEPS.critical, "red"],
+                ],
+                width: WIDTH.third,
+            }),
+        )
+        .withPanel(
+            statPanel("P99 latency", units.Seconds, promQuery(latency(0.99)), {
+                steps: [
+                    [null, "green"],
+                    [LATENCY_STEPS.warning, "yellow"],
+                    [LATENCY_STEPS.critical, "red"],
+                ],
+                width: WIDTH.third,
+            }),
+        )
+        .withPanel(
+            timeSeries(
+                "Request rate by status",
+                units.RequestsPerSecond,
+                [promQuery(`sum by (${labels.status}) (rate(${HTTP_METRICS.requests}{${selected}}[$__rate_interval]))`, { legend: `{{${labels.status}}}` })],
+                { stacked: true },
+            ),
+        )
+        .withPanel(
+            timeSeries(
+                "Latency (P95, P99)",
+                units.Seconds,
+                [promQuery(latency(0.95), { legend: "P95", exemplar: true }), promQuery(latency(0.99), { legend: "P99", exemplar: true })],
+                { min: 0, description: "Exemplar dots link to the trace of that request in Tempo." },
+            ),
+        )
         .withRow(row("Logs and traces"))
         .withPanel(logsPanel("Logs", `{${LOG_LABELS.namespace}="$namespace", ${LOG_LABELS.service}="$service"}`))
-        .withPanel(tracesPanel(`Traces that failed or took longer than ${SLOW_TRACE}`,
-            `{resource.service.name="$service" && (status = error || duration > ${SLOW_TRACE})}`));
+        .withPanel(
+            tracesPanel(
+                `Traces that failed or took longer than ${SLOW_TRACE}`,
+                `{resource.service.name="$service" && (status = error || duration > ${SLOW_TRACE})}`,
+            ),
+        );
 }

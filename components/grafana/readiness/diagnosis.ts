@@ -41,7 +41,9 @@ export function explainNotReady(check: ReadinessCheck, probe: Probe, attempts: n
         const parsed = new URL(check.url);
         host = parsed.hostname.replace(/^\[|\]$/g, "").toLowerCase();
         port = Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80));
-    } catch { host = ""; }
+    } catch {
+        host = "";
+    }
     const viaIngress = Boolean(check.publicHost) && host === String(check.publicHost).toLowerCase();
     const loopback = host === "localhost" || host === "::1" || /^127\./.test(host);
     const ns = check.namespace ?? "<namespace>";
@@ -51,7 +53,8 @@ export function explainNotReady(check: ReadinessCheck, probe: Probe, attempts: n
     const order: Stage[] = ["dns", "tcp", "tls", "http"];
     const labels: Record<Stage, string> = { dns: "DNS", tcp: "TCP", tls: "TLS", http: "HTTP" };
     const stage = probe.stage ?? "http";
-    const notChecked = order.slice(order.indexOf(stage) + 1)
+    const notChecked = order
+        .slice(order.indexOf(stage) + 1)
         .filter((later) => later !== "tls" || url.startsWith("https:"))
         .map((later) => `${labels[later]} not checked`);
 
@@ -60,25 +63,29 @@ export function explainNotReady(check: ReadinessCheck, probe: Probe, attempts: n
         fix = viaIngress
             ? `Create a DNS record for ${host} pointing at the ingress controller's address (the EXTERNAL-IP of its Service: ` +
               `\`kubectl -n ${controllerNs} get service\`; \`kubectl -n ${ns} get ingress\` shows the address the Ingress got), or let external-dns create it.`
-            : probe.code === "ERR_INVALID_URL" ? "Fix grafana.apiUrl (or grafana.host): it must be an http:// or https:// URL."
-                : `Create a DNS record for ${host}, or fix grafana.apiUrl (it names a host that does not resolve from where \`pulumi up\` runs).`;
+            : probe.code === "ERR_INVALID_URL"
+              ? "Fix grafana.apiUrl (or grafana.host): it must be an http:// or https:// URL."
+              : `Create a DNS record for ${host}, or fix grafana.apiUrl (it names a host that does not resolve from where \`pulumi up\` runs).`;
     } else if (stage === "tcp") {
-        fix = loopback && !viaIngress
-            ? `Nothing accepts connections on ${host}:${port}: is \`kubectl port-forward\` running? (\`npm run up:dev\` keeps one open; ` +
-              `by hand: \`kubectl -n ${ns} port-forward svc/grafana ${port}:80\`, left running during \`pulumi up\`.)`
-            : viaIngress
-                ? `${host} resolves, but the address does not accept connections on port ${port}: point the DNS record for ${host} at the ingress ` +
-                  `controller's external address (\`kubectl -n ${controllerNs} get service\`), and check that its load balancer and the firewalls let port ${port} through.`
-                : `Check grafana.apiUrl and that something listens on ${host}:${port} and is reachable from where \`pulumi up\` runs.`;
+        fix =
+            loopback && !viaIngress
+                ? `Nothing accepts connections on ${host}:${port}: is \`kubectl port-forward\` running? (\`npm run up:dev\` keeps one open; ` +
+                  `by hand: \`kubectl -n ${ns} port-forward svc/grafana ${port}:80\`, left running during \`pulumi up\`.)`
+                : viaIngress
+                  ? `${host} resolves, but the address does not accept connections on port ${port}: point the DNS record for ${host} at the ingress ` +
+                    `controller's external address (\`kubectl -n ${controllerNs} get service\`), and check that its load balancer and the firewalls let port ${port} through.`
+                  : `Check grafana.apiUrl and that something listens on ${host}:${port} and is reachable from where \`pulumi up\` runs.`;
     } else if (stage === "tls") {
         const presented = probe.certificate ? ` The server presents a certificate with ${probe.certificate}.` : "";
         const note = probe.certificateNote ? ` Note: ${probe.certificateNote}.` : "";
         if (viaIngress && check.clusterIssuer) {
-            fix = `${presented}${note} cert-manager issues the certificate for ${host} from ClusterIssuer ${check.clusterIssuer} into Secret ${secret}: ` +
+            fix =
+                `${presented}${note} cert-manager issues the certificate for ${host} from ClusterIssuer ${check.clusterIssuer} into Secret ${secret}: ` +
                 `\`kubectl -n ${ns} describe certificate ${secret}\` (its events, and \`kubectl -n ${ns} get certificaterequests,orders,challenges\`, ` +
                 `say why it is not issued yet; HTTP-01 needs the DNS record for ${host} first), and \`kubectl describe clusterissuer ${check.clusterIssuer}\`.`;
         } else if (viaIngress && check.tlsSecretConfigured) {
-            fix = `${presented}${note} ingress.tlsSecretName (${secret}) is not a valid certificate for ${host}: it must be a kubernetes.io/tls Secret in ` +
+            fix =
+                `${presented}${note} ingress.tlsSecretName (${secret}) is not a valid certificate for ${host}: it must be a kubernetes.io/tls Secret in ` +
                 `namespace ${ns} whose certificate covers ${host}, is current, and chains to a CA trusted where \`pulumi up\` runs: ` +
                 `\`kubectl -n ${ns} get secret ${secret} -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl x509 -noout -subject -issuer -dates -ext subjectAltName\`.`;
         } else {
@@ -90,20 +97,21 @@ export function explainNotReady(check: ReadinessCheck, probe: Probe, attempts: n
             ? `The ingress controller has no route for ${host}: check that the Grafana Ingress exists with ingressClassName ${check.ingressClassName ?? "<ingress.className>"} ` +
               `and host ${host} (\`kubectl -n ${ns} get ingress\`), and that this class is the controller that receives the traffic (\`kubectl get ingressclass\`; ingress.className).`
             : loopback
-                ? `Something other than Grafana answers on ${host}:${port}: another process holds the port, or the port-forward goes to another service.`
-                : `Something other than Grafana answers at ${url}: check grafana.apiUrl.`;
+              ? `Something other than Grafana answers on ${host}:${port}: another process holds the port, or the port-forward goes to another service.`
+              : `Something other than Grafana answers at ${url}: check grafana.apiUrl.`;
     } else if (probe.status === 502 || probe.status === 503 || probe.status === 504) {
         fix = probe.problem?.includes("reports database")
             ? `Grafana is up but cannot use its database (grafana.database): \`kubectl -n ${ns} logs deploy/grafana\`.`
             : viaIngress
-                ? `The ingress routes ${host}, but Grafana's pods behind it are not ready or not reachable: \`kubectl -n ${ns} get pods -l app.kubernetes.io/name=grafana\`, ` +
-                  `\`kubectl -n ${ns} describe pods -l app.kubernetes.io/name=grafana\`, \`kubectl -n ${ns} get endpoints grafana\`; and the NetworkPolicies must let ` +
-                  `the ingress controller's namespace (${controllerNs}, ingress.controllerNamespace) reach Grafana.`
-                : `Grafana's pods are not ready or not reachable: \`kubectl -n ${ns} get pods -l app.kubernetes.io/name=grafana\`.`;
+              ? `The ingress routes ${host}, but Grafana's pods behind it are not ready or not reachable: \`kubectl -n ${ns} get pods -l app.kubernetes.io/name=grafana\`, ` +
+                `\`kubectl -n ${ns} describe pods -l app.kubernetes.io/name=grafana\`, \`kubectl -n ${ns} get endpoints grafana\`; and the NetworkPolicies must let ` +
+                `the ingress controller's namespace (${controllerNs}, ingress.controllerNamespace) reach Grafana.`
+              : `Grafana's pods are not ready or not reachable: \`kubectl -n ${ns} get pods -l app.kubernetes.io/name=grafana\`.`;
     } else if (probe.status === 200) {
         fix = `Something else answers at ${url}: check grafana.apiUrl${viaIngress ? ` and the Ingress rules for ${host} (\`kubectl get ingress -A\`: another Ingress may claim the host)` : ""}.`;
     } else if (probe.status && probe.status >= 300 && probe.status < 400) {
-        fix = "Grafana's /api/health never redirects: check the scheme of grafana.apiUrl (http:// where the ingress redirects to https://), or a proxy in front of Grafana.";
+        fix =
+            "Grafana's /api/health never redirects: check the scheme of grafana.apiUrl (http:// where the ingress redirects to https://), or a proxy in front of Grafana.";
     } else if (probe.status) {
         fix = `Grafana's /api/health needs no login and answers 200 or 503: something in front of Grafana answers at ${url} (check grafana.apiUrl and proxies).`;
     } else {

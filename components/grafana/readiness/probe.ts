@@ -55,7 +55,11 @@ export async function probeGrafana(
     let ca = options.ca;
     const getCACertificates = (tls as unknown as { getCACertificates?: (type: string) => string[] }).getCACertificates;
     if (!ca && secure && typeof getCACertificates === "function") {
-        try { ca = [...new Set([...getCACertificates("default"), ...getCACertificates("system")])]; } catch { ca = undefined; }
+        try {
+            ca = [...new Set([...getCACertificates("default"), ...getCACertificates("system")])];
+        } catch {
+            ca = undefined;
+        }
     }
 
     return new Promise<Probe>((resolve) => {
@@ -94,7 +98,9 @@ export async function probeGrafana(
         sent.on("socket", (socket) => {
             // A name with one address emits "lookup"; with several, Node's happy eyeballs (autoSelectFamily) emits
             // only "connectionAttempt" for each address it tries: either means the name resolved.
-            socket.on("lookup", (error: Error | null, resolved: string) => { if (!error) resolvedTo(resolved); });
+            socket.on("lookup", (error: Error | null, resolved: string) => {
+                if (!error) resolvedTo(resolved);
+            });
             socket.on("connectionAttempt", (ip: string) => resolvedTo(ip));
             // The first attempt may start before these listeners exist; its failure is still reported.
             socket.on("connectionAttemptFailed", (ip: string) => resolvedTo(ip));
@@ -125,16 +131,26 @@ export async function probeGrafana(
                 }
                 describePeerCertificate(host, port, Math.min(timeoutMs, 5_000)).then((presented) => {
                     finish({
-                        ready: false, stage: "tls", passed, code, error: message,
-                        problem: tlsProblem(code, host, presented), certificate: presented?.text, certificateNote: presented?.note,
+                        ready: false,
+                        stage: "tls",
+                        passed,
+                        code,
+                        error: message,
+                        problem: tlsProblem(code, host, presented),
+                        certificate: presented?.text,
+                        certificateNote: presented?.note,
                     });
                 });
             } else if (phase === "answer") {
                 finish({ ready: false, stage: "http", passed, problem: "the connection was made but no HTTP answer came", code, error: message });
             } else {
-                const what = code === "ECONNREFUSED" ? "refused the connection"
-                    : code === "ETIMEDOUT" ? "did not accept the connection in time"
-                        : code === "EHOSTUNREACH" || code === "ENETUNREACH" ? "is unreachable"
+                const what =
+                    code === "ECONNREFUSED"
+                        ? "refused the connection"
+                        : code === "ETIMEDOUT"
+                          ? "did not accept the connection in time"
+                          : code === "EHOSTUNREACH" || code === "ENETUNREACH"
+                            ? "is unreachable"
                             : "closed the connection";
                 finish({ ready: false, stage: "tcp", passed, problem: `${address ?? host}:${port} ${what}`, code, error: message });
             }
@@ -155,7 +171,9 @@ export async function probeGrafana(
                 try {
                     const parsed = JSON.parse(body);
                     if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) json = parsed;
-                } catch { json = undefined; }
+                } catch {
+                    json = undefined;
+                }
                 const base = { ready: false as const, stage: "http" as const, passed, status, code: `HTTP ${status}` };
                 if (status === 200 && json && json.database === "ok") {
                     finish({ ready: true, passed, status, version: typeof json.version === "string" ? json.version : undefined });
@@ -163,9 +181,17 @@ export async function probeGrafana(
                     finish({ ...base, problem: `Grafana answers but reports database: ${JSON.stringify(json.database)}`, error: snippet });
                 } else if (status === 200) {
                     const type = String(response.headers["content-type"] ?? "no content type");
-                    finish({ ...base, problem: `${health.pathname} answers 200, but not like Grafana (expected JSON with "database": "ok"; got ${type})`, error: snippet });
+                    finish({
+                        ...base,
+                        problem: `${health.pathname} answers 200, but not like Grafana (expected JSON with "database": "ok"; got ${type})`,
+                        error: snippet,
+                    });
                 } else if (status >= 300 && status < 400) {
-                    finish({ ...base, problem: `${health.pathname} answers ${status}, redirecting to ${String(response.headers.location ?? "nowhere")}`, error: snippet });
+                    finish({
+                        ...base,
+                        problem: `${health.pathname} answers ${status}, redirecting to ${String(response.headers.location ?? "nowhere")}`,
+                        error: snippet,
+                    });
                 } else {
                     finish({ ...base, problem: `${health.pathname} answers ${status}`, error: snippet });
                 }
@@ -222,9 +248,12 @@ function describePeerCertificate(host: string, port: number, timeoutMs: number):
             const issuer = name(certificate.issuer);
             const names = certificate.subjectaltname || "no subject alternative names";
             const text = `subject "${subject}", issued by "${issuer}", valid ${certificate.valid_from} to ${certificate.valid_to}, for ${names}`;
-            const note = subject === "Kubernetes Ingress Controller Fake Certificate"
-                ? "this is ingress-nginx's default certificate: the Ingress' TLS Secret does not exist yet, or does not hold a valid certificate for the host"
-                : /\(STAGING\)/.test(issuer) ? "it is issued by Let's Encrypt's staging CA, which nobody trusts: use a production ACME issuer" : undefined;
+            const note =
+                subject === "Kubernetes Ingress Controller Fake Certificate"
+                    ? "this is ingress-nginx's default certificate: the Ingress' TLS Secret does not exist yet, or does not hold a valid certificate for the host"
+                    : /\(STAGING\)/.test(issuer)
+                      ? "it is issued by Let's Encrypt's staging CA, which nobody trusts: use a production ACME issuer"
+                      : undefined;
             end({ text, note });
         });
         socket = connection;

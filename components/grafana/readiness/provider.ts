@@ -8,7 +8,7 @@
 // @pulumi/pulumi with it). What they call lives in wait.ts, diagnosis.ts and probe.ts, whose module objects
 // are serialized with them: those import nothing at run time but each other and Node's built-ins.
 import * as pulumi from "@pulumi/pulumi";
-import { type ReadinessCheck } from "./diagnosis";
+import type { ReadinessCheck } from "./diagnosis";
 import { displayUrl } from "./probe";
 import { waitForGrafana } from "./wait";
 
@@ -69,8 +69,17 @@ export class GrafanaEndpointReady extends pulumi.dynamic.Resource {
     declare public readonly grafanaVersion: pulumi.Output<string>;
 
     constructor(name: string, args: GrafanaEndpointReadyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(grafanaEndpointProvider, name, {
-            ...args, timeoutSeconds: args.timeoutSeconds ?? READINESS_TIMEOUT_SECONDS, grafanaVersion: undefined,
-        }, opts, "grafana", "EndpointReady");
+        super(
+            grafanaEndpointProvider,
+            name,
+            {
+                ...args,
+                timeoutSeconds: args.timeoutSeconds ?? READINESS_TIMEOUT_SECONDS,
+                grafanaVersion: undefined,
+            },
+            opts,
+            "grafana",
+            "EndpointReady",
+        );
     }
 }

@@ -3,7 +3,7 @@
 // away from this program, with every function it calls and the module objects those live in: this module
 // imports nothing at run time, exports functions only (TypeScript compiles a use of an exported constant to
 // `exports.X`), and loads Node's built-in modules with `require` inside the functions.
-import { type ReadinessCheck, explainNotReady } from "./diagnosis";
+import { explainNotReady, type ReadinessCheck } from "./diagnosis";
 import { probeGrafana } from "./probe";
 
 /** Tuning of the wait, for tests; the defaults are what `pulumi up` uses. */

@@ -10,10 +10,11 @@
 // result, a token's key, a dashboard's URL) and echoes the rest; secrets stay wrapped as the engine sent them,
 // so the state keeps them encrypted.
 //   node -r ts-node/register/transpile-only provider.ts <package> <engine address>  (bin/pulumi-resource-*)
+
+import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { STANDIN_PACKAGES, type StandinEntry } from "./log";
 
 /** The resource's own type: the URN's type part ends with it, after its parents' types joined by "$". */
@@ -24,7 +25,11 @@ function computed(type: string, inputs: Record<string, any>, id: string): Record
     switch (type) {
         case "random:index/randomPassword:RandomPassword": {
             const length = Number(inputs.length ?? 16);
-            const result = crypto.randomBytes(length * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, length);
+            const result = crypto
+                .randomBytes(length * 2)
+                .toString("base64")
+                .replace(/[^A-Za-z0-9]/g, "")
+                .slice(0, length);
             return { result, bcryptHash: crypto.createHash("sha256").update(result).digest("hex") };
         }
         case "grafana:oss/serviceAccount:ServiceAccount":
@@ -46,7 +51,10 @@ function computed(type: string, inputs: Record<string, any>, id: string): Record
 function canonical(value: unknown): string {
     if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
     if (value && typeof value === "object") {
-        return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as any)[key])}`).join(",")}}`;
+        return `{${Object.keys(value)
+            .sort()
+            .map((key) => `${JSON.stringify(key)}:${canonical((value as any)[key])}`)
+            .join(",")}}`;
     }
     return JSON.stringify(value);
 }
