@@ -12,8 +12,8 @@ import { REPO_ROOT, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 // The compiled program through the real Pulumi engine (scripts/engine: the CLI and Kubernetes provider built from
 // the Go module proxy, random and grafana held by the stand-in of scripts/engine/standin) on the local API server
 // (scripts/cluster, a fresh one per stack), with every chart from a local Helm repository through
-// charts.repository. .ci/run runs these once, on its first Node (OAC_ENGINE_TESTS=0 on the other run): without
-// the engine they fail, they are never skipped.
+// charts.repository. They belong to the engines tier (`npm test`): without the engine they fail, they are never
+// skipped.
 const NAMESPACE = "monitoring";
 const PASSPHRASE = "engine-test-passphrase";
 
@@ -32,11 +32,7 @@ function documentedOutputs(stack: string): string[] {
         .sort();
 }
 
-if (process.env.OAC_ENGINE_TESTS === "0") {
-    console.log("tests/engines/engine.test.ts: OAC_ENGINE_TESTS=0, the Pulumi engine tests run on the other run of .ci/run");
-} else {
-    for (const stackName of STACK_NAMES) describeEngine(stackName);
-}
+for (const stackName of STACK_NAMES) describeEngine(stackName);
 
 function describeEngine(stackName: string): void {
     describe(`the ${stackName} stack through the Pulumi engine on a real API server`, function () {
