@@ -13,13 +13,13 @@ import {
     NOTIFIER_SECRET_DIR,
     SILENT_RECEIVER,
 } from "../../components/prometheus/alertmanagerConfig";
-import { type LoadedAlertmanagerConfig, loadAlertmanagerConfig } from "../../scripts/lib/alertmanagerConfig";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { allObjects, committedStackManifests } from "../../scripts/lib/stackManifests";
 import { type BuiltRouting, buildRouting, ofType, policyTree, route, TYPES } from "../helpers/alertRouting";
 import { runPromtool } from "../helpers/promtool";
 import { findObject } from "../helpers/rendered";
 import { loadStack, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
+import { type LoadedAlertmanagerConfig, loadAlertmanagerConfig } from "../support/alertmanagerConfig";
 
 interface AlertingRule {
     alert: string;

@@ -5,9 +5,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CHARTS, type ChartKey } from "../../components/charts";
-import { chartReference, chartReferenceAt, documentedPaths, SHARED_CHARTS_DIR, unknownValuePaths } from "../../scripts/lib/chartKeys";
 import { chartSource } from "../../scripts/lib/chartSource";
 import { helmBinary } from "../../scripts/lib/helmTemplate";
+import { chartReference, chartReferenceAt, documentedPaths, SHARED_CHARTS_DIR, unknownValuePaths } from "../support/chartKeys";
 
 // The checker every chart-values test relies on: it must accept real keys and catch typos.
 describe("chart key checker", () => {

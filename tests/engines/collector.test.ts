@@ -1,6 +1,11 @@
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { alloyConfig, Collector, type CollectorArgs } from "../../components/collector/Collector";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
+import { committedStackManifests } from "../../scripts/lib/stackManifests";
+import type { StackConfig } from "../../stacks/schema";
+import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
+import { loadStack, STACK_NAMES } from "../helpers/stacks";
 import {
     type AlloyBlock,
     type AlloyFile,
@@ -12,14 +17,9 @@ import {
     literal,
     parseAlloyConfigs,
     resolveReference,
-} from "../../scripts/lib/alloySyntax";
-import { chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
-import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
-import { type Labels, type RelabeledTarget, type RelabelRule, RelabelRuleError, relabelTargets } from "../../scripts/lib/relabel";
-import { committedStackManifests } from "../../scripts/lib/stackManifests";
-import type { StackConfig } from "../../stacks/schema";
-import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
-import { loadStack, STACK_NAMES } from "../helpers/stacks";
+} from "../support/alloySyntax";
+import { chartReference, unknownValuePaths } from "../support/chartKeys";
+import { type Labels, type RelabeledTarget, type RelabelRule, RelabelRuleError, relabelTargets } from "../support/relabel";
 
 interface Built {
     config: StackConfig;

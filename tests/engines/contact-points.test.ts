@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
 import { MESSAGE_TEMPLATE, routingDefinition, TEMPLATE_NAMES } from "../../components/grafana/alerting/routing";
-import { goTemplates, type NotificationData, readGoTemplate } from "../../scripts/lib/goTemplates";
 import { ConfigError } from "../../stacks/config";
 import { type BuiltRouting, buildRouting, ofType, onlyOne, TYPES } from "../helpers/alertRouting";
 import { isSecret, SECRET_SIG, unwrapSecrets } from "../helpers/pulumi";
 import { loadStack, STACK_NAMES, TEST_SECRET_VALUES, testSecrets } from "../helpers/stacks";
+import { goTemplates, type NotificationData, readGoTemplate } from "../support/goTemplates";
 
 const isWrapped = (value: unknown): value is { value: unknown } => Boolean(value && typeof value === "object" && SECRET_SIG in value);
 

@@ -3,14 +3,14 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { CHARTS } from "../../components/charts";
-import { engineBinDir, engineStack, engineWorkDir, type Served, serveChartRepository, serveGrafanaHealth } from "../../scripts/engine/harness";
-import { standinHoldings } from "../../scripts/engine/standin/log";
 import { ensureBuilt } from "../../scripts/lib/childEvaluation";
-import { helmOn, startCluster, type TestCluster } from "../../scripts/lib/cluster";
 import { REPO_ROOT, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
+import { helmOn, startCluster, type TestCluster } from "../support/cluster";
+import { engineBinDir, engineStack, engineWorkDir, type Served, serveChartRepository, serveGrafanaHealth } from "../support/engine/harness";
+import { standinHoldings } from "../support/engine/standin/log";
 
 // The compiled program through the real Pulumi engine (scripts/engine: the CLI and Kubernetes provider built from
-// the Go module proxy, random and grafana held by the stand-in of scripts/engine/standin) on the local API server
+// the Go module proxy, random and grafana held by the stand-in of tests/support/engine/standin) on the local API server
 // (scripts/cluster, a fresh one per stack), with every chart from a local Helm repository through
 // charts.repository. They belong to the engines tier (`npm test`): without the engine they fail, they are never
 // skipped.

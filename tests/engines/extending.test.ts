@@ -8,9 +8,9 @@ import { testedRuleGroups } from "../../components/grafana/alerting/rules";
 import { latencyBucketLabel, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
 import { HTTP_METRICS } from "../../components/vocabulary";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
-import { SCHEMA_RELEASES, validateSchemas } from "../../scripts/lib/kubeSchemas";
 import { allObjects, committedStackManifests } from "../../scripts/lib/stackManifests";
 import { loadStack, REPO_ROOT } from "../helpers/stacks";
+import { SCHEMA_RELEASES, validateSchemas } from "../support/kubeSchemas";
 
 // docs/extending.md, "How to extend": each worked example is read from the document itself and run, so the text
 // cannot drift.

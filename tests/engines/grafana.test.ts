@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { Grafana, type GrafanaArgs } from "../../components/grafana/Grafana";
-import { chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
 import { captureResources, isSecret, outputValue, type RecordedResource, SECRET_SIG, unwrapSecrets } from "../helpers/pulumi";
 import { loadStack, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
+import { chartReference, unknownValuePaths } from "../support/chartKeys";
 
 interface Built {
     grafana: Grafana;

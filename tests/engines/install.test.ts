@@ -5,11 +5,11 @@ import * as os from "os";
 import * as path from "path";
 import { CHARTS } from "../../components/charts";
 import { MAX_HISTORY } from "../../components/helm";
-import { helmOn, keptClaims, manifestChanges, startCluster, storageClassesNamed, type TestCluster, warningEvents } from "../../scripts/lib/cluster";
 import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";
-import { RESTRICTED_EXCEPTIONS } from "../../scripts/lib/podSecurity";
 import { committedStackManifests, type StackManifests } from "../../scripts/lib/stackManifests";
 import { REPO_ROOT, STACK_NAMES } from "../helpers/stacks";
+import { helmOn, keptClaims, manifestChanges, startCluster, storageClassesNamed, type TestCluster, warningEvents } from "../support/cluster";
+import { RESTRICTED_EXCEPTIONS } from "../support/podSecurity";
 
 // Each stack installed the way `pulumi up` installs it, into a real kube-apiserver (scripts/cluster: etcd,
 // kube-apiserver, controller manager and scheduler of the pinned Kubernetes, kwok's fake nodes), a fresh cluster

@@ -1,9 +1,9 @@
 import "../helpers/pulumi";
 import * as assert from "assert";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
-import { SCHEMA_RELEASES, validateSchemas } from "../../scripts/lib/kubeSchemas";
 import { allObjects, committedStackManifests } from "../../scripts/lib/stackManifests";
 import { STACK_NAMES } from "../helpers/stacks";
+import { SCHEMA_RELEASES, validateSchemas } from "../support/kubeSchemas";
 
 const crdsOf = (objects: KubernetesObject[]) => objects.filter((o) => o.kind === "CustomResourceDefinition");
 

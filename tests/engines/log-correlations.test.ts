@@ -17,6 +17,13 @@ import { SLO_DASHBOARD_UID } from "../../components/grafana/uids";
 import { OTLP_TRACE_ID_METADATA } from "../../components/loki/datasources";
 import { LOKI_PUSH_PATH } from "../../components/loki/Loki";
 import { LOG_LABELS, POD_LOG_LABELS } from "../../components/vocabulary";
+import { committedStackManifests } from "../../scripts/lib/stackManifests";
+import { allPanels } from "../helpers/dashboardQueries";
+import { type BuiltContent, buildContent } from "../helpers/grafanaContent";
+import { syntaxErrors } from "../helpers/grammars";
+import { type ExportLogsServiceRequest, type LokiOtlpSettings, normalizeLabel, otlpToLokiStreams, type PushStream } from "../helpers/lokiOtlp";
+import { configFile } from "../helpers/rendered";
+import { STACK_NAMES } from "../helpers/stacks";
 import {
     type AlloyBlock,
     type AlloyFile,
@@ -27,15 +34,8 @@ import {
     literal,
     parseAlloyConfigs,
     resolveReference,
-} from "../../scripts/lib/alloySyntax";
-import { type Labels, type RelabelRule, relabelTargets } from "../../scripts/lib/relabel";
-import { committedStackManifests } from "../../scripts/lib/stackManifests";
-import { allPanels } from "../helpers/dashboardQueries";
-import { type BuiltContent, buildContent } from "../helpers/grafanaContent";
-import { syntaxErrors } from "../helpers/grammars";
-import { type ExportLogsServiceRequest, type LokiOtlpSettings, normalizeLabel, otlpToLokiStreams, type PushStream } from "../helpers/lokiOtlp";
-import { configFile } from "../helpers/rendered";
-import { STACK_NAMES } from "../helpers/stacks";
+} from "../support/alloySyntax";
+import { type Labels, type RelabelRule, relabelTargets } from "../support/relabel";
 
 // ---- The pod both paths describe ----
 const POD = {

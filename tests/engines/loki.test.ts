@@ -2,7 +2,6 @@ import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { Loki, type LokiArgs, lokiValues } from "../../components/loki/Loki";
 import { OBJECT_STORAGE_SECRET_KEYS } from "../../components/objectStorage/credentials";
-import { chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds, quantityBytes } from "../../stacks/units";
@@ -21,6 +20,7 @@ import {
     workloadNamed,
 } from "../helpers/rendered";
 import { loadStack, STACK_NAMES } from "../helpers/stacks";
+import { chartReference, unknownValuePaths } from "../support/chartKeys";
 
 /** Maps the chart renders verbatim into Loki's config file: their keys are Loki's schema, not the chart's. */
 const LOKI_CONFIG_SECTIONS = ["loki.limits_config", "loki.commonConfig", "loki.compactor", "loki.analytics", "loki.schemaConfig"];

@@ -1,12 +1,12 @@
 import "../helpers/pulumi";
 import * as assert from "assert";
-import { type Flow, type FlowContext, judge, missingFlows, neededFlows, outsideFlows, type Verdict } from "../../scripts/lib/networkFlows";
 import { committedStackManifests, type StackManifests } from "../../scripts/lib/stackManifests";
 import { loadStack, STACK_NAMES } from "../helpers/stacks";
+import { type Flow, type FlowContext, judge, missingFlows, neededFlows, outsideFlows, type Verdict } from "../support/networkFlows";
 
 // The stack's NetworkPolicies judged by an analyzer (tools/netflows: cyclonus' matcher of networking.k8s.io/v1
 // semantics) on the pods, labels and ports of the rendered manifests. The flows are derived from those
-// manifests and the program's datasources (scripts/lib/networkFlows.ts), not from our policy table.
+// manifests and the program's datasources (tests/support/networkFlows.ts), not from our policy table.
 function contextOf(stack: string): FlowContext {
     const { config } = loadStack(stack);
     return {

@@ -3,9 +3,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { admitted, type PodSecurityResult, podSecurity, RESTRICTED_EXCEPTIONS, restrictedTable } from "../../scripts/lib/podSecurity";
 import { committedStackManifests } from "../../scripts/lib/stackManifests";
 import { REPO_ROOT, STACK_NAMES } from "../helpers/stacks";
+import { admitted, type PodSecurityResult, podSecurity, RESTRICTED_EXCEPTIONS, restrictedTable } from "../support/podSecurity";
 
 // Every pod template the charts render (Deployments, StatefulSets, DaemonSets, Jobs, Helm hook Jobs) judged by
 // k8s.io/pod-security-admission (tools/podsecurity) against the labels of the namespace it lands in.

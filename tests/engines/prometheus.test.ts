@@ -1,13 +1,13 @@
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { operatorDuration, Prometheus, type PrometheusArgs } from "../../components/prometheus/Prometheus";
-import { type ChartReference, chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
 import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";
 import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds, quantityBytes } from "../../stacks/units";
 import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
 import { findObject, hasRequestsAndLimits, namesOf, podSpecOf, renderedContainers, renderRelease, servicePorts, workloadsOf } from "../helpers/rendered";
 import { loadStack, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
+import { type ChartReference, chartReference, unknownValuePaths } from "../support/chartKeys";
 
 interface Built {
     config: StackConfig;

@@ -4,7 +4,6 @@ import { GCS_KEY_FILE } from "../../components/objectStorage/credentials";
 import { replicaRemoteWriteUrls } from "../../components/prometheus/Prometheus";
 import { TEMPO_COMPONENTS } from "../../components/tempo/settings";
 import { Tempo, type TempoArgs, type TempoValuesArgs, tempoValues } from "../../components/tempo/Tempo";
-import { type ChartReference, chartReference, unknownValuePaths } from "../../scripts/lib/chartKeys";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { ConfigError } from "../../stacks/config";
 import type { StackConfig } from "../../stacks/schema";
@@ -25,6 +24,7 @@ import {
     workloadsOf,
 } from "../helpers/rendered";
 import { loadStack, STACK_NAMES } from "../helpers/stacks";
+import { type ChartReference, chartReference, unknownValuePaths } from "../support/chartKeys";
 
 interface Built {
     config: StackConfig;

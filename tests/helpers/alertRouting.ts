@@ -1,13 +1,13 @@
 // Reads back the alerting objects a run registered, and routes label sets through the recorded notification
-// policy tree with Prometheus Alertmanager's own router (scripts/lib/alertRoutes.ts, tools/alertroute): the
+// policy tree with Prometheus Alertmanager's own router (tests/support/alertRoutes.ts, tools/alertroute): the
 // policy converted as Grafana converts it, loaded by Alertmanager's config package, matched by dispatch.
 
 import type * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import * as assert from "assert";
 import { createRouting, type Routing, routingDefinition } from "../../components/grafana/alerting/routing";
-import { grafanaRoutingTree, type MatchedRoute, matchRoutes, type NotificationPolicyNode, receiversNamed } from "../../scripts/lib/alertRoutes";
 import type { StackConfig } from "../../stacks/schema";
+import { grafanaRoutingTree, type MatchedRoute, matchRoutes, type NotificationPolicyNode, receiversNamed } from "../support/alertRoutes";
 import { captureResources, type RecordedResource, unwrapSecrets } from "./pulumi";
 import { loadStack, testSecrets } from "./stacks";
 

@@ -6,9 +6,9 @@
 // (scraped by Prometheus), every Ingress backend (the ingress controller), every admission webhook (the API
 // server) and OTLP from every namespace that runs a declared service or is listed in the config.
 import type { LabelSelector } from "../../components/flows";
-import { runGoCheck } from "./goTools";
-import type { KubernetesObject } from "./helmTemplate";
-import { allObjects, type StackManifests } from "./stackManifests";
+import { runGoCheck } from "../../scripts/lib/goTools";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
+import { allObjects, type StackManifests } from "../../scripts/lib/stackManifests";
 
 interface ContainerPort {
     name?: string;

@@ -2,7 +2,7 @@
 // blocks, labels, nested blocks and attributes, each attribute either the constant Alloy's evaluator computes
 // or an expression with the references it contains. The helpers below only walk that tree.
 import * as path from "path";
-import { runGoCheck, withInputFiles } from "./goTools";
+import { runGoCheck, withInputFiles } from "../../scripts/lib/goTools";
 
 export type AlloyValue = { kind: "constant"; value: unknown; source: string } | { kind: "expression"; value: null; source: string; references?: string[][] };
 

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { CHARTS, type ChartKey } from "../../components/charts";
-import { CHART_CACHE_DIR, chartSource, SHARED_CHARTS_DIR } from "./chartSource";
+import { CHART_CACHE_DIR, chartSource, SHARED_CHARTS_DIR } from "../../scripts/lib/chartSource";
 
 export { SHARED_CHARTS_DIR };
 

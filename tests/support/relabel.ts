@@ -1,6 +1,6 @@
 // Relabeling by Prometheus' own library (tools/relabel, github.com/prometheus/prometheus/model/relabel), the
 // code behind Prometheus' relabel_configs and Alloy's discovery.relabel `rule` blocks (the same fields).
-import { runGoCheck, withInputFiles } from "./goTools";
+import { runGoCheck, withInputFiles } from "../../scripts/lib/goTools";
 
 /** One rule in Prometheus' relabel_config shape; unset fields take Prometheus' defaults. */
 export interface RelabelRule {

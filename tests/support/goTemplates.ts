@@ -1,7 +1,7 @@
 // Grafana notification templates read by Go's own text/template, through tools/gotemplate (Prometheus
 // Alertmanager's template package and its DefaultFuncs, plus Grafana's function names): Go's parse error or
 // the names a template defines and calls, and the output of contact point fields run as Grafana runs them.
-import { runGoCheck } from "./goTools";
+import { runGoCheck } from "../../scripts/lib/goTools";
 
 /** One of Grafana's notification templates: a name and a group of `{{ define }}` blocks. */
 export interface NotificationTemplate {

@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { goTool, installedTool, runTool, withInputFiles } from "./goTools";
-import type { KubernetesObject } from "./helmTemplate";
+import { goTool, installedTool, runTool, withInputFiles } from "../../scripts/lib/goTools";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 
 /** Kubernetes releases whose OpenAPI the manifests must satisfy: the oldest and newest supported minors. */
 export const SCHEMA_RELEASES = ["1.34.3", "1.37.2"] as const;

@@ -1,6 +1,6 @@
 // A whole Alertmanager configuration file loaded by the Alertmanager release kube-prometheus-stack deploys
 // (tools/alertmanagerconfig: v0.34.0's config.Load, then dispatch.NewRoute and Route.Match).
-import { runGoCheck } from "./goTools";
+import { runGoCheck } from "../../scripts/lib/goTools";
 
 export interface LoadedReceiver {
     name: string;

@@ -1,7 +1,7 @@
 // Alert routing by Prometheus Alertmanager's own code, through tools/alertroute (config.Load, dispatch.NewRoute,
 // Route.Match: what Grafana's Alertmanager runs), and the conversion of a Grafana notification policy, as the
 // @pulumiverse/grafana NotificationPolicy resource takes it, into the route tree Grafana hands to dispatch.
-import { runGoCheck } from "./goTools";
+import { runGoCheck } from "../../scripts/lib/goTools";
 
 /** An Alertmanager route in its configuration's field names; object_matchers are Grafana's [label, operator, value]. */
 export interface AlertmanagerRoute {

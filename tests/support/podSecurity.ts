@@ -1,8 +1,8 @@
 // Pod Security of a rendered stack, judged by tools/podsecurity (k8s.io/pod-security-admission, the API
 // server's own admission library): every pod template of every release against its namespace's labels.
 import { stringify } from "yaml";
-import { runGoCheck, withInputFiles } from "./goTools";
-import type { StackManifests } from "./stackManifests";
+import { runGoCheck, withInputFiles } from "../../scripts/lib/goTools";
+import type { StackManifests } from "../../scripts/lib/stackManifests";
 
 export interface Forbidden {
     reason: string;

@@ -11,13 +11,14 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { CHARTS, type ChartKey } from "../../components/charts";
-import { chartSource } from "../lib/chartSource";
-import { helmBinary } from "../lib/helmTemplate";
-import { REPO_ROOT } from "../lib/stackFile";
+import { CHARTS, type ChartKey } from "../../../components/charts";
+import { chartSource } from "../../../scripts/lib/chartSource";
+import { helmBinary } from "../../../scripts/lib/helmTemplate";
+import { REPO_ROOT } from "../../../scripts/lib/stackFile";
 
 export const ENGINE_DIR = path.join(REPO_ROOT, "scripts", "engine");
-export const STANDIN_BIN = path.join(ENGINE_DIR, "standin", "bin");
+/** Launchers the engine finds on PATH by plugin name: the stand-in provider and Pulumi's dynamic provider host. */
+export const STANDIN_PLUGINS = path.join(REPO_ROOT, "tests", "support", "engine", "plugins");
 export const PROJECT = "observability";
 
 /** Builds the engine when this machine has not yet (./build.sh); its bin/ directory. Throws when it cannot. */
@@ -149,7 +150,7 @@ export async function engineStack(options: EngineStackOptions): Promise<Stack> {
 /** The CLI's environment: the stand-ins and the provider on PATH, a local backend, no update check, no downloads. */
 export function engineEnvironment(options: Pick<EngineStackOptions, "workDir" | "binDir" | "kubeconfig" | "passphrase">): Record<string, string> {
     return {
-        PATH: [options.binDir, STANDIN_BIN, process.env.PATH ?? ""].join(path.delimiter),
+        PATH: [options.binDir, STANDIN_PLUGINS, process.env.PATH ?? ""].join(path.delimiter),
         PULUMI_BACKEND_URL: `file://${path.join(options.workDir, "state")}`,
         PULUMI_CONFIG_PASSPHRASE: options.passphrase,
         PULUMI_SKIP_UPDATE_CHECK: "true",

@@ -6,8 +6,8 @@ import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
 import { parse } from "yaml";
-import { helmBinary, type KubernetesObject, parseManifests, type RenderedRelease } from "./helmTemplate";
-import { REPO_ROOT } from "./stackFile";
+import { helmBinary, type KubernetesObject, parseManifests, type RenderedRelease } from "../../scripts/lib/helmTemplate";
+import { REPO_ROOT } from "../../scripts/lib/stackFile";
 
 export const START_SCRIPT = path.join(REPO_ROOT, "scripts", "cluster", "start.sh");
 /** The field manager of what the test applies (the provider's own is `pulumi-kubernetes-<id>`). */
