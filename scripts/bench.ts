@@ -2,10 +2,10 @@
 // process per run, under mocks: no engine, no cluster), how that grows with the number of services, what each
 // stack asks of a cluster, and how long the test suite runs.
 //   npm run bench [-- --runs 5 --scale-runs 3 --skip-tests --profile]
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { type EvaluationOptions, ensureBuilt, evaluateInChild, type Runtime } from "./lib/childEvaluation";
 import { type Footprint, stackFootprint } from "./lib/footprint";
 import { REPO_ROOT } from "./lib/stackFile";

@@ -1,8 +1,8 @@
 // Prints the configuration reference (every key with its dev/staging/production preset value) as the
 // Markdown docs/configuration.md holds between its config-reference markers; tests/unit/readme.test.ts keeps them equal.
 // Regenerate: npm run docs (npx ts-node scripts/config-reference.ts --write)
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as fs from "fs";
+import * as path from "path";
 import type { z } from "zod";
 import { PRESETS } from "../stacks/presets";
 import { configSchema, PRESET_NAMES, type StackConfigInput } from "../stacks/schema";

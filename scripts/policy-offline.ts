@@ -5,8 +5,8 @@
 // --config defaults to policy/config/<stack>.json when it exists. Secrets as for `npm run render`: RENDER_SECRETS
 // (a JSON map) supplies values, none is ever printed. Exits 1 when any violation is mandatory, as
 // `pulumi preview --policy-pack policy` fails, and 0 otherwise (advisory violations are printed).
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as fs from "fs";
+import * as path from "path";
 import { evaluateOffline } from "./lib/offlineEvaluation";
 import { checkPolicies, type PolicyCheck } from "./lib/policyCheck";
 import { type RunningPack, startPolicyPack } from "./lib/policyPack";

@@ -2,8 +2,8 @@
 // (or every one, with --all) with `helm pull` into the chart cache and checks each archive's sha256 against
 // charts.lock.json. `--record` writes the digest of an archive whose lock entry is still empty (the first pull
 // on a machine with access to the repositories); a digest that differs from a recorded one is always an error.
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
 import { CHARTS, type ChartKey } from "../components/charts";
 import { archiveDigest, archivePath, CHART_CACHE_DIR, CHART_LOCK_FILE, chartSource, readLock } from "./lib/chartSource";
 import { helmBinary } from "./lib/helmTemplate";

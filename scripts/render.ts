@@ -3,7 +3,7 @@
 //   npm run render -- --stack production [--out render/production] [--placeholder-secrets]
 // Secret config values are encrypted in the stack file and not readable offline: every secret key gets
 // a placeholder, unless RENDER_SECRETS (a JSON map) supplies values; either way none is ever written.
-import * as path from "node:path";
+import * as path from "path";
 import { prometheusRuleFile } from "../components/grafana/alerting/ruleGroups";
 import { alertRuleGroups, alertRuleInput } from "../components/grafana/alerting/rules";
 import { loadStackConfig } from "../stacks/config";

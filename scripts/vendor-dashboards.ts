@@ -3,8 +3,8 @@
 // The program imports them into Grafana (components/grafana/dashboards/imported.ts); a test re-renders the
 // chart and fails when the files differ, so a chart upgrade brings its dashboards with it.
 //   npm run dashboards:vendor
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as fs from "fs";
+import * as path from "path";
 import { CHARTS } from "../components/charts";
 import { DASHBOARDS_DIR, KUBE_PROMETHEUS_DASHBOARDS, type VendoredDashboards } from "../components/grafana/dashboards/imported";
 import { renderedKubePrometheusDashboards } from "./lib/kubePrometheusDashboards";

@@ -1,8 +1,8 @@
 // Pulumi runs the program compiled ahead of time (Pulumi.yaml `main: bin/index.js`, `typescript: false`):
 // it starts in about half the time ts-node needs (README, "Performance"). The price is a build step, and
 // a forgotten one would deploy yesterday's code without a word. This check makes it a clear error.
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as fs from "fs";
+import * as path from "path";
 
 /** Where the compiled program lives, relative to the repository (tsconfig.build.json `outDir`). */
 export const BUILD_DIRECTORY = "bin";

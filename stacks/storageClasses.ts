@@ -27,12 +27,12 @@ export function missingStorageClass(project: string, storageClass: string, class
  * tokens and exec credential plugins (EKS, GKE, AKS) are supported.
  */
 export const listStorageClasses: StorageClassLister = async () => {
-    const fs: typeof import("fs") = require("node:fs");
-    const os: typeof import("os") = require("node:os");
-    const path: typeof import("path") = require("node:path");
-    const https: typeof import("https") = require("node:https");
-    const http: typeof import("http") = require("node:http");
-    const { spawnSync }: typeof import("child_process") = require("node:child_process");
+    const fs: typeof import("fs") = require("fs");
+    const os: typeof import("os") = require("os");
+    const path: typeof import("path") = require("path");
+    const https: typeof import("https") = require("https");
+    const http: typeof import("http") = require("http");
+    const { spawnSync }: typeof import("child_process") = require("child_process");
     const { parse }: typeof import("yaml") = require("yaml");
 
     const k8sConfig = new pulumi.Config("kubernetes");

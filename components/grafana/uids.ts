@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash } from "crypto";
 
 // Fixed UIDs of everything the program creates in Grafana: links between datasources, dashboard
 // panels and alert rules refer to these, so they never change once deployed.

@@ -7,7 +7,7 @@
 // bucket's; when a bucket outgrows the budget N doubles, and each bucket i splits into i and i + N, so
 // the existing objects keep their names and lose about half their groups to new ones. Cutting the
 // services' sorted list into chunks instead would shift every later chunk's boundary on each insertion.
-import { createHash } from "node:crypto";
+import { createHash } from "crypto";
 import type { RecordingRuleGroup } from "./recordingRules";
 
 /** etcd refuses objects over 1.5 MiB; a third of it leaves room for metadata, annotations and growth. */

@@ -33,7 +33,7 @@ if (process.env.BENCH_MODE === "floor") {
     report({ loadedMs: performance.now() });
 } else {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    const run = JSON.parse((require("node:fs") as typeof import("fs")).readFileSync(process.env.BENCH_RUN_FILE!, "utf8")) as BenchRun;
+    const run = JSON.parse((require("fs") as typeof import("fs")).readFileSync(process.env.BENCH_RUN_FILE!, "utf8")) as BenchRun;
     pulumi.runtime.setAllConfig(run.config, run.secretKeys);
 
     let registered = 0;

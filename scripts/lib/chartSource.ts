@@ -8,11 +8,11 @@
 //      only when its sha256 equals the digest committed in charts.lock.json.
 // Anything else is an error that says which command fixes it: the suite never renders a chart without a
 // subchart it declares, and never skips a chart it cannot find.
-import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as semver from "semver";
 import { parse } from "yaml";
 import { CHARTS, type ChartKey } from "../../components/charts";

@@ -2,10 +2,10 @@
 // Pulumi's Node.js runtime would start it: the compiled program (Pulumi.yaml `typescript: false`, what
 // `pulumi up` runs) or index.ts through ts-node (`typescript: true`, for comparison). The bench and the
 // compiled-program test use it.
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as ts from "typescript";
 import { BUILD_DIRECTORY, staleSources } from "../../stacks/compiledProgram";
 import { offlineConfig, PROJECT, REPO_ROOT, unwrapSecrets } from "./stackFile";

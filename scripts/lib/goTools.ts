@@ -2,10 +2,10 @@
 // versions in scripts/tool-versions.env) and this repository's Go checks (tools/<name>, each its own module on
 // the consuming engine's library: Kubernetes, Prometheus, Alertmanager, Alloy's parser), built from the current source on first use in a process: Go's build cache makes a
 // rebuild of unchanged code about a second.
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { REPO_ROOT } from "./stackFile";
 
 export const INSTALL_TOOLS = "bash scripts/install-tools.sh";

@@ -1,10 +1,10 @@
 // `helm template` of one release, exactly as the program asks `k8s.helm.v3.Release` to install it: release
 // name, namespace, the pinned chart (from chartSource) and the program's values, against the Kubernetes
 // version and API groups the cluster will have.
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import type { ChartKey } from "../../components/charts";
 import { type ChartSource, chartSource } from "./chartSource";

@@ -2,11 +2,10 @@
 // the pack's levels and schema defaults under the --policy-pack-config file, ConfigureStack, Analyze on every
 // registered resource (components and explicit providers too, as the engine does), then AnalyzeStack once on
 // the whole stack. Levels, "disabled" and config are applied by the pack itself, exactly as under the engine.
-
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { AnalyzeResponse, AnalyzerInfo } from "@pulumi/pulumi/proto/analyzer_pb";
 import { PolicyType } from "@pulumi/pulumi/proto/analyzer_pb";
+import * as fs from "fs";
+import * as path from "path";
 import { parse } from "yaml";
 import type { Registration } from "./offlineEvaluation";
 import { type AnalyzedResource, configuredLevel, levelName, type RunningPack } from "./policyPack";

@@ -2,9 +2,6 @@
 // resolves @pulumi/pulumi/cmd/run-policy-pack from the pack directory and runs it there with node, which
 // compiles the pack with ts-node (type-checking on) and serves the Analyzer gRPC service on the port it
 // prints. Callers then call the service as the engine would (the tests, and scripts/policy-offline.ts).
-
-import { type ChildProcess, spawn } from "node:child_process";
-import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import {
@@ -21,8 +18,10 @@ import {
     EnforcementLevel,
     PolicyConfig,
 } from "@pulumi/pulumi/proto/analyzer_pb";
+import { type ChildProcess, spawn } from "child_process";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import * as path from "path";
 import { REPO_ROOT } from "./stackFile";
 
 export const PACK_DIR = path.join(REPO_ROOT, "policy");

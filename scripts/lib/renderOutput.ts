@@ -1,8 +1,8 @@
 // Writes a render into its output directory without ever deleting what the render did not write: the
 // directory must be new, empty, or a previous render (its marker lists the files that render wrote; those
 // are replaced, anything else in the directory is left alone). `--out .` in a checkout is refused.
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as fs from "fs";
+import * as path from "path";
 
 /** The marker a render leaves in its directory: which files it wrote. */
 export const RENDER_MARKER = ".observability-render.json";

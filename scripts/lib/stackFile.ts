@@ -1,7 +1,7 @@
 // A stack's Pulumi.<stack>.yaml as Pulumi hands it to the program, for the tools that evaluate the
 // program offline (render, bench, tests). Secret values are encrypted there and not readable offline.
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as fs from "fs";
+import * as path from "path";
 import { parse } from "yaml";
 import { SECRET_KEYS } from "../../stacks/config";
 

@@ -1,5 +1,5 @@
-import * as assert from "node:assert";
 import * as grafana from "@pulumiverse/grafana";
+import * as assert from "assert";
 import { LABEL_TEMPLATE } from "../../components/grafana/alerting/promtoolCases";
 import { alertCondition, createRuleGroups, grafanaFor } from "../../components/grafana/alerting/ruleGroups";
 import { type AlertRuleInput, alertRuleGroups, alertRuleInput, type RuleGroupDefinition } from "../../components/grafana/alerting/rules";

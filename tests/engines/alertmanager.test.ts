@@ -4,7 +4,7 @@
 // (tools/alertmanagerconfig), Grafana's tree is routed by Alertmanager's dispatch as Grafana converts it
 // (tools/alertroute), and promtool fires the chart's own KubePodCrashLooping rule from kube-state-metrics' series.
 import "../helpers/pulumi";
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { stringify } from "yaml";
 import {
     ALERTMANAGER_NOTIFIER_SECRET,

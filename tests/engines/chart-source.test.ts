@@ -1,8 +1,8 @@
-import * as assert from "node:assert";
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { CHARTS } from "../../components/charts";
 import { chartSource, satisfiesDependency } from "../../scripts/lib/chartSource";
 import { helmBinary } from "../../scripts/lib/helmTemplate";

@@ -1,4 +1,4 @@
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { alloyConfig, Collector, type CollectorArgs } from "../../components/collector/Collector";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";

@@ -1,10 +1,10 @@
 // Pulumi runs the program compiled ahead of time (Pulumi.yaml main: bin/index.js, typescript: false).
 // The other tests evaluate the TypeScript; these show the compiled program is the same program, that
 // every way of running `pulumi` builds first, and that a stale build refuses to run.
-import * as assert from "node:assert";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parse } from "yaml";
 import { COMPILED_PROGRAM, ensureBuilt, evaluateInChild } from "../../scripts/lib/childEvaluation";
 import { REPO_ROOT } from "../../scripts/lib/stackFile";

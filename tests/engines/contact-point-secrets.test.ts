@@ -4,9 +4,9 @@
 // component twice under the mocks, the second time reading the first run's output back as the stack's
 // last deployment, in the shape the engine's StackReference returns (helpers/pulumi.ts lastDeployments).
 
-import * as assert from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
+import * as assert from "assert";
 import { FINGERPRINTS_OUTPUT, type Fingerprints, unchangedContactPoints, valueIfKnown } from "../../components/grafana/alerting/contactPointFingerprints";
 import { CONTACT_POINT_NAMES } from "../../components/grafana/alerting/routing";
 import { alertRuleInput } from "../../components/grafana/alerting/rules";

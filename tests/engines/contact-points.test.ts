@@ -1,5 +1,5 @@
-import * as assert from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as assert from "assert";
 import { MESSAGE_TEMPLATE, routingDefinition, TEMPLATE_NAMES } from "../../components/grafana/alerting/routing";
 import { ConfigError } from "../../stacks/config";
 import { type BuiltRouting, buildRouting, ofType, onlyOne, TYPES } from "../helpers/alertRouting";

@@ -1,7 +1,7 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { dashboardDefinitions, renderDashboardJson } from "../../components/grafana/dashboards";
 import { DASHBOARDS_DIR, IMPORTED_DASHBOARDS, importedDashboards, importedModel } from "../../components/grafana/dashboards/imported";
 import { DASHBOARD_UIDS, DATASOURCE_UIDS, SLO_DASHBOARD_UID, sloDashboardUid } from "../../components/grafana/uids";

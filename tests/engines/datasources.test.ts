@@ -1,5 +1,5 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { LOG_LABELS } from "../../components/vocabulary";
 import { committedStackManifests } from "../../scripts/lib/stackManifests";
 import { queryProblems } from "../helpers/dashboardQueries";

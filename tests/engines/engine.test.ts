@@ -1,7 +1,7 @@
-import * as assert from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { CHARTS } from "../../components/charts";
 import { ensureBuilt } from "../../scripts/lib/childEvaluation";
 import { REPO_ROOT, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";

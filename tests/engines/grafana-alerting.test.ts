@@ -1,7 +1,7 @@
-import * as assert from "node:assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
+import * as assert from "assert";
 import { stringify } from "yaml";
 import { alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";
 import { GrafanaAlerting } from "../../components/grafana/GrafanaAlerting";

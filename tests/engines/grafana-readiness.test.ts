@@ -2,16 +2,16 @@
 // servers on loopback: Grafana's health answer, an ingress controller's error pages, a closed port, TLS
 // with certificates made by the openssl CLI, and a name that cannot resolve.
 import "../helpers/pulumi";
-import * as assert from "node:assert";
-import { execFile, execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as http from "node:http";
-import * as https from "node:https";
-import type { AddressInfo } from "node:net";
-import * as net from "node:net";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import * as assert from "assert";
+import { execFile, execFileSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as https from "https";
+import type { AddressInfo } from "net";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
 import {
     grafanaEndpointProvider,
     probeGrafana,

@@ -1,4 +1,4 @@
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { Grafana, type GrafanaArgs } from "../../components/grafana/Grafana";
 import { captureResources, isSecret, outputValue, type RecordedResource, SECRET_SIG, unwrapSecrets } from "../helpers/pulumi";

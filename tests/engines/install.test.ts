@@ -1,8 +1,8 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { CHARTS } from "../../components/charts";
 import { MAX_HISTORY } from "../../components/helm";
 import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";

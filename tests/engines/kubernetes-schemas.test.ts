@@ -1,5 +1,5 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
+import * as assert from "assert";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { allObjects, committedStackManifests } from "../../scripts/lib/stackManifests";
 import { STACK_NAMES } from "../helpers/stacks";

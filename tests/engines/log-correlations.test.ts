@@ -11,7 +11,7 @@
 //     otelcol.processor.k8sattributes adds, through Loki 3.7's attribute mapping (ported in helpers/lokiOtlp.ts:
 //     Loki is AGPL and no Loki runs here) under the limits the rendered config.yaml sets.
 import "../helpers/pulumi";
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { K8S_ATTRIBUTES, lokiOtlpEndpoint } from "../../components/collector/Collector";
 import { SLO_DASHBOARD_UID } from "../../components/grafana/uids";
 import { OTLP_TRACE_ID_METADATA } from "../../components/loki/datasources";

@@ -1,4 +1,4 @@
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { Loki, type LokiArgs, lokiValues } from "../../components/loki/Loki";
 import { OBJECT_STORAGE_SECRET_KEYS } from "../../components/objectStorage/credentials";

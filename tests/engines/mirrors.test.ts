@@ -1,4 +1,4 @@
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { ObservabilityStack } from "../../components/ObservabilityStack";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";

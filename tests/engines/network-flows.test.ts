@@ -1,5 +1,5 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { committedStackManifests, type StackManifests } from "../../scripts/lib/stackManifests";
 import { loadStack, STACK_NAMES } from "../helpers/stacks";
 import { type Flow, type FlowContext, judge, missingFlows, neededFlows, outsideFlows, type Verdict } from "../support/networkFlows";

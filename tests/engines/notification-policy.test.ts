@@ -1,5 +1,5 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { ruleLabels } from "../../components/grafana/alerting/ruleGroups";
 import { alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";
 import {

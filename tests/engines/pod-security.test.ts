@@ -1,7 +1,7 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { stringify } from "yaml";
 import { committedStackManifests } from "../../scripts/lib/stackManifests";
 import { REPO_ROOT, STACK_NAMES } from "../helpers/stacks";

@@ -1,9 +1,9 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { ObservabilityStack } from "../../components/ObservabilityStack";
 import { alertRulesRoutableAndReadable, datasourceFixedUid, productionAlertsReachOnCall } from "../../policy/grafanaApi";
 import { chartVersionPinned, grafanaClosedToStrangers, ingressTls, noPlainCredentialsInValues, workloadResources } from "../../policy/helmValues";

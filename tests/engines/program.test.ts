@@ -1,6 +1,6 @@
-import * as assert from "node:assert";
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as path from "path";
 import { CHARTS } from "../../components/charts";
 import { FINGERPRINTS_OUTPUT } from "../../components/grafana/alerting/contactPointFingerprints";
 import { captureResources, isSecret, outputValue, type RecordedResource } from "../helpers/pulumi";

@@ -1,4 +1,4 @@
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { operatorDuration, Prometheus, type PrometheusArgs } from "../../components/prometheus/Prometheus";
 import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";

@@ -1,5 +1,5 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { promtoolRuleFiles, promtoolRuleSuites, promtoolTestFile, type RuleSuite, ruleCaseTests } from "../../components/grafana/alerting/promtoolCases";
 import { type AlertRuleInput, alertRuleCases, alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";
 import { promtoolVersion, runPromtool } from "../helpers/promtool";

@@ -4,9 +4,9 @@
 // terraform-provider-grafana (internal/resources/grafana/) and Grafana/Prometheus. They are models: a
 // provider upgrade that changes a Read needs the port updated (the report lists what only a server proves).
 
-import * as assert from "node:assert";
 import type * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
+import * as assert from "assert";
 import { createRouting, routingDefinition } from "../../components/grafana/alerting/routing";
 import { createRuleGroups } from "../../components/grafana/alerting/ruleGroups";
 import { alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";

@@ -1,9 +1,9 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { RENDER_MARKER, writeRender } from "../../scripts/lib/renderOutput";
 import { REPO_ROOT } from "../helpers/stacks";
 

@@ -1,5 +1,5 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { type PromtoolTest, promtoolRuleFiles, promtoolTestFile } from "../../components/grafana/alerting/promtoolCases";
 import { type AlertRuleDefinition, type AlertRuleInput, alertRuleGroups } from "../../components/grafana/alerting/rules";
 import { type IndicatorKey, sloTraffic, type TrafficPhase } from "../../components/slo/burnRateRules";

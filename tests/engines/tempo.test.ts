@@ -1,4 +1,4 @@
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { GCS_KEY_FILE } from "../../components/objectStorage/credentials";
 import { replicaRemoteWriteUrls } from "../../components/prometheus/Prometheus";

@@ -43,7 +43,7 @@
 //     service-graph table.
 //   - packages/grafana-prometheus/src/datasource.ts getRangeScopedVars: `$__range` is "<seconds>s".
 import "../helpers/pulumi";
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { stringify } from "yaml";
 import { datasourceDefinitions } from "../../components/grafana/datasources";
 import { TEMPO_RELEASE } from "../../components/tempo/names";

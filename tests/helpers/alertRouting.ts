@@ -2,9 +2,9 @@
 // policy tree with Prometheus Alertmanager's own router (tests/support/alertRoutes.ts, tools/alertroute): the
 // policy converted as Grafana converts it, loaded by Alertmanager's config package, matched by dispatch.
 
-import * as assert from "node:assert";
 import type * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
+import * as assert from "assert";
 import { createRouting, type Routing, routingDefinition } from "../../components/grafana/alerting/routing";
 import type { StackConfig } from "../../stacks/schema";
 import { grafanaRoutingTree, type MatchedRoute, matchRoutes, type NotificationPolicyNode, receiversNamed } from "../support/alertRoutes";

@@ -3,7 +3,6 @@
 // stack under test, the `protect` option, a getConfig that returns the policy's config, and a
 // notApplicable that throws (the analyzer catches it and records "not applicable").
 
-import * as assert from "node:assert";
 import {
     type Policy,
     type PolicyResource,
@@ -15,6 +14,7 @@ import {
     unknownCheckingProxy,
 } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
+import * as assert from "assert";
 import { captureResources, PROJECT, unwrapSecrets } from "./pulumi";
 
 /** A custom resource as the analyzer sees it. */

@@ -1,9 +1,9 @@
 // Runs the real Prometheus tooling (Debian package `prometheus`, installed by .ci/run). A missing
 // promtool fails the tests that need it: they must never pass by not running.
-import { execFileSync, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { stringify } from "yaml";
 
 export function promtoolBinary(): string {

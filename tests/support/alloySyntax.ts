@@ -1,7 +1,7 @@
 // Alloy configurations as Alloy's own parser reads them (tools/alloysyntax, github.com/grafana/alloy/syntax):
 // blocks, labels, nested blocks and attributes, each attribute either the constant Alloy's evaluator computes
 // or an expression with the references it contains. The helpers below only walk that tree.
-import * as path from "node:path";
+import * as path from "path";
 import { runGoCheck, withInputFiles } from "../../scripts/lib/goTools";
 
 export type AlloyValue = { kind: "constant"; value: unknown; source: string } | { kind: "expression"; value: null; source: string; references?: string[][] };

@@ -2,9 +2,9 @@
 // it (the vendored chart or the pulled, digest-checked archive): a key is real when the chart's values.yaml has
 // it, a template reads exactly that path, values.yaml documents it in a comment, or it sits below a path the
 // defaults leave open (an empty map, a list or null) or that a template reads but the defaults leave out.
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { parse } from "yaml";
 import { CHARTS, type ChartKey } from "../../components/charts";
 import { CHART_CACHE_DIR, chartSource, SHARED_CHARTS_DIR } from "../../scripts/lib/chartSource";

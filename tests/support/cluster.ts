@@ -1,10 +1,10 @@
 // A real Kubernetes API server for the install test: scripts/cluster/start.sh (etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler, kwok's fake nodes, on 127.0.0.1), and a small client of its REST
 // API: server-side apply with strict field validation, as the Pulumi Kubernetes provider writes objects.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as https from "node:https";
-import * as path from "node:path";
+import { type ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as https from "https";
+import * as path from "path";
 import { parse } from "yaml";
 import { helmBinary, type KubernetesObject, parseManifests, type RenderedRelease } from "../../scripts/lib/helmTemplate";
 import { REPO_ROOT } from "../../scripts/lib/stackFile";

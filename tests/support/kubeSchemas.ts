@@ -1,9 +1,9 @@
 // Strict schema validation of everything a stack sends to the API: kubeconform (a well-kept validator)
 // against schemas tools/kubeschemas generates from Kubernetes' own OpenAPI (swagger.json of the
 // k8s.io/kubernetes release) and from the CRDs the charts ship. Unknown fields are errors.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { stringify } from "yaml";
 import { goTool, installedTool, runTool, withInputFiles } from "../../scripts/lib/goTools";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";

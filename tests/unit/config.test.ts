@@ -1,5 +1,5 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { ConfigError, mergeOverrides } from "../../stacks/config";
 import { PRESETS } from "../../stacks/presets";
 import { loadStack, STACK_NAMES, testSecrets } from "../helpers/stacks";

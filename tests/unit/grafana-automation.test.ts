@@ -1,5 +1,5 @@
-import * as assert from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as assert from "assert";
 import { grafanaValues } from "../../components/grafana/Grafana";
 import { GrafanaAutomation, withoutCredentials } from "../../components/grafana/GrafanaAutomation";
 import { GrafanaContent } from "../../components/grafana/GrafanaContent";

@@ -1,4 +1,4 @@
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { ObservabilityStack } from "../../components/ObservabilityStack";
 import { captureResources, type RecordedResource, unwrapSecrets } from "../helpers/pulumi";
 import { loadStack } from "../helpers/stacks";

@@ -1,4 +1,4 @@
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { type ServiceSlo, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
 import { packRuleGroups, type RuleObject } from "../../components/slo/ruleObjects";
 

@@ -1,5 +1,5 @@
-import * as assert from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as assert from "assert";
 import { ObservabilityStack } from "../../components/ObservabilityStack";
 import { captureResources, isSecret, outputValue, type RecordedResource, SECRET_SIG } from "../helpers/pulumi";
 import { loadStack, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";

@@ -1,7 +1,7 @@
 import "../helpers/pulumi";
-import * as assert from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../helpers/stacks";
 

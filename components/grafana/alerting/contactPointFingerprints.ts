@@ -18,9 +18,9 @@
 // `contactPointFingerprints` output (GrafanaAlerting, ObservabilityStack, index.ts) and the mocked
 // StackReference's organization (scripts/lib/mockStackReference.ts).
 
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type * as grafana from "@pulumiverse/grafana";
+import { createHash } from "crypto";
 import { type ContactPointDefinition, type ContactPointKey, INTEGRATION_FIELD } from "./routing";
 
 /** Name of the stack output that holds the fingerprints; a stack reads its own last value of it. */

@@ -2,8 +2,8 @@
 // revision) in dashboards/, imported into one of our folders with our datasource UIDs. Grafana's export format
 // ("Export for sharing externally") names each datasource by an input (`__inputs`: `DS_PROMETHEUS`, plugin
 // `prometheus`) and refers to it as "${DS_PROMETHEUS}"; importing binds every input to the UID we fix.
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as fs from "fs";
+import * as path from "path";
 import type { FolderKey } from "../folders";
 import { DATASOURCE_UIDS } from "../uids";
 

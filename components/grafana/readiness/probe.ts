@@ -35,10 +35,10 @@ export async function probeGrafana(
     // `lookup` replaces the resolver (tests give a name several addresses, as a cloud load balancer's has).
     options: { ca?: string[]; requestTimeoutMs?: number; lookup?: import("net").LookupFunction } = {},
 ): Promise<Probe> {
-    const http: typeof import("http") = require("node:http");
-    const https: typeof import("https") = require("node:https");
-    const net: typeof import("net") = require("node:net");
-    const tls: typeof import("tls") = require("node:tls");
+    const http: typeof import("http") = require("http");
+    const https: typeof import("https") = require("https");
+    const net: typeof import("net") = require("net");
+    const tls: typeof import("tls") = require("tls");
 
     let health: URL;
     try {
@@ -223,8 +223,8 @@ export function displayUrl(url: string): string {
 
 /** Subject, issuer, validity and names of the certificate the server presents, read without trusting it. */
 function describePeerCertificate(host: string, port: number, timeoutMs: number): Promise<{ text: string; note?: string } | undefined> {
-    const tls: typeof import("tls") = require("node:tls");
-    const net: typeof import("net") = require("node:net");
+    const tls: typeof import("tls") = require("tls");
+    const net: typeof import("net") = require("net");
     return new Promise((resolve) => {
         let done = false;
         let timer: ReturnType<typeof setTimeout> | undefined;

@@ -4,12 +4,12 @@
 // health endpoint that answers the Grafana readiness gate. The program runs inline (Automation API): the CLI is
 // started with --client, so no Node.js language plugin is needed.
 
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as http from "node:http";
-import * as os from "node:os";
-import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
 import { parse, stringify } from "yaml";
 import { CHARTS, type ChartKey } from "../../../components/charts";
 import { chartSource } from "../../../scripts/lib/chartSource";

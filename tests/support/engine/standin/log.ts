@@ -1,6 +1,6 @@
 // What the stand-in provider (./provider.ts) was sent, read back by the engine tests.
-import * as fs from "node:fs";
-import * as path from "node:path";
+import * as fs from "fs";
+import * as path from "path";
 
 /** The packages the stand-in serves: bin/pulumi-resource-<package> starts it. */
 export const STANDIN_PACKAGES = ["random", "grafana"] as const;

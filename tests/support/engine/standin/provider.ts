@@ -11,10 +11,10 @@
 // so the state keeps them encrypted.
 //   node -r ts-node/register/transpile-only provider.ts <package> <engine address>  (bin/pulumi-resource-*)
 
-import * as crypto from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import { STANDIN_PACKAGES, type StandinEntry } from "./log";
 
 /** The resource's own type: the URN's type part ends with it, after its parents' types joined by "$". */
