@@ -1,7 +1,23 @@
-// Reading a Helm release's values as charts accept them: the policy pack and each backend's policy rules
-// (components/<backend>/policy.ts) share these.
+// Helm release values as charts accept them: merged as Helm merges them (the mirrors, the config loader), and
+// read by the policy pack and each backend's policy rules (components/<backend>/policy.ts).
 
 export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * `override` merged into `base` as Helm merges values files: objects merge key by key, arrays and scalars
+ * replace, and null removes the key. The config loader merges a stack file over its preset the same way.
+ */
+export function mergeValues(base: unknown, override: unknown): unknown {
+    if (override === null) return undefined;
+    if (!isObject(base) || !isObject(override)) return override === undefined ? base : override;
+    const merged: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        const next = mergeValues(base[key], value);
+        if (next === undefined) delete merged[key];
+        else merged[key] = next;
+    }
+    return merged;
+}
 
 /** The value at `path` below `root`, or undefined. */
 export function valueAt(root: unknown, ...path: string[]): unknown {

@@ -1,6 +1,6 @@
 // Every chart the program installs, pinned in one place. Upgrading a chart is a one-line change here;
 // tests then check every value the program sets against that version's upstream defaults in
-// ../shared/charts/<chart>/<version>/ (see tests/chart-values.test.ts).
+// ../shared/charts/<chart>/<version>/ (see tests/engines/chart-keys.test.ts).
 
 export interface ChartPin {
     /** Chart name in its repository. */
@@ -23,6 +23,13 @@ export const CHARTS = {
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof CHARTS;
+
+/** The pin a release's chart name and version come from; throws for a chart this file does not pin. */
+export function pinnedChartKey(chart: unknown, version: unknown): ChartKey {
+    const key = (Object.keys(CHARTS) as ChartKey[]).find((k) => CHARTS[k].chart === chart && CHARTS[k].version === version);
+    if (!key) throw new Error(`${String(chart)} ${String(version)} is not a chart components/charts.ts pins`);
+    return key;
+}
 
 /**
  * The Kubernetes minor versions the stack supports. Charts are rendered with `--kube-version` of the oldest,

@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { z } from "zod";
+import { isObject } from "../components/chartValues";
 import { PRESETS } from "../stacks/presets";
 import { configSchema, PRESET_NAMES, type StackConfigInput } from "../stacks/schema";
 
@@ -39,7 +40,6 @@ const END = "<!-- config-reference:end -->";
 /** The document whose config-reference markers hold the reference (relative to the repository root). */
 export const CONFIGURATION_DOC = "docs/configuration.md";
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const isWorkload = (value: unknown): value is { replicas: number; resources: unknown } =>
     isObject(value) && Object.keys(value).length === 2 && typeof value.replicas === "number" && isResources(value.resources);
 const isResources = (value: unknown): value is { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } } =>

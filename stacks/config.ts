@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { BACKEND_KEYS, BACKENDS } from "../components/backends";
+import { mergeValues } from "../components/chartValues";
 import { checkObjectStorage } from "../components/objectStorage/settings";
 import { FAST_BURN_RATE } from "../components/vocabulary";
 import { NO_DEFAULT_STORAGE_CLASS } from "./cluster";
@@ -54,18 +55,8 @@ const PLAIN_STRING_KEYS = ["preset", "namespace"];
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const isPlainObject = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Objects merge key by key, arrays and scalars replace, and null removes a preset's value. */
-export function mergeOverrides(base: unknown, override: unknown): unknown {
-    if (override === null) return undefined;
-    if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
-    const merged: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(override)) {
-        const next = mergeOverrides(base[key], value);
-        if (next === undefined) delete merged[key];
-        else merged[key] = next;
-    }
-    return merged;
-}
+/** A stack file over its preset: objects merge key by key, arrays and scalars replace, and null removes a preset's value. */
+export const mergeOverrides = mergeValues;
 
 const show = (value: unknown) => (value === undefined ? "nothing" : JSON.stringify(value));
 

@@ -24,7 +24,9 @@ export function missingStorageClass(project: string, storageClass: string, class
  * Reads the StorageClasses from the cluster the Kubernetes provider deploys to: the kubeconfig it reads
  * (config `kubernetes:kubeconfig`, a path or the file's content, else $KUBECONFIG's first file, else
  * ~/.kube/config) and its context (`kubernetes:context`, else the current one). Client certificates, bearer
- * tokens and exec credential plugins (EKS, GKE, AKS) are supported.
+ * tokens and exec credential plugins (EKS, GKE, AKS) are supported. Written here rather than with
+ * @kubernetes/client-node: that library ships as ES modules only ("type": "module" since 1.0), and the
+ * program runs as CommonJS; one GET of a cluster-scoped list needs no more than this.
  */
 export const listStorageClasses: StorageClassLister = async () => {
     const fs: typeof import("fs") = require("fs");

@@ -21,7 +21,7 @@ export interface KubernetesObject {
 }
 
 /** The Pulumi type of `k8s.helm.v3.Release`, whose inputs are what gets rendered. */
-export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+export { HELM_RELEASE_TYPE } from "../../components/helm";
 
 let resolvedHelm: string | undefined;
 

@@ -2,7 +2,7 @@
 // Secrets, NetworkPolicies, PrometheusRules) and every Helm release rendered by its chart. The program runs
 // in a child process under Pulumi mocks (the compiled program `pulumi up` runs), so what is rendered is
 // exactly what it passes to `k8s.helm.v3.Release`.
-import { CHARTS, type ChartKey, SUPPORTED_KUBERNETES } from "../../components/charts";
+import { pinnedChartKey, SUPPORTED_KUBERNETES } from "../../components/charts";
 import { type Evaluation, ensureBuilt, evaluateInChild } from "./childEvaluation";
 import { HELM_RELEASE_TYPE, helmTemplate, type KubernetesObject, type ReleaseToRender, type RenderedRelease } from "./helmTemplate";
 
@@ -17,12 +17,6 @@ export interface StackManifests {
     programObjects: KubernetesObject[];
     /** Grafana's datasources as the program creates them: Grafana connects to each `url` from its pods. */
     datasources: Array<{ name: string; type: string; url: string }>;
-}
-
-function chartKeyOf(chart: string, version: string): ChartKey {
-    const key = (Object.keys(CHARTS) as ChartKey[]).find((k) => CHARTS[k].chart === chart && CHARTS[k].version === version);
-    if (!key) throw new Error(`the program installs ${chart} ${version}, which components/charts.ts does not pin`);
-    return key;
 }
 
 /** group/version and group/version/Kind of every version the stack's CRDs serve. */
@@ -57,7 +51,7 @@ export function renderStack(stack: string, overrides: Record<string, unknown> = 
 export function releaseToRender(inputs: Record<string, any>): ReleaseToRender {
     // A chart from an OCI mirror (charts.repository "oci://...") is named by its reference: its last segment is the chart.
     const chart = String(inputs.chart).startsWith("oci://") ? String(inputs.chart).split("/").pop() : inputs.chart;
-    return { name: inputs.name, namespace: inputs.namespace, chart: chartKeyOf(chart, inputs.version), values: inputs.values ?? {} };
+    return { name: inputs.name, namespace: inputs.namespace, chart: pinnedChartKey(chart, inputs.version), values: inputs.values ?? {} };
 }
 
 /**

@@ -6,7 +6,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { CHARTS, type ChartKey } from "../../components/charts";
+import { pinnedChartKey } from "../../components/charts";
+import { isObject } from "../../components/chartValues";
 import { CHART_CACHE_DIR, chartSource, SHARED_CHARTS_DIR } from "../../scripts/lib/chartSource";
 
 export { SHARED_CHARTS_DIR };
@@ -108,19 +109,16 @@ export function chartReferenceAt(chartPath: string): ChartReference {
 
 /** The keys of a pinned chart, read from the chart Helm renders. */
 export function chartReference(chart: string, version: string): ChartReference {
-    const key = (Object.keys(CHARTS) as ChartKey[]).find((k) => CHARTS[k].chart === chart && CHARTS[k].version === version);
-    if (!key) throw new Error(`${chart} ${version} is not a chart components/charts.ts pins`);
-    return chartReferenceAt(chartSource(key).path);
+    return chartReferenceAt(chartSource(pinnedChartKey(chart, version)).path);
 }
 
-const isMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 /** A default under which the chart takes free-form content. */
-const isOpen = (value: unknown) => value === null || Array.isArray(value) || (isMap(value) && Object.keys(value).length === 0);
+const isOpen = (value: unknown) => value === null || Array.isArray(value) || (isObject(value) && Object.keys(value).length === 0);
 
 function hasDefault(defaults: unknown, dottedPath: string): boolean {
     let node = defaults;
     for (const part of dottedPath.split(".")) {
-        if (!isMap(node) || !(part in node)) return false;
+        if (!isObject(node) || !(part in node)) return false;
         node = node[part];
     }
     return true;
@@ -142,17 +140,17 @@ function isReadBelow(reference: ChartReference, keyPath: string): boolean {
 export function unknownValuePaths(reference: ChartReference, values: unknown, freeForm: readonly string[] = []): string[] {
     const unknown: string[] = [];
     const walk = (value: unknown, defaults: unknown, trail: string[]) => {
-        if (!isMap(value)) return;
+        if (!isObject(value)) return;
         for (const [key, child] of Object.entries(value)) {
             const keyTrail = [...trail, key];
             const keyPath = keyTrail.join(".");
             if (freeForm.includes(keyPath)) continue;
             if (trail.length === 0 && reference.subcharts.has(key)) {
                 const sub = reference.subcharts.get(key)!;
-                const parentDefaults = isMap(defaults) ? defaults[key] : undefined;
+                const parentDefaults = isObject(defaults) ? defaults[key] : undefined;
                 for (const missing of unknownValuePaths(sub, child)) {
                     const inParent =
-                        isMap(parentDefaults) &&
+                        isObject(parentDefaults) &&
                         unknownValuePaths(
                             { ...reference, subcharts: new Map(), defaults: parentDefaults, templatePaths: new Set(), documentedPaths: new Set() },
                             nested(missing, child),
@@ -161,16 +159,16 @@ export function unknownValuePaths(reference: ChartReference, values: unknown, fr
                 }
                 continue;
             }
-            if (isMap(defaults) && key in defaults) {
+            if (isObject(defaults) && key in defaults) {
                 const childDefaults = defaults[key];
                 if (isOpen(childDefaults)) continue;
-                if (isMap(child)) walk(child, isMap(childDefaults) ? childDefaults : undefined, keyTrail);
+                if (isObject(child)) walk(child, isObject(childDefaults) ? childDefaults : undefined, keyTrail);
                 continue;
             }
             if (reference.templatePaths.has(keyPath) || reference.documentedPaths.has(keyPath) || isReadBelow(reference, keyPath)) continue;
             // A map the defaults lack but whose keys templates read (tempo-distributed's
             // backendWorker.podDisruptionBudget.enabled): real, and its own keys are checked one by one.
-            if (isMap(child) && [...reference.templatePaths].some((read) => read.startsWith(`${keyPath}.`))) {
+            if (isObject(child) && [...reference.templatePaths].some((read) => read.startsWith(`${keyPath}.`))) {
                 walk(child, undefined, keyTrail);
                 continue;
             }
@@ -188,7 +186,7 @@ function nested(dottedPath: string, values: unknown): Record<string, unknown> {
     const root: Record<string, unknown> = {};
     let target = root;
     parts.forEach((part, index) => {
-        source = isMap(source) ? source[part] : undefined;
+        source = isObject(source) ? source[part] : undefined;
         target[part] = index === parts.length - 1 ? source : {};
         target = target[part] as Record<string, unknown>;
     });

@@ -17,6 +17,18 @@ const LATENCY_STEPS = { warning: 0.5, critical: 1 } as const;
 /** A trace worth a look: it failed, or it took longer than this. */
 const SLOW_TRACE = "500ms";
 
+/** The selected service's latency at `quantile` ("P95 latency"), coloured by LATENCY_STEPS. */
+function latencyStat(quantile: number) {
+    return statPanel(`P${Math.round(quantile * 100)} latency`, units.Seconds, promQuery(latency(quantile)), {
+        steps: [
+            [null, "green"],
+            [LATENCY_STEPS.warning, "yellow"],
+            [LATENCY_STEPS.critical, "red"],
+        ],
+        width: WIDTH.third,
+    });
+}
+
 export function serviceOverviewDashboard(): dashboard.DashboardBuilder {
     return new dashboard.DashboardBuilder("Service Overview")
         .tags(["service", "overview"])
@@ -38,26 +50,8 @@ export function serviceOverviewDashboard(): dashboard.DashboardBuilder {
                 description: "Share of requests answered with a 5xx status.",
             }),
         )
-        .withPanel(
-            statPanel("P95 latency", units.Seconds, promQuery(latency(0.95)), {
-                steps: [
-                    [null, "green"],
-                    [LATENCY_STEPS.warning, "yellow"],
-                    [LATENCY_STEPS.critical, "red"],
-                ],
-                width: WIDTH.third,
-            }),
-        )
-        .withPanel(
-            statPanel("P99 latency", units.Seconds, promQuery(latency(0.99)), {
-                steps: [
-                    [null, "green"],
-                    [LATENCY_STEPS.warning, "yellow"],
-                    [LATENCY_STEPS.critical, "red"],
-                ],
-                width: WIDTH.third,
-            }),
-        )
+        .withPanel(latencyStat(0.95))
+        .withPanel(latencyStat(0.99))
         .withPanel(
             timeSeries(
                 "Request rate by status",

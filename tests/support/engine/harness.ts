@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { CHARTS, type ChartKey } from "../../../components/charts";
+import { mergeValues } from "../../../components/chartValues";
 import { chartSource } from "../../../scripts/lib/chartSource";
 import { helmBinary } from "../../../scripts/lib/helmTemplate";
 import { REPO_ROOT } from "../../../scripts/lib/stackFile";
@@ -99,14 +100,6 @@ export interface EngineStackOptions {
     passphrase: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-function merge(base: unknown, extra: unknown): unknown {
-    if (!isObject(base) || !isObject(extra)) return extra;
-    const merged: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(extra)) merged[key] = merge(base[key], value);
-    return merged;
-}
-
 /** The compiled program (bin/index.js), loaded afresh for each run, as an inline program. */
 function inlineProgram(): () => Promise<Record<string, unknown>> {
     const binDir = path.join(REPO_ROOT, "bin");
@@ -129,7 +122,7 @@ export async function engineStack(options: EngineStackOptions): Promise<Stack> {
     fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), stringify(project));
     const stackFile = parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
     const config: Record<string, unknown> = { ...(stackFile.config ?? {}) };
-    for (const [key, value] of Object.entries(options.config)) config[`${PROJECT}:${key}`] = merge(config[`${PROJECT}:${key}`], value);
+    for (const [key, value] of Object.entries(options.config)) config[`${PROJECT}:${key}`] = mergeValues(config[`${PROJECT}:${key}`], value);
     config["kubernetes:kubeconfig"] = options.kubeconfig;
     fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), stringify({ config }));
 
