@@ -54,3 +54,14 @@ export const SPAN_METRICS = {
     latencyBucket: "traces_spanmetrics_latency_bucket",
     labels: { service: "service", spanName: "span_name", spanKind: "span_kind", statusCode: "status_code", namespace: "k8s_namespace_name" },
 } as const;
+
+/**
+ * Profiles: Pyroscope keeps a series' service under `service_name` (pkg/model/labels.go LabelNameServiceName),
+ * which its SDKs fill from the application name (pkg/og/convert/pprof/profile.go createLabels) and its OTLP
+ * endpoint from `service.name`; the collector's scrapes write the same name, and the pod's namespace under the
+ * logs' label. `cpuProfileType` is the CPU profile's type ID (pkg/model/profile.go, name:sample:unit:period:unit).
+ */
+export const PROFILES = {
+    labels: { service: POD_LOG_LABELS.service, namespace: POD_LOG_LABELS.namespace },
+    cpuProfileType: "process_cpu:cpu:nanoseconds:cpu:nanoseconds",
+} as const;

@@ -8,6 +8,7 @@ export const DATASOURCE_UIDS = {
     loki: "loki",
     tempo: "tempo",
     alertmanager: "alertmanager",
+    pyroscope: "pyroscope",
 } as const;
 
 export const FOLDER_UIDS = {
