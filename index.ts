@@ -14,6 +14,7 @@ export const grafanaUrl = stack.grafanaUrl;
 export const prometheusUrl = stack.prometheusUrl;
 export const lokiUrl = stack.lokiUrl;
 export const tempoUrl = stack.tempoUrl;
+export const pyroscopeUrl = stack.pyroscopeUrl;
 export const alertmanagerUrl = stack.alertmanagerUrl;
 export const otlpGrpcEndpoint = stack.otlpGrpcEndpoint;
 export const otlpHttpEndpoint = stack.otlpHttpEndpoint;

@@ -14,6 +14,7 @@ import { LOKI_STACK_TENANT, Loki } from "./loki/Loki";
 import { mirrorTransformation } from "./mirrors";
 import { NetworkPolicies } from "./NetworkPolicies";
 import { Prometheus } from "./prometheus/Prometheus";
+import { Pyroscope } from "./pyroscope/Pyroscope";
 import { Tempo } from "./tempo/Tempo";
 
 export interface ObservabilityStackArgs {
@@ -26,10 +27,10 @@ export interface ObservabilityStackArgs {
 }
 
 /** Local ports `kubectl port-forward` uses in dev, one per UI. */
-const LOCAL_PORTS = { grafana: 3000, prometheus: 9090, alertmanager: 9093, loki: 3100, tempo: 3200 } as const;
+const LOCAL_PORTS = { grafana: 3000, prometheus: 9090, alertmanager: 9093, loki: 3100, tempo: 3200, pyroscope: 4040 } as const;
 
 /**
- * The whole stack: a namespace, the five Helm releases wired to each other, then Grafana configured
+ * The whole stack: a namespace, the six Helm releases wired to each other, then Grafana configured
  * through its API (datasources, folders, dashboards, alerting).
  */
 export class ObservabilityStack extends pulumi.ComponentResource {
@@ -38,6 +39,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     public readonly prometheusUrl: pulumi.Output<string>;
     public readonly lokiUrl: pulumi.Output<string>;
     public readonly tempoUrl: pulumi.Output<string>;
+    public readonly pyroscopeUrl: pulumi.Output<string>;
     public readonly alertmanagerUrl: pulumi.Output<string | undefined>;
     /** Where applications send OTLP over gRPC (host:port of the collector). */
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
@@ -56,6 +58,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         prometheus: Prometheus;
         loki: Loki;
         tempo: Tempo;
+        pyroscope: Pyroscope;
         collector: Collector;
         grafana: Grafana;
         automation: GrafanaAutomation;
@@ -139,6 +142,11 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             },
             { ...afterCrds, ...holdsData },
         );
+        const pyroscope = new Pyroscope(
+            `${name}-pyroscope`,
+            { namespace: namespaceName, settings: config.pyroscope, objectStorage: config.objectStorage, storageClass },
+            { ...afterCrds, ...holdsData },
+        );
         const collector = new Collector(
             `${name}-collector`,
             {
@@ -194,13 +202,16 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             `${name}-grafana-content`,
             {
                 grafanaUrl: grafana.url,
-                prometheusUrl: prometheus.internalUrl,
-                lokiUrl: loki.internalUrl,
-                tempoUrl: tempo.internalUrl,
-                alertmanagerUrl: prometheus.alertmanagerUrl,
-                alertmanagerEnabled: config.prometheus.alertmanager.enabled,
-                scrapeInterval: config.prometheus.scrapeInterval,
-                lokiTenantId: lokiTenant,
+                datasources: {
+                    prometheusUrl: prometheus.internalUrl,
+                    lokiUrl: loki.internalUrl,
+                    tempoUrl: tempo.internalUrl,
+                    pyroscopeUrl: pyroscope.internalUrl,
+                    alertmanagerUrl: prometheus.alertmanagerUrl,
+                    alertmanagerEnabled: config.prometheus.alertmanager.enabled,
+                    scrapeInterval: config.prometheus.scrapeInterval,
+                    lokiTenantId: lokiTenant,
+                },
                 namespace: config.namespace,
                 services: config.services,
             },
@@ -221,12 +232,13 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             { ...viaGrafanaApi, dependsOn: [prometheus.release] },
         );
 
-        this.components = { prometheus, loki, tempo, collector, grafana, automation, content, alerting, networkPolicies };
+        this.components = { prometheus, loki, tempo, pyroscope, collector, grafana, automation, content, alerting, networkPolicies };
         this.namespace = namespaceName;
         this.grafanaUrl = grafana.url;
         this.prometheusUrl = prometheus.url;
         this.lokiUrl = loki.url;
         this.tempoUrl = tempo.url;
+        this.pyroscopeUrl = pyroscope.url;
         this.alertmanagerUrl = prometheus.alertmanagerUrl;
         this.otlpGrpcEndpoint = collector.otlpGrpcEndpoint;
         this.otlpHttpEndpoint = collector.otlpHttpEndpoint;
@@ -239,6 +251,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 alertmanager: prometheus.alertmanagerUrl,
                 loki: loki.internalUrl,
                 tempo: tempo.internalUrl,
+                pyroscope: pyroscope.internalUrl,
             })
             .apply((urls) => portForwardCommands(urls));
         this.datasourceUids = pulumi.output(content.datasourceUids);
@@ -252,6 +265,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             prometheusUrl: this.prometheusUrl,
             lokiUrl: this.lokiUrl,
             tempoUrl: this.tempoUrl,
+            pyroscopeUrl: this.pyroscopeUrl,
             alertmanagerUrl: this.alertmanagerUrl,
             otlpGrpcEndpoint: this.otlpGrpcEndpoint,
             otlpHttpEndpoint: this.otlpHttpEndpoint,

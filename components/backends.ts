@@ -18,6 +18,11 @@ import { tempoDatasources } from "./tempo/datasources";
 import { TEMPO_FLOWS } from "./tempo/flows";
 import { tempoHealthRules } from "./tempo/healthRules";
 import { TEMPO_OBJECT_STORAGE_POLICY } from "./tempo/policy";
+import { pyroscopeDatasources } from "./pyroscope/datasources";
+import { PYROSCOPE_FLOWS } from "./pyroscope/flows";
+import { pyroscopeHealthRules } from "./pyroscope/healthRules";
+import { PYROSCOPE_OBJECT_STORAGE_POLICY } from "./pyroscope/policy";
+import { PYROSCOPE_SETTINGS } from "./pyroscope/settings";
 import { TEMPO_SETTINGS } from "./tempo/settings";
 
 /**
@@ -44,6 +49,13 @@ export const BACKENDS = {
         datasources: tempoDatasources,
         objectStoragePolicy: TEMPO_OBJECT_STORAGE_POLICY,
         healthRules: tempoHealthRules,
+    },
+    pyroscope: {
+        settings: PYROSCOPE_SETTINGS,
+        flows: PYROSCOPE_FLOWS,
+        datasources: pyroscopeDatasources,
+        objectStoragePolicy: PYROSCOPE_OBJECT_STORAGE_POLICY,
+        healthRules: pyroscopeHealthRules,
     },
     collector: { settings: COLLECTOR_SETTINGS, flows: COLLECTOR_FLOWS, healthRules: collectorHealthRules },
 } as const;

@@ -20,6 +20,7 @@ export const CHARTS = {
     tempo: { chart: "tempo", version: "2.2.4", repo: "https://grafana-community.github.io/helm-charts", timeoutSeconds: 600 },
     tempoDistributed: { chart: "tempo-distributed", version: "3.3.0", repo: "https://grafana-community.github.io/helm-charts", timeoutSeconds: 900 },
     alloy: { chart: "alloy", version: "1.11.1", repo: "https://grafana.github.io/helm-charts", timeoutSeconds: 300 },
+    pyroscope: { chart: "pyroscope", version: "2.2.1", repo: "https://grafana.github.io/helm-charts", timeoutSeconds: 900 },
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof CHARTS;

@@ -32,6 +32,8 @@ export function imageRegistryValues(chart: ChartKey, registry: string): Record<s
             return { global: { image: { registry } } };
         case "alloy":
             return { global: { image: { registry } } };
+        case "pyroscope":
+            return { global: { imageRegistry: registry } };
     }
 }
 

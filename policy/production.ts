@@ -76,7 +76,7 @@ const OBJECT_STORE_CHARTS = OBJECT_STORES.flatMap((store) => store.charts);
 
 export const productionObjectStorage: ResourceValidationPolicy = {
     name: "production-loki-tempo-object-storage",
-    description: "Production Loki and Tempo keep logs and traces in object storage (S3, GCS, Azure), not on pod volumes.",
+    description: "Production Loki, Tempo and Pyroscope keep logs, traces and profiles in object storage (S3, GCS, Azure), not on pod volumes.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: productionConfigSchema,
@@ -104,14 +104,14 @@ export const productionObjectStorage: ResourceValidationPolicy = {
 };
 
 /** Charts whose release owns stored telemetry (volumes, or the objects pointing at it). */
-const DATA_CHARTS = ["kube-prometheus-stack", "loki", "tempo", "tempo-distributed"];
+const DATA_CHARTS = ["kube-prometheus-stack", ...OBJECT_STORE_CHARTS];
 
 /** Why deleting a release or volume loses data, or undefined when it holds none. */
 function dataHeld(resource: PolicyResource): string | undefined {
     if (resource.type === TYPES.persistentVolumeClaim) return "it is a volume";
     if (resource.type !== TYPES.helmRelease) return undefined;
     const release = resource.props as HelmRelease;
-    if (DATA_CHARTS.includes(release.chart ?? "")) return "its volumes hold the stored metrics, logs or traces";
+    if (DATA_CHARTS.includes(release.chart ?? "")) return "its volumes hold the stored metrics, logs, traces or profiles";
     if (release.chart === "grafana" && isTruthy(valueAt(release.values, "persistence", "enabled"))) return "its volume holds Grafana's database";
     return undefined;
 }
@@ -123,7 +123,7 @@ function namespaceOf(resource: PolicyResource): unknown {
 export const productionDataProtected: StackValidationPolicy = {
     name: "production-data-protected",
     description:
-        "In production, what holds data is protected from deletion: Prometheus, Loki and Tempo releases, Grafana with a volume, " +
+        "In production, what holds data is protected from deletion: Prometheus, Loki, Tempo and Pyroscope releases, Grafana with a volume, " +
         "volumes, and the namespaces they live in (deleting a namespace deletes its volumes).",
     enforcementLevel: "mandatory",
     severity: "high",

@@ -4,14 +4,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { z } from "zod";
+import { BACKEND_KEYS, BACKENDS, type BackendKey } from "../components/backends";
 import { isObject } from "../components/chartValues";
 import { PRESETS } from "../stacks/presets";
 import { configSchema, PRESET_NAMES, type StackConfigInput } from "../stacks/schema";
 
 type Section = keyof StackConfigInput;
 
-/** What each top-level key is for; every key of the schema must have one (tests check). */
+/** What each top-level key is for; every key of the schema must have one (tests check). A backend's comes from its settings.ts. */
 export const SECTION_DOCS: Record<Section, string> = {
+    ...(Object.fromEntries(BACKEND_KEYS.map((key) => [key, BACKENDS[key].settings.description])) as Record<BackendKey, string>),
     preset: "Preset the stack starts from (`dev`, `staging`, `production`); defaults to the stack's name.",
     namespace: "Namespace created for the stack; node-exporter gets `<namespace>-node-exporter`.",
     protectData:
@@ -22,14 +24,7 @@ export const SECTION_DOCS: Record<Section, string> = {
     images: "`registry`: a registry mirror (host, optional port and path) that replaces the registry of every image every chart renders.",
     ingress: "Ingress class, cert-manager ClusterIssuer for TLS, and the ingress controller's namespace (allowed through the NetworkPolicies).",
     objectStorage:
-        "Object storage for Loki and Tempo's scalable modes (required in production): `provider` s3/gcs/azure, `region`/`endpoint`/`azureAccountName`, bucket names, and credentials from `existingSecret` or workload-identity `serviceAccountAnnotations`, never keys in config.",
-    grafana:
-        "Replicas (more than one needs `database`), admin user, public `host` (ingress + TLS), `apiUrl` the provider calls, resources, persistence, external PostgreSQL `database`, autoscaling, SMTP relay.",
-    prometheus:
-        "Replicas (HA pair in production), retention by time and size, volume size, scrape/evaluation intervals, resources of Prometheus, operator and exporters, and Alertmanager (required: kube-prometheus-stack's alerts reach contact points through it).",
-    loki: "`Monolithic` (single binary, filesystem) or `Distributed` (object storage); retention, volume, resources, per-component replicas and resources, caches (MB, 0 turns a cache off), ingestion limits, multi-tenancy.",
-    tempo: "`monolithic` (local volume) or `distributed` (Tempo 3 on object storage; needs `kafka`), retention, resources, per-component replicas, Kafka bootstrap address/topic/partitions, trace-size and rate limits.",
-    collector: "Grafana Alloy's resources, and the namespaces whose pods may send OTLP to it.",
+        "Object storage for the scalable modes of Loki, Tempo and Pyroscope (required in production): `provider` s3/gcs/azure, `region`/`endpoint`/`azureAccountName`, bucket names, and credentials from `existingSecret` or workload-identity `serviceAccountAnnotations`, never keys in config.",
     alerting:
         "Provenance (`disableProvenance: true` lets people edit provisioned alerting in the UI), Slack, email and PagerDuty receivers, and the maintenance window mute timing.",
     services: "Services with SLOs: `name`, `namespace`, `team`, `availabilityObjective` (%), `latencyObjective` (%) under `latencyThresholdMs`.",

@@ -92,7 +92,15 @@ function crossChecks(config: StackConfig, secrets: StackSecrets): Array<{ path: 
 
     const backends = BACKEND_KEYS.map((key) => ({ backend: BACKENDS[key].settings as AnyBackendSettings, settings: config[key] }));
     const storageUsers = backends.flatMap(({ backend, settings }) =>
-        backend.objectStorage ? [{ required: backend.objectStorage.required(settings), described: backend.objectStorage.described(settings) }] : [],
+        backend.objectStorage
+            ? [
+                  {
+                      required: backend.objectStorage.required(settings),
+                      described: backend.objectStorage.described(settings),
+                      bucket: backend.objectStorage.bucket,
+                  },
+              ]
+            : [],
     );
     checkObjectStorage(config.objectStorage, storageUsers, config.preset === "production", add);
     for (const { backend, settings } of backends) backend.check?.(settings, { preset: config.preset, secrets }, add);

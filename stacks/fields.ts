@@ -125,6 +125,8 @@ export interface CheckContext {
 export interface BackendSettings<S extends z.ZodType> {
     /** The section `observability:<backend>`. */
     schema: S;
+    /** What the section sets, in one paragraph (docs/configuration.md). */
+    description: string;
     /** The section's value in each preset; a stack file states only what differs. */
     presets: Record<PresetName, z.input<S>>;
     /** Checks across the section's keys (and secrets) that the schema cannot express. */
@@ -134,6 +136,8 @@ export interface BackendSettings<S extends z.ZodType> {
         required: (settings: z.output<S>) => boolean;
         /** `Loki "Distributed"`: how the missing-storage message names the backend. */
         described: (settings: z.output<S>) => string;
+        /** Its key in `objectStorage.buckets`. */
+        bucket: string;
     };
 }
 

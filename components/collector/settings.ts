@@ -14,6 +14,7 @@ const staging: z.input<typeof collectorSettings> = { ...dev, resources: size("15
 const production: z.input<typeof collectorSettings> = { ...staging, resources: size("250m", "512Mi", "2", "2Gi") };
 
 export const COLLECTOR_SETTINGS = {
+    description: "Grafana Alloy's resources, and the namespaces whose pods may send OTLP to it.",
     schema: collectorSettings,
     presets: { dev, staging, production },
 } satisfies BackendSettings<typeof collectorSettings>;

@@ -1,27 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../stacks/schema";
 import { createDashboards, dashboardDefinitions, dashboardUrlEntries } from "./dashboards";
-import { createDatasources, datasourceDefinitions } from "./datasources";
+import { createDatasources, type DatasourceInputs, datasourceDefinitions } from "./datasources";
 import { createFolders, type FolderKey } from "./folders";
 import { DATASOURCE_UIDS } from "./uids";
 
 export interface GrafanaContentArgs {
     /** Grafana's public URL, for the dashboard URL outputs. */
     grafanaUrl: pulumi.Input<string>;
-    /** In-cluster URL of Prometheus. */
-    prometheusUrl: pulumi.Input<string>;
-    /** In-cluster URL of Loki's query path. */
-    lokiUrl: pulumi.Input<string>;
-    /** In-cluster URL of Tempo's query frontend. */
-    tempoUrl: pulumi.Input<string>;
-    /** In-cluster URL of Alertmanager; read only when `alertmanagerEnabled`. */
-    alertmanagerUrl?: pulumi.Input<string | undefined>;
-    /** Whether the stack runs Alertmanager (`prometheus.alertmanager.enabled`): adds its datasource. */
-    alertmanagerEnabled: boolean;
-    /** Loki tenant Grafana reads when Loki is multi-tenant (`loki.multiTenant`). */
-    lokiTenantId?: string;
-    /** Prometheus' scrape interval: the Prometheus datasource's minimum step. */
-    scrapeInterval: string;
+    /** What the datasources point at (each backend's in-cluster URL) and how they read it. */
+    datasources: DatasourceInputs;
     /** The stack's namespace (the stack-health dashboard selects its components by it). */
     namespace: string;
     /** Services with SLOs: one SLO dashboard each. */
@@ -33,7 +21,7 @@ export interface GrafanaContentArgs {
  * dashboards. Create it with `providers: [automation.provider]`; every child inherits that provider.
  */
 export class GrafanaContent extends pulumi.ComponentResource {
-    /** UID of each datasource created, by name (prometheus, loki, tempo, alertmanager). */
+    /** UID of each datasource created, by name (prometheus, loki, tempo, alertmanager, pyroscope). */
     public readonly datasourceUids: Record<string, string>;
     /** UID of each folder; resolves once the folder exists, so dependents wait for it. */
     public readonly folderUids: Record<FolderKey, pulumi.Output<string>>;
@@ -44,19 +32,7 @@ export class GrafanaContent extends pulumi.ComponentResource {
         super("observability:grafana:Content", name, {}, opts);
         const child = { parent: this };
 
-        const datasources = createDatasources(
-            name,
-            datasourceDefinitions({
-                prometheusUrl: args.prometheusUrl,
-                lokiUrl: args.lokiUrl,
-                tempoUrl: args.tempoUrl,
-                alertmanagerUrl: args.alertmanagerUrl,
-                alertmanagerEnabled: args.alertmanagerEnabled,
-                scrapeInterval: args.scrapeInterval,
-                lokiTenantId: args.lokiTenantId,
-            }),
-            child,
-        );
+        const datasources = createDatasources(name, datasourceDefinitions(args.datasources), child);
         const folders = createFolders(name, child);
         this.folderUids = Object.fromEntries(Object.entries(folders).map(([key, folder]) => [key, folder.uid])) as Record<FolderKey, pulumi.Output<string>>;
 

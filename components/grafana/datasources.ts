@@ -17,7 +17,8 @@ export interface TagMapping {
 export interface DatasourceDefinition {
     key: DatasourceKey;
     name: string;
-    type: "prometheus" | "loki" | "tempo" | "alertmanager";
+    /** The datasource plugin's ID. */
+    type: "prometheus" | "loki" | "tempo" | "alertmanager" | "grafana-pyroscope-datasource";
     url: pulumi.Input<string>;
     isDefault: boolean;
     /** Headers Grafana adds to every request to the datasource (stored encrypted by Grafana). */
@@ -30,6 +31,7 @@ export interface DatasourceInputs {
     prometheusUrl: pulumi.Input<string>;
     lokiUrl: pulumi.Input<string>;
     tempoUrl: pulumi.Input<string>;
+    pyroscopeUrl: pulumi.Input<string>;
     /** Set exactly when the stack runs Alertmanager. */
     alertmanagerUrl?: pulumi.Input<string | undefined>;
     alertmanagerEnabled: boolean;

@@ -55,6 +55,8 @@ const production: z.input<typeof grafanaSettings> = {
 };
 
 export const GRAFANA_SETTINGS = {
+    description:
+        "Replicas (more than one needs `database`), admin user, public `host` (ingress + TLS), `apiUrl` the provider calls, resources, persistence, external PostgreSQL `database`, autoscaling, SMTP relay.",
     schema: grafanaSettings,
     presets: { dev, staging, production },
     check: (grafana, { secrets }, add) => {

@@ -89,10 +89,12 @@ const production: z.input<typeof lokiSettings> = {
 };
 
 export const LOKI_SETTINGS = {
+    description:
+        "`Monolithic` (single binary, filesystem) or `Distributed` (object storage); retention, volume, resources, per-component replicas and resources, caches (MB, 0 turns a cache off), ingestion limits, multi-tenancy.",
     schema: lokiSettings,
     presets: { dev, staging, production },
     check: (loki, _context, add) => {
         for (const p of lokiProblems(loki)) add(p.path, p.given, p.message);
     },
-    objectStorage: { required: (loki) => loki.mode === "Distributed", described: (loki) => `Loki "${loki.mode}"` },
+    objectStorage: { required: (loki) => loki.mode === "Distributed", described: (loki) => `Loki "${loki.mode}"`, bucket: "lokiChunks" },
 } satisfies BackendSettings<typeof lokiSettings>;

@@ -1,4 +1,4 @@
-// The object storage Loki and Tempo share (`observability:objectStorage`): its schema and its checks. Which
+// The object storage Loki, Tempo and Pyroscope share (`observability:objectStorage`): its schema and its checks. Which
 // backends need it is theirs to say (BackendSettings.objectStorage); the rule that they get it is written here once.
 import { z } from "zod";
 import { type AddProblem, k8sName, problemsOf, section, url } from "../../stacks/fields";
@@ -16,6 +16,8 @@ export const objectStorageSettings = section({
         /** Unused while Loki's ruler is off (the stack's alert rules run in Grafana): the chart writes no ruler storage. Accepted so existing stack files keep working. */
         lokiRuler: z.string().min(3).optional(),
         tempo: z.string().min(3),
+        /** Required while Pyroscope runs in microservices mode; a stack without it keeps profiles on a volume. */
+        pyroscope: z.string().min(3).optional(),
     }),
     /** Where credentials come from: an existing Secret's keys as env vars, or workload identity. */
     credentials: section({
@@ -29,6 +31,8 @@ export type ObjectStorage = z.infer<typeof objectStorageSettings>;
 export interface ObjectStorageUser {
     required: boolean;
     described: string;
+    /** Its key in `buckets`. */
+    bucket: string;
 }
 
 /**
@@ -43,10 +47,20 @@ export function checkObjectStorage(storage: ObjectStorage | undefined, users: Ob
             undefined,
             `${names.join(" and ")} ${names.length > 1 ? "keep their" : "keeps its"} data in object storage` +
                 (production ? ` (production needs scalable ${names.map((name) => name.split(" ")[0]).join(" and ")})` : "") +
-                "; set provider (s3, gcs or azure), buckets {lokiChunks, tempo} and credentials",
+                `; set provider (s3, gcs or azure), buckets {${bucketKeys(users)}} and credentials`,
         );
     }
     if (storage) {
+        const buckets: Record<string, string | undefined> = storage.buckets;
+        for (const user of users) {
+            if (user.required && !buckets[user.bucket]) {
+                add(
+                    ["objectStorage", "buckets", user.bucket],
+                    undefined,
+                    `${user.described} keeps its data in object storage; expected the name of its bucket`,
+                );
+            }
+        }
         if (storage.provider === "s3" && !storage.region && !storage.endpoint)
             add(["objectStorage", "region"], undefined, "expected an AWS region (or an endpoint) for provider s3");
         if (storage.provider === "azure" && !storage.azureAccountName)
@@ -62,10 +76,17 @@ export function checkObjectStorage(storage: ObjectStorage | undefined, users: Ob
     }
 }
 
+/** The bucket keys of the backends that need one (Loki's and Tempo's are always asked for: the schema requires them). */
+function bucketKeys(users: ObjectStorageUser[]): string {
+    return [...new Set(["lokiChunks", "tempo", ...users.filter((user) => user.required).map((user) => user.bucket)])].join(", ");
+}
+
 /** The same rule for one backend's component, given its registry entry's `objectStorage` and its settings. */
 export function objectStorageProblems<S>(
     storage: ObjectStorage | undefined,
-    [user, settings]: [{ required: (s: S) => boolean; described: (s: S) => string }, S],
+    [user, settings]: [{ required: (s: S) => boolean; described: (s: S) => string; bucket: string }, S],
 ) {
-    return problemsOf((add) => checkObjectStorage(storage, [{ required: user.required(settings), described: user.described(settings) }], false, add));
+    return problemsOf((add) =>
+        checkObjectStorage(storage, [{ required: user.required(settings), described: user.described(settings), bucket: user.bucket }], false, add),
+    );
 }

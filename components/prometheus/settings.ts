@@ -58,6 +58,8 @@ const production: z.input<typeof prometheusSettings> = {
 };
 
 export const PROMETHEUS_SETTINGS = {
+    description:
+        "Replicas (HA pair in production), retention by time and size, volume size, scrape/evaluation intervals, resources of Prometheus, operator and exporters, and Alertmanager (required: kube-prometheus-stack's alerts reach contact points through it).",
     schema: prometheusSettings,
     presets: { dev, staging, production },
     check: (prometheus, _context, add) => {

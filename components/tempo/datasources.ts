@@ -1,7 +1,7 @@
-// The Tempo datasource Grafana gets, with its links to logs and metrics (assembled in components/grafana/datasources.ts).
+// The Tempo datasource Grafana gets, with its links to logs, metrics and profiles (assembled in components/grafana/datasources.ts).
 import type { DatasourceDefinition, DatasourceInputs, TagMapping } from "../grafana/datasources";
 import { DATASOURCE_UIDS } from "../grafana/uids";
-import { LOG_LABELS, SPAN_METRICS } from "../vocabulary";
+import { LOG_LABELS, PROFILES, SPAN_METRICS } from "../vocabulary";
 
 /**
  * `TempoJsonData` (public/app/plugins/datasource/tempo/types.ts) with the trace links of
@@ -26,6 +26,17 @@ interface TempoJsonData {
         /** `$__tags` expands to the mapped span attributes as label matchers. */
         queries: Array<{ name: string; query: string }>;
     };
+    /**
+     * TraceToProfilesOptions (packages/grafana-o11y-ds-frontend/src/TraceToProfiles/TraceToProfilesSettings.tsx). A span
+     * gets a profiles link when it carries `pyroscope.profile.id` (createSpanLink.tsx); the query selects
+     * `{$__tags}` and the span's samples by that ID (resultTransformer.ts spanSelector).
+     */
+    tracesToProfiles: {
+        datasourceUid: string;
+        tags: TagMapping[];
+        profileTypeId: string;
+        customQuery: boolean;
+    };
     serviceMap: { datasourceUid: string };
     nodeGraph: { enabled: boolean };
     search: { hide: boolean };
@@ -36,6 +47,12 @@ const TRACE_TO_LOG_TAGS: TagMapping[] = [
     { key: "service.name", value: LOG_LABELS.service },
     { key: "k8s.namespace.name", value: LOG_LABELS.namespace },
 ];
+/**
+ * `service.name` (on the span's resource) to the label Pyroscope keeps it under. Only the service: profiles
+ * pushed by an SDK carry no namespace label (the collector cannot tell which pod pushed them), and a matcher
+ * on a label a series lacks would find nothing.
+ */
+const TRACE_TO_PROFILE_TAGS: TagMapping[] = [{ key: "service.name", value: PROFILES.labels.service }];
 // `value` is the label name: Grafana writes `${value || key}="…"` (createSpanLink.tsx buildMetricsQuery).
 const TRACE_TO_METRIC_TAGS: TagMapping[] = [
     { key: "service.name", value: SPAN_METRICS.labels.service },
@@ -43,7 +60,7 @@ const TRACE_TO_METRIC_TAGS: TagMapping[] = [
 ];
 
 export function tempoDatasources(inputs: DatasourceInputs): DatasourceDefinition[] {
-    const { prometheus, loki } = DATASOURCE_UIDS;
+    const { prometheus, loki, pyroscope } = DATASOURCE_UIDS;
     return [
         {
             key: "tempo",
@@ -72,6 +89,12 @@ export function tempoDatasources(inputs: DatasourceInputs): DatasourceDefinition
                         { name: "Error rate", query: `sum(rate(${SPAN_METRICS.calls}{status_code="STATUS_CODE_ERROR", $__tags}[5m]))` },
                         { name: "P95 latency", query: `histogram_quantile(0.95, sum by (le) (rate(${SPAN_METRICS.latencyBucket}{$__tags}[5m])))` },
                     ],
+                },
+                tracesToProfiles: {
+                    datasourceUid: pyroscope,
+                    tags: TRACE_TO_PROFILE_TAGS,
+                    profileTypeId: PROFILES.cpuProfileType,
+                    customQuery: false,
                 },
                 serviceMap: { datasourceUid: prometheus },
                 nodeGraph: { enabled: true },

@@ -102,10 +102,12 @@ const production: z.input<typeof tempoSettings> = {
 };
 
 export const TEMPO_SETTINGS = {
+    description:
+        "`monolithic` (local volume) or `distributed` (Tempo 3 on object storage; needs `kafka`), retention, resources, per-component replicas, Kafka bootstrap address/topic/partitions, trace-size and rate limits.",
     schema: tempoSettings,
     presets: { dev, staging, production },
     check: (tempo, _context, add) => {
         for (const p of tempoProblems(tempo)) add(p.path, p.given, p.message);
     },
-    objectStorage: { required: (tempo) => tempo.mode === "distributed", described: (tempo) => `Tempo "${tempo.mode}"` },
+    objectStorage: { required: (tempo) => tempo.mode === "distributed", described: (tempo) => `Tempo "${tempo.mode}"`, bucket: "tempo" },
 } satisfies BackendSettings<typeof tempoSettings>;

@@ -371,6 +371,7 @@ const grafanaTempo = () => {
         prometheusUrl: "http://prometheus:9090",
         lokiUrl: "http://loki:3100",
         tempoUrl: "http://tempo:3200",
+        pyroscopeUrl: "http://pyroscope:4040",
         alertmanagerEnabled: false,
         scrapeInterval: "30s",
     });

@@ -13,6 +13,7 @@ export const TEST_URLS = {
     loki: "http://loki.test.svc:3100",
     tempo: "http://tempo.test.svc:3200",
     alertmanager: "http://alertmanager.test.svc:9093",
+    pyroscope: "http://pyroscope.test.svc:4040",
 } as const;
 
 export interface RecordedDatasource {
@@ -58,12 +59,15 @@ export async function buildContent(stack: string, overrides: Record<string, stri
             name,
             {
                 grafanaUrl: TEST_URLS.grafana,
-                prometheusUrl: TEST_URLS.prometheus,
-                lokiUrl: TEST_URLS.loki,
-                tempoUrl: TEST_URLS.tempo,
-                alertmanagerUrl: alertmanagerEnabled ? TEST_URLS.alertmanager : undefined,
-                alertmanagerEnabled,
-                scrapeInterval: config.prometheus.scrapeInterval,
+                datasources: {
+                    prometheusUrl: TEST_URLS.prometheus,
+                    lokiUrl: TEST_URLS.loki,
+                    tempoUrl: TEST_URLS.tempo,
+                    pyroscopeUrl: TEST_URLS.pyroscope,
+                    alertmanagerUrl: alertmanagerEnabled ? TEST_URLS.alertmanager : undefined,
+                    alertmanagerEnabled,
+                    scrapeInterval: config.prometheus.scrapeInterval,
+                },
                 namespace: config.namespace,
                 services: config.services,
             },

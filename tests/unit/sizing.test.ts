@@ -44,7 +44,7 @@ describe("production sizing (docs/sizing.md)", () => {
 
     it("ends with a table of the production values it derives, for every signal", () => {
         assert.ok(rows.length >= 20, `only ${rows.length} rows under "${SUMMARY_HEADING}"`);
-        for (const section of ["prometheus.", "loki.", "tempo."]) {
+        for (const section of ["prometheus.", "loki.", "tempo.", "pyroscope."]) {
             assert.ok(
                 rows.some((row) => row.setting.startsWith(section)),
                 `no ${section} row`,
