@@ -14,15 +14,15 @@ import { LOKI_SETTINGS } from "./loki/settings";
 import { prometheusDatasources } from "./prometheus/datasources";
 import { PROMETHEUS_FLOWS } from "./prometheus/flows";
 import { PROMETHEUS_SETTINGS } from "./prometheus/settings";
-import { tempoDatasources } from "./tempo/datasources";
-import { TEMPO_FLOWS } from "./tempo/flows";
-import { tempoHealthRules } from "./tempo/healthRules";
-import { TEMPO_OBJECT_STORAGE_POLICY } from "./tempo/policy";
 import { pyroscopeDatasources } from "./pyroscope/datasources";
 import { PYROSCOPE_FLOWS } from "./pyroscope/flows";
 import { pyroscopeHealthRules } from "./pyroscope/healthRules";
 import { PYROSCOPE_OBJECT_STORAGE_POLICY } from "./pyroscope/policy";
 import { PYROSCOPE_SETTINGS } from "./pyroscope/settings";
+import { tempoDatasources } from "./tempo/datasources";
+import { TEMPO_FLOWS } from "./tempo/flows";
+import { tempoHealthRules } from "./tempo/healthRules";
+import { TEMPO_OBJECT_STORAGE_POLICY } from "./tempo/policy";
 import { TEMPO_SETTINGS } from "./tempo/settings";
 
 /**
