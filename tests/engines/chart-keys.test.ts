@@ -90,10 +90,14 @@ describe("chart key checker", () => {
 
     it("lists what the templates read exactly as the upstream snapshots' template-values.txt does, where a snapshot is present", () => {
         let compared = 0;
+        const withoutSnapshot: ChartKey[] = [];
         for (const key of Object.keys(CHARTS) as ChartKey[]) {
             if (!SHARED_CHARTS_DIR) continue; // users' CI: no snapshot to compare with, the chart itself is the source
             const listing = path.join(SHARED_CHARTS_DIR, CHARTS[key].chart, CHARTS[key].version, "template-values.txt");
-            if (!fs.existsSync(listing)) continue; // users' CI: no snapshot to compare with, the chart itself is the source
+            if (!fs.existsSync(listing)) {
+                withoutSnapshot.push(key);
+                continue;
+            }
             const snapshot = fs
                 .readFileSync(listing, "utf8")
                 .split("\n")
@@ -103,6 +107,7 @@ describe("chart key checker", () => {
             assert.deepStrictEqual([...chartReference(CHARTS[key].chart, CHARTS[key].version).templatePaths].sort(), snapshot, key);
             compared++;
         }
-        assert.ok(compared === 0 || compared === Object.keys(CHARTS).length, `${compared} snapshots compared`);
+        // The vendored pyroscope chart comes without a listing; every other pinned chart has one.
+        if (SHARED_CHARTS_DIR) assert.deepStrictEqual(withoutSnapshot, ["pyroscope"], `${compared} snapshots compared`);
     });
 });

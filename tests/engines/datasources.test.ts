@@ -23,6 +23,7 @@ function links(built: BuiltContent): Array<{ link: string; uid: string | undefin
         { link: "tracesToLogsV2", uid: tempo.tracesToLogsV2?.datasourceUid, mustBe: "loki" },
         { link: "tracesToMetrics", uid: tempo.tracesToMetrics?.datasourceUid, mustBe: "prometheus" },
         { link: "serviceMap", uid: tempo.serviceMap?.datasourceUid, mustBe: "prometheus" },
+        { link: "tracesToProfiles", uid: tempo.tracesToProfiles?.datasourceUid, mustBe: "grafana-pyroscope-datasource" },
     ];
 }
 
@@ -34,20 +35,28 @@ describe("datasources", () => {
 
     for (const stack of STACK_NAMES) {
         describe(stack, () => {
-            it("creates Prometheus, Loki and Tempo at the components' URLs, through Grafana's proxy", () => {
+            it("creates Prometheus, Loki, Tempo and Pyroscope at the components' URLs, through Grafana's proxy", () => {
                 const b = built[stack];
                 const alertmanager = b.config.prometheus.alertmanager.enabled ? ["alertmanager"] : [];
-                assert.deepStrictEqual(b.datasources.map((ds) => ds.type).sort(), [...alertmanager, "loki", "prometheus", "tempo"]);
+                assert.deepStrictEqual(b.datasources.map((ds) => ds.type).sort(), [
+                    ...alertmanager,
+                    "grafana-pyroscope-datasource",
+                    "loki",
+                    "prometheus",
+                    "tempo",
+                ]);
                 assert.strictEqual(ofType(b, "prometheus").url, TEST_URLS.prometheus);
                 assert.strictEqual(ofType(b, "loki").url, TEST_URLS.loki);
                 assert.strictEqual(ofType(b, "tempo").url, TEST_URLS.tempo);
+                assert.strictEqual(ofType(b, "grafana-pyroscope-datasource").url, TEST_URLS.pyroscope);
                 assert.strictEqual(new Set(b.datasources.map((ds) => ds.uid)).size, b.datasources.length);
                 for (const ds of b.datasources) assert.strictEqual(ds.accessMode, "proxy", ds.name);
             });
 
             it("exports the UID of each datasource it creates", () => {
                 const b = built[stack];
-                assert.deepStrictEqual(b.content.datasourceUids, Object.fromEntries(b.datasources.map((ds) => [ds.type, ds.uid])));
+                // Keyed by the datasource's name in lower case: "Pyroscope" is the grafana-pyroscope-datasource plugin.
+                assert.deepStrictEqual(b.content.datasourceUids, Object.fromEntries(b.datasources.map((ds) => [ds.name.toLowerCase(), ds.uid])));
             });
 
             it("makes Prometheus the only default, queried with POST at the stack's scrape interval", () => {
@@ -72,6 +81,7 @@ describe("datasources", () => {
                     "serviceMap",
                     "tracesToLogsV2",
                     "tracesToMetrics",
+                    "tracesToProfiles",
                 ]);
                 for (const { link, uid, mustBe } of found) {
                     const target = b.datasources.find((ds) => ds.uid === uid);

@@ -30,9 +30,9 @@ describe("the program (index.ts, dev stack)", () => {
         });
     });
 
-    it("installs the five charts at their pinned versions from https repositories", () => {
+    it("installs the six charts at their pinned versions from https repositories", () => {
         const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => r.inputs);
-        const expected = [CHARTS.grafana, CHARTS.kubePrometheusStack, CHARTS.loki, CHARTS.tempo, CHARTS.alloy];
+        const expected = [CHARTS.grafana, CHARTS.kubePrometheusStack, CHARTS.loki, CHARTS.tempo, CHARTS.pyroscope, CHARTS.alloy];
         assert.deepStrictEqual(releases.map((r) => r.chart).sort(), expected.map((c) => c.chart).sort());
         for (const release of releases) {
             const pin = Object.values(CHARTS).find((c) => c.chart === release.chart)!;
@@ -88,7 +88,9 @@ describe("the program (index.ts, dev stack)", () => {
 
     it("exports a port-forward command per UI for dev", async () => {
         const commands = program.portForwardCommands ? await outputValue(program.portForwardCommands) : {};
-        assert.deepStrictEqual(Object.keys(commands).sort(), ["alertmanager", "grafana", "loki", "prometheus", "tempo"]);
+        assert.deepStrictEqual(Object.keys(commands).sort(), ["alertmanager", "grafana", "loki", "prometheus", "pyroscope", "tempo"]);
+        // The single binary's Service and the chart's `pyroscope.service.port`.
+        assert.strictEqual(commands.pyroscope, "kubectl --namespace monitoring port-forward svc/pyroscope 4040:4040");
         assert.strictEqual(commands.alertmanager, "kubectl --namespace monitoring port-forward svc/prometheus-alertmanager 9093:9093");
         assert.strictEqual(commands.grafana, "kubectl --namespace monitoring port-forward svc/grafana 3000:80");
         for (const command of Object.values(commands)) assert.match(command, /^kubectl --namespace monitoring port-forward svc\/[a-z0-9-]+ \d+:\d+$/);
@@ -96,7 +98,7 @@ describe("the program (index.ts, dev stack)", () => {
 
     it("exports datasource and folder UIDs and dashboard URLs", async () => {
         const datasources = await outputValue(program.datasourceUids);
-        assert.deepStrictEqual(Object.keys(datasources).sort(), ["alertmanager", "loki", "prometheus", "tempo"]);
+        assert.deepStrictEqual(Object.keys(datasources).sort(), ["alertmanager", "loki", "prometheus", "pyroscope", "tempo"]);
         assert.ok(Object.keys(await outputValue(program.folderUids)).length >= 3);
         assert.ok(Object.keys(await outputValue(program.dashboardUrls)).length >= 3);
     });

@@ -66,6 +66,7 @@ describe("offline render (npm run render)", function () {
                     "helm/grafana.values.yaml",
                     "helm/loki.values.yaml",
                     "helm/prometheus.values.yaml",
+                    "helm/pyroscope.values.yaml",
                     "helm/tempo.values.yaml",
                 ]);
                 const summary = rendered[stack].files.get("SUMMARY.md")!;
@@ -89,6 +90,7 @@ describe("offline render (npm run render)", function () {
                     "manifests/grafana.yaml",
                     "manifests/loki.yaml",
                     "manifests/prometheus.yaml",
+                    "manifests/pyroscope.yaml",
                     "manifests/tempo.yaml",
                 ]);
                 const grafana = parseAllDocuments(rendered[stack].files.get("manifests/grafana.yaml")!)
