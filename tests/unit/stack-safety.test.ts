@@ -64,6 +64,7 @@ const OUTPUTS = [
     "prometheusUrl",
     "lokiUrl",
     "tempoUrl",
+    "pyroscopeUrl",
     "alertmanagerUrl",
     "otlpGrpcEndpoint",
     "otlpHttpEndpoint",
