@@ -2,67 +2,35 @@
 // health rules, components/grafana/alerting/stackRules.ts).
 
 import { PLATFORM_TEAM } from "../vocabulary";
-import type { TestedRule } from "./alerting/rules";
-import { gauge, series } from "./alerting/syntheticSeries";
+import type { AlertRuleDefinition } from "./alerting/rules";
 import { GRAFANA_RELEASE } from "./names";
 
 const RUNBOOKS = {
     grafana: "https://grafana.com/docs/grafana/latest/troubleshooting/",
 } as const;
 
-export function grafanaHealthRules(ns: string): TestedRule[] {
+export function grafanaHealthRules(ns: string): AlertRuleDefinition[] {
     const inNs = `namespace="${ns}"`;
-    // The chart's ServiceMonitor leaves the job to be the Service's name, the release name.
-    const grafana = { namespace: ns, job: GRAFANA_RELEASE, instance: "10.0.0.5:3000", pod: "grafana-0" };
     return [
         {
-            rule: {
-                uid: "stack-grafana-down",
-                title: "Grafana Unreachable",
-                // Grafana evaluates this rule itself, so it catches one replica (or its metrics endpoint)
-                // failing while another still evaluates. A total Grafana outage silences every Grafana
-                // rule, this one included: that needs a probe from outside Grafana (a blackbox check, or
-                // kube-prometheus-stack's TargetDown through Alertmanager).
-                expr: `up{${inNs}, job="${GRAFANA_RELEASE}"}`,
-                comparison: "lt",
-                threshold: 1,
-                for: "5m",
-                severity: "critical",
-                team: PLATFORM_TEAM,
-                summary: "Grafana pod {{ $labels.pod }} does not answer",
-                description: "Prometheus has not been able to scrape Grafana pod {{ $labels.pod }} in {{ $labels.namespace }} for 5 minutes.",
-                runbookUrl: RUNBOOKS.grafana,
-                // No Grafana target at all: its ServiceMonitor or Service is gone.
-                noDataState: "Alerting",
-                execErrState: "Error",
-            },
-            cases: [
-                {
-                    name: "Grafana stops answering after 5 minutes",
-                    series: [
-                        series(
-                            "up",
-                            grafana,
-                            gauge([
-                                { minutes: 5, value: 1 },
-                                { minutes: 15, value: 0 },
-                            ]),
-                        ),
-                    ],
-                    checks: [
-                        { at: "9m", firing: [] },
-                        { at: "10m", firing: [grafana] },
-                    ],
-                },
-                {
-                    name: "Grafana answers while another job is down",
-                    series: [
-                        series("up", grafana, gauge([{ minutes: 20, value: 1 }])),
-                        series("up", { ...grafana, job: "loki", pod: "loki-0" }, gauge([{ minutes: 20, value: 0 }])),
-                    ],
-                    checks: [{ at: "15m", firing: [] }],
-                },
-            ],
+            uid: "stack-grafana-down",
+            title: "Grafana Unreachable",
+            // Grafana evaluates this rule itself, so it catches one replica (or its metrics endpoint)
+            // failing while another still evaluates. A total Grafana outage silences every Grafana
+            // rule, this one included: that needs a probe from outside Grafana (a blackbox check, or
+            // kube-prometheus-stack's TargetDown through Alertmanager).
+            expr: `up{${inNs}, job="${GRAFANA_RELEASE}"}`,
+            comparison: "lt",
+            threshold: 1,
+            for: "5m",
+            severity: "critical",
+            team: PLATFORM_TEAM,
+            summary: "Grafana pod {{ $labels.pod }} does not answer",
+            description: "Prometheus has not been able to scrape Grafana pod {{ $labels.pod }} in {{ $labels.namespace }} for 5 minutes.",
+            runbookUrl: RUNBOOKS.grafana,
+            // No Grafana target at all: its ServiceMonitor or Service is gone.
+            noDataState: "Alerting",
+            execErrState: "Error",
         },
     ];
 }

@@ -1,9 +1,7 @@
 // Prometheus' health: targets it cannot scrape and rules it fails to evaluate (collected by the registry into
 // the stack's health rules, components/grafana/alerting/stackRules.ts).
 
-import { eventCases } from "../grafana/alerting/eventRules";
-import type { TestedRule } from "../grafana/alerting/rules";
-import { gauge, series } from "../grafana/alerting/syntheticSeries";
+import type { AlertRuleDefinition } from "../grafana/alerting/rules";
 import { PLATFORM_TEAM } from "../vocabulary";
 
 const RUNBOOKS = {
@@ -11,73 +9,42 @@ const RUNBOOKS = {
     ruleFailures: "https://runbooks.prometheus-operator.dev/runbooks/prometheus/prometheusrulefailures",
 } as const;
 
-export function prometheusHealthRules(ns: string): TestedRule[] {
+export function prometheusHealthRules(ns: string): AlertRuleDefinition[] {
     const inNs = `namespace="${ns}"`;
-    const prometheusPod = { namespace: ns, pod: "prometheus-prometheus-0" };
     return [
         {
-            rule: {
-                uid: "stack-target-down",
-                title: "Prometheus Target Down",
-                // Every target, not only the stack's: a target that cannot be scraped is a blind spot.
-                expr: "100 * (1 - avg by (namespace, job) (up))",
-                comparison: "gt",
-                threshold: 10,
-                for: "10m",
-                severity: "warning",
-                team: PLATFORM_TEAM,
-                summary: "Prometheus cannot scrape {{ $labels.job }} in {{ $labels.namespace }}",
-                description:
-                    "More than 10% of the {{ $labels.job }} targets in {{ $labels.namespace }} have failed their scrapes for 10 minutes: their metrics are missing and rules on them cannot fire.",
-                runbookUrl: RUNBOOKS.targetDown,
-                // Every scrape writes `up`: no series at all means Prometheus itself is not answering.
-                noDataState: "Alerting",
-                execErrState: "Error",
-            },
-            cases: [
-                {
-                    name: "one of two targets down",
-                    series: [
-                        series("up", { namespace: "shop", job: "checkout", instance: "a" }, gauge([{ minutes: 20, value: 1 }])),
-                        series("up", { namespace: "shop", job: "checkout", instance: "b" }, gauge([{ minutes: 20, value: 0 }])),
-                    ],
-                    checks: [
-                        { at: "5m", firing: [] },
-                        { at: "15m", firing: [{ namespace: "shop", job: "checkout" }] },
-                    ],
-                },
-                {
-                    name: "one of twenty targets down",
-                    series: Array.from({ length: 20 }, (_, index) =>
-                        series("up", { namespace: "shop", job: "checkout", instance: `i${index}` }, gauge([{ minutes: 20, value: index === 0 ? 0 : 1 }])),
-                    ),
-                    checks: [{ at: "15m", firing: [] }],
-                },
-            ],
+            uid: "stack-target-down",
+            title: "Prometheus Target Down",
+            // Every target, not only the stack's: a target that cannot be scraped is a blind spot.
+            expr: "100 * (1 - avg by (namespace, job) (up))",
+            comparison: "gt",
+            threshold: 10,
+            for: "10m",
+            severity: "warning",
+            team: PLATFORM_TEAM,
+            summary: "Prometheus cannot scrape {{ $labels.job }} in {{ $labels.namespace }}",
+            description:
+                "More than 10% of the {{ $labels.job }} targets in {{ $labels.namespace }} have failed their scrapes for 10 minutes: their metrics are missing and rules on them cannot fire.",
+            runbookUrl: RUNBOOKS.targetDown,
+            // Every scrape writes `up`: no series at all means Prometheus itself is not answering.
+            noDataState: "Alerting",
+            execErrState: "Error",
         },
         {
-            rule: {
-                uid: "stack-rule-failures",
-                title: "Prometheus Rule Evaluation Failures",
-                expr: `sum by (namespace, pod, rule_group) (increase(prometheus_rule_evaluation_failures_total{${inNs}}[5m]))`,
-                comparison: "gt",
-                threshold: 0,
-                for: "15m",
-                severity: "critical",
-                team: PLATFORM_TEAM,
-                summary: "Prometheus fails to evaluate rules of {{ $labels.rule_group }}",
-                description:
-                    "{{ $labels.pod }} has been failing to evaluate rules in {{ $labels.rule_group }} for 15 minutes. Recording rules the SLO alerts and dashboards read may be missing.",
-                runbookUrl: RUNBOOKS.ruleFailures,
-                noDataState: "OK",
-                execErrState: "Error",
-            },
-            cases: eventCases(
-                "prometheus_rule_evaluation_failures_total",
-                { ...prometheusPod, rule_group: "slo.rules;slo" },
-                [{ namespace: "other", pod: "prometheus-0", rule_group: "slo.rules;slo" }],
-                15,
-            ),
+            uid: "stack-rule-failures",
+            title: "Prometheus Rule Evaluation Failures",
+            expr: `sum by (namespace, pod, rule_group) (increase(prometheus_rule_evaluation_failures_total{${inNs}}[5m]))`,
+            comparison: "gt",
+            threshold: 0,
+            for: "15m",
+            severity: "critical",
+            team: PLATFORM_TEAM,
+            summary: "Prometheus fails to evaluate rules of {{ $labels.rule_group }}",
+            description:
+                "{{ $labels.pod }} has been failing to evaluate rules in {{ $labels.rule_group }} for 15 minutes. Recording rules the SLO alerts and dashboards read may be missing.",
+            runbookUrl: RUNBOOKS.ruleFailures,
+            noDataState: "OK",
+            execErrState: "Error",
         },
     ];
 }

@@ -5,8 +5,7 @@
 
 import { BACKEND_KEYS, BACKENDS, type BackendKey } from "../../backends";
 import { PLATFORM_TEAM } from "../../vocabulary";
-import type { AlertRuleInput, TestedRule } from "./rules";
-import { gauge, series } from "./syntheticSeries";
+import type { AlertRuleDefinition, AlertRuleInput } from "./rules";
 
 const K8S_RUNBOOKS = "https://runbooks.prometheus-operator.dev/runbooks";
 const RUNBOOKS = {
@@ -30,121 +29,71 @@ const CONTROL_PLANE_JOBS = [
     { job: "kube-proxy", title: "Kubernetes Proxy Down", runbook: `${K8S_RUNBOOKS}/kubernetes/kubeproxydown` },
 ] as const;
 
-export function stackHealthRules(input: AlertRuleInput): TestedRule[] {
+export function stackHealthRules(input: AlertRuleInput): AlertRuleDefinition[] {
     const ns = input.namespace;
     const inNs = `namespace="${ns}"`;
-    const volume = (namespace: string, claim: string) => ({ namespace, persistentvolumeclaim: claim });
-    const volumeSeries = (labels: Record<string, string>, availablePercent: number, minutes: number) => [
-        series("kubelet_volume_stats_capacity_bytes", labels, gauge([{ minutes, value: 10e9 }])),
-        series("kubelet_volume_stats_available_bytes", labels, gauge([{ minutes, value: availablePercent * 1e8 }])),
-    ];
     const volumeUsage = `100 * kubelet_volume_stats_available_bytes{${inNs}} / kubelet_volume_stats_capacity_bytes{${inNs}}`;
-    const lokiVolume = volume(ns, "storage-loki-0");
-    const appVolume = volume("shop", "data-postgres-0");
 
-    const rules: TestedRule[] = [
+    const rules: AlertRuleDefinition[] = [
         // Each backend's own health, from its healthRules.ts.
         ...HEALTH_RULE_BACKENDS.flatMap((key) => {
             const backend = BACKENDS[key];
             return "healthRules" in backend ? backend.healthRules(ns) : [];
         }),
         {
-            rule: {
-                uid: "stack-volume-filling-up",
-                title: "Persistent Volume Filling Up",
-                expr: volumeUsage,
-                comparison: "lt",
-                threshold: 15,
-                for: "15m",
-                severity: "warning",
-                team: PLATFORM_TEAM,
-                summary: "Volume {{ $labels.persistentvolumeclaim }} is filling up",
-                description:
-                    "Less than 15% of volume {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} has been free for 15 minutes. Grow the volume or shorten retention before it fills.",
-                runbookUrl: RUNBOOKS.volumeFillingUp,
-                noDataState: "OK",
-                execErrState: "Error",
-            },
-            cases: [
-                {
-                    name: "10% free; an application volume nearly full is not the stack's",
-                    series: [...volumeSeries(lokiVolume, 10, 30), ...volumeSeries(appVolume, 1, 30)],
-                    checks: [
-                        { at: "10m", firing: [] },
-                        { at: "20m", firing: [lokiVolume] },
-                    ],
-                },
-                { name: "half free", series: volumeSeries(lokiVolume, 50, 30), checks: [{ at: "30m", firing: [] }] },
-            ],
+            uid: "stack-volume-filling-up",
+            title: "Persistent Volume Filling Up",
+            expr: volumeUsage,
+            comparison: "lt",
+            threshold: 15,
+            for: "15m",
+            severity: "warning",
+            team: PLATFORM_TEAM,
+            summary: "Volume {{ $labels.persistentvolumeclaim }} is filling up",
+            description:
+                "Less than 15% of volume {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} has been free for 15 minutes. Grow the volume or shorten retention before it fills.",
+            runbookUrl: RUNBOOKS.volumeFillingUp,
+            noDataState: "OK",
+            execErrState: "Error",
         },
         {
-            rule: {
-                uid: "stack-volume-almost-full",
-                title: "Persistent Volume Almost Full",
-                expr: volumeUsage,
-                comparison: "lt",
-                threshold: 5,
-                for: "5m",
-                severity: "critical",
-                team: PLATFORM_TEAM,
-                summary: "Volume {{ $labels.persistentvolumeclaim }} is almost full",
-                description: "Less than 5% of volume {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} is free: writes will fail soon.",
-                runbookUrl: RUNBOOKS.volumeFillingUp,
-                noDataState: "OK",
-                execErrState: "Error",
-            },
-            cases: [
-                {
-                    name: "2% free",
-                    series: volumeSeries(lokiVolume, 2, 20),
-                    checks: [
-                        { at: "3m", firing: [] },
-                        { at: "10m", firing: [lokiVolume] },
-                    ],
-                },
-                { name: "10% free", series: volumeSeries(lokiVolume, 10, 20), checks: [{ at: "20m", firing: [] }] },
-            ],
+            uid: "stack-volume-almost-full",
+            title: "Persistent Volume Almost Full",
+            expr: volumeUsage,
+            comparison: "lt",
+            threshold: 5,
+            for: "5m",
+            severity: "critical",
+            team: PLATFORM_TEAM,
+            summary: "Volume {{ $labels.persistentvolumeclaim }} is almost full",
+            description: "Less than 5% of volume {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} is free: writes will fail soon.",
+            runbookUrl: RUNBOOKS.volumeFillingUp,
+            noDataState: "OK",
+            execErrState: "Error",
         },
     ];
     return input.managedControlPlane ? rules : [...rules, ...controlPlaneRules()];
 }
 
 /** One rule per control-plane job: its targets are missing, or none of them answers. */
-function controlPlaneRules(): TestedRule[] {
+function controlPlaneRules(): AlertRuleDefinition[] {
     return CONTROL_PLANE_JOBS.map(
-        ({ job, title, runbook }): TestedRule => ({
-            rule: {
-                uid: `stack-${job}-down`,
-                title,
-                // absent() of a comparison has no labels to copy: the title names the job.
-                expr: `absent(up{job="${job}"} == 1)`,
-                comparison: "gt",
-                threshold: 0,
-                for: "15m",
-                severity: "critical",
-                team: PLATFORM_TEAM,
-                summary: `${job} has disappeared from Prometheus' targets`,
-                description: `No ${job} target has answered Prometheus for 15 minutes. Without it pods are not scheduled, controllers stop or Services stop routing.`,
-                runbookUrl: runbook,
-                // A healthy job makes absent() return nothing.
-                noDataState: "OK",
-                execErrState: "Error",
-            },
-            cases: [
-                {
-                    name: `${job} fails its scrapes`,
-                    series: [series("up", { job, instance: "10.0.0.1:10259" }, gauge([{ minutes: 30, value: 0 }]))],
-                    checks: [
-                        { at: "10m", firing: [] },
-                        { at: "20m", firing: [{}] },
-                    ],
-                },
-                {
-                    name: `${job} answers`,
-                    series: [series("up", { job, instance: "10.0.0.1:10259" }, gauge([{ minutes: 30, value: 1 }]))],
-                    checks: [{ at: "30m", firing: [] }],
-                },
-            ],
+        ({ job, title, runbook }): AlertRuleDefinition => ({
+            uid: `stack-${job}-down`,
+            title,
+            // absent() of a comparison has no labels to copy: the title names the job.
+            expr: `absent(up{job="${job}"} == 1)`,
+            comparison: "gt",
+            threshold: 0,
+            for: "15m",
+            severity: "critical",
+            team: PLATFORM_TEAM,
+            summary: `${job} has disappeared from Prometheus' targets`,
+            description: `No ${job} target has answered Prometheus for 15 minutes. Without it pods are not scheduled, controllers stop or Services stop routing.`,
+            runbookUrl: runbook,
+            // A healthy job makes absent() return nothing.
+            noDataState: "OK",
+            execErrState: "Error",
         }),
     );
 }
