@@ -1,6 +1,6 @@
 // The promtool cases of every alert rule the program deploys, by rule UID: test data, kept out of the build
-// (tsconfig.build.json compiles index.ts, components/ and stacks/ only). tests/unit/rule-cases.test.ts fails
-// for a deployed rule without cases.
+// (tsconfig.build.json compiles index.ts, components/ and stacks/ only; tests/engines/compiled-program.test.ts
+// checks that none of this reaches bin/). tests/unit/rule-cases.test.ts fails for a deployed rule without cases.
 import type { AlertRuleDefinition, AlertRuleInput } from "../../../components/grafana/alerting/rules";
 import type { RuleCase, RuleCases } from "./cases";
 import { COLLECTOR_CASES } from "./collector";
