@@ -5,6 +5,7 @@ import { COLLECTOR_FLOWS } from "./collector/flows";
 import { collectorHealthRules } from "./collector/healthRules";
 import { COLLECTOR_SETTINGS } from "./collector/settings";
 import { GRAFANA_FLOWS } from "./grafana/flows";
+import { grafanaHealthRules } from "./grafana/healthRules";
 import { GRAFANA_SETTINGS } from "./grafana/settings";
 import { lokiDatasources } from "./loki/datasources";
 import { LOKI_FLOWS } from "./loki/flows";
@@ -13,6 +14,7 @@ import { LOKI_OBJECT_STORAGE_POLICY } from "./loki/policy";
 import { LOKI_SETTINGS } from "./loki/settings";
 import { prometheusDatasources } from "./prometheus/datasources";
 import { PROMETHEUS_FLOWS } from "./prometheus/flows";
+import { prometheusHealthRules } from "./prometheus/healthRules";
 import { PROMETHEUS_SETTINGS } from "./prometheus/settings";
 import { pyroscopeDatasources } from "./pyroscope/datasources";
 import { PYROSCOPE_FLOWS } from "./pyroscope/flows";
@@ -34,8 +36,8 @@ import { TEMPO_SETTINGS } from "./tempo/settings";
  * - healthRules: the alert rules on its own health (healthRules.ts).
  */
 export const BACKENDS = {
-    grafana: { settings: GRAFANA_SETTINGS, flows: GRAFANA_FLOWS },
-    prometheus: { settings: PROMETHEUS_SETTINGS, flows: PROMETHEUS_FLOWS, datasources: prometheusDatasources },
+    grafana: { settings: GRAFANA_SETTINGS, flows: GRAFANA_FLOWS, healthRules: grafanaHealthRules },
+    prometheus: { settings: PROMETHEUS_SETTINGS, flows: PROMETHEUS_FLOWS, datasources: prometheusDatasources, healthRules: prometheusHealthRules },
     loki: {
         settings: LOKI_SETTINGS,
         flows: LOKI_FLOWS,

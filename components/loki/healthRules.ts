@@ -1,8 +1,7 @@
 // Loki's health: requests failing, and lines refused by its ingestion limits (collected by the registry into
 // the stack's health rules, components/grafana/alerting/stackRules.ts).
 
-import { eventCases, shareOf } from "../grafana/alerting/eventRules";
-import type { TestedRule } from "../grafana/alerting/rules";
+import type { AlertRuleDefinition } from "../grafana/alerting/rules";
 import { PLATFORM_TEAM } from "../vocabulary";
 
 const RUNBOOKS = {
@@ -10,70 +9,40 @@ const RUNBOOKS = {
     lokiRateLimits: "https://grafana.com/docs/loki/latest/operations/request-validation-rate-limits/",
 } as const;
 
-export function lokiHealthRules(ns: string): TestedRule[] {
+export function lokiHealthRules(ns: string): AlertRuleDefinition[] {
     const inNs = `namespace="${ns}"`;
-    const loki = { namespace: ns, job: `${ns}/loki`, route: "loki_api_v1_push" };
     return [
         {
-            rule: {
-                uid: "stack-loki-request-errors",
-                title: "Loki Request Errors",
-                expr: `100 * sum by (namespace, job, route) (rate(loki_request_duration_seconds_count{${inNs}, status_code=~"5.."}[5m])) / sum by (namespace, job, route) (rate(loki_request_duration_seconds_count{${inNs}}[5m]))`,
-                comparison: "gt",
-                threshold: 10,
-                for: "15m",
-                severity: "critical",
-                team: PLATFORM_TEAM,
-                summary: "Loki {{ $labels.route }} is failing",
-                description:
-                    "More than 10% of the requests to {{ $labels.job }} on {{ $labels.route }} have failed with a 5xx status for 15 minutes: logs are being lost or cannot be queried.",
-                runbookUrl: RUNBOOKS.lokiRequestErrors,
-                noDataState: "OK",
-                execErrState: "Error",
-            },
-            cases: [
-                {
-                    name: "20% of pushes fail",
-                    series: shareOf("loki_request_duration_seconds_count", { ...loki, status_code: "204" }, { ...loki, status_code: "500" }, 20, 30),
-                    checks: [
-                        { at: "15m", firing: [] },
-                        { at: "20m", firing: [loki] },
-                    ],
-                },
-                {
-                    name: "5% of pushes fail",
-                    series: shareOf("loki_request_duration_seconds_count", { ...loki, status_code: "204" }, { ...loki, status_code: "500" }, 5, 30),
-                    checks: [{ at: "30m", firing: [] }],
-                },
-            ],
+            uid: "stack-loki-request-errors",
+            title: "Loki Request Errors",
+            expr: `100 * sum by (namespace, job, route) (rate(loki_request_duration_seconds_count{${inNs}, status_code=~"5.."}[5m])) / sum by (namespace, job, route) (rate(loki_request_duration_seconds_count{${inNs}}[5m]))`,
+            comparison: "gt",
+            threshold: 10,
+            for: "15m",
+            severity: "critical",
+            team: PLATFORM_TEAM,
+            summary: "Loki {{ $labels.route }} is failing",
+            description:
+                "More than 10% of the requests to {{ $labels.job }} on {{ $labels.route }} have failed with a 5xx status for 15 minutes: logs are being lost or cannot be queried.",
+            runbookUrl: RUNBOOKS.lokiRequestErrors,
+            noDataState: "OK",
+            execErrState: "Error",
         },
         {
-            rule: {
-                uid: "stack-loki-rate-limited",
-                title: "Loki Ingestion Rate-Limited",
-                expr: `sum by (namespace, tenant, reason) (rate(loki_discarded_samples_total{${inNs}, reason=~"rate_limited|per_stream_rate_limit|stream_limit"}[5m]))`,
-                comparison: "gt",
-                threshold: 0,
-                for: "15m",
-                severity: "warning",
-                team: PLATFORM_TEAM,
-                summary: "Loki refuses logs of tenant {{ $labels.tenant }} ({{ $labels.reason }})",
-                description:
-                    "Loki has been discarding log lines of tenant {{ $labels.tenant }} for 15 minutes because of its {{ $labels.reason }} limit. The collector retries, but lines are lost once its queue is full: raise loki.limits or find the noisy stream.",
-                runbookUrl: RUNBOOKS.lokiRateLimits,
-                noDataState: "OK",
-                execErrState: "Error",
-            },
-            // Validation failures (line_too_long, ...) are the sender's problem, not a limit to raise.
-            cases: eventCases(
-                "loki_discarded_samples_total",
-                { namespace: ns, tenant: "fake", reason: "rate_limited" },
-                [
-                    { namespace: ns, tenant: "fake", reason: "line_too_long" },
-                    { namespace: "other", tenant: "fake", reason: "rate_limited" },
-                ],
-                15,
-            ),
+            uid: "stack-loki-rate-limited",
+            title: "Loki Ingestion Rate-Limited",
+            expr: `sum by (namespace, tenant, reason) (rate(loki_discarded_samples_total{${inNs}, reason=~"rate_limited|per_stream_rate_limit|stream_limit"}[5m]))`,
+            comparison: "gt",
+            threshold: 0,
+            for: "15m",
+            severity: "warning",
+            team: PLATFORM_TEAM,
+            summary: "Loki refuses logs of tenant {{ $labels.tenant }} ({{ $labels.reason }})",
+            description:
+                "Loki has been discarding log lines of tenant {{ $labels.tenant }} for 15 minutes because of its {{ $labels.reason }} limit. The collector retries, but lines are lost once its queue is full: raise loki.limits or find the noisy stream.",
+            runbookUrl: RUNBOOKS.lokiRateLimits,
+            noDataState: "OK",
+            execErrState: "Error",
         },
     ];
 }

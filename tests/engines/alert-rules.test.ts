@@ -1,6 +1,5 @@
 import * as grafana from "@pulumiverse/grafana";
 import * as assert from "assert";
-import { LABEL_TEMPLATE } from "../../components/grafana/alerting/promtoolCases";
 import { alertCondition, createRuleGroups, grafanaFor } from "../../components/grafana/alerting/ruleGroups";
 import { type AlertRuleInput, alertRuleGroups, alertRuleInput, type RuleGroupDefinition } from "../../components/grafana/alerting/rules";
 import { GRAFANA_RELEASE } from "../../components/grafana/names";
@@ -12,6 +11,7 @@ import { syntaxErrors } from "../helpers/grammars";
 import { checkPromQL } from "../helpers/promtool";
 import { captureResources, type RecordedResource } from "../helpers/pulumi";
 import { loadStack, STACK_NAMES } from "../helpers/stacks";
+import { LABEL_TEMPLATE } from "../support/ruleCases/promtoolFiles";
 
 const RULE_GROUP = "grafana:alerting/ruleGroup:RuleGroup";
 /** Folder UIDs as GrafanaContent hands them over; distinct from the folder keys so a mix-up shows. */

@@ -2,6 +2,7 @@
 // The other tests evaluate the TypeScript; these show the compiled program is the same program, that
 // every way of running `pulumi` builds first, and that a stale build refuses to run.
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,6 +12,14 @@ import { REPO_ROOT } from "../../scripts/lib/stackFile";
 import { assertCompiledProgramIsCurrent, BUILD_DIRECTORY, SOURCE_DIRECTORIES, staleSources } from "../../stacks/compiledProgram";
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
+
+/** Files under `directory` (relative to `root`), as paths from `root`. */
+function filesUnder(root: string, directory: string): string[] {
+    return fs.readdirSync(path.join(root, directory), { withFileTypes: true }).flatMap((entry) => {
+        const relative = path.join(directory, entry.name);
+        return entry.isDirectory() ? filesUnder(root, relative) : [relative];
+    });
+}
 
 describe("compiled program", function () {
     this.timeout(120_000);
@@ -42,6 +51,34 @@ describe("compiled program", function () {
         );
         const install = steps.findIndex((run) => run.includes("npm ci"));
         assert.ok(install >= 0 && steps.findIndex((run) => run.trim() === "npm run build") > install, "the setup action builds after npm ci");
+    });
+
+    it("holds the program's own sources only: the tests' data (the alert rules' promtool cases) stays out", () => {
+        // The build into an empty directory: what `npm run build` writes on a clean checkout, without the
+        // files an earlier build may have left in bin/.
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "build-"));
+        try {
+            const build = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", out], {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+            });
+            assert.strictEqual(build.status, 0, `${build.stdout}${build.stderr}`);
+            const emitted = filesUnder(out, ".").sort();
+            const caseModules = filesUnder(REPO_ROOT, "tests/support/ruleCases").map((file) => file.replace(/\.ts$/, ".js"));
+            assert.ok(caseModules.includes(path.join("tests", "support", "ruleCases", "index.js")), "the promtool cases are where this test looks");
+            assert.deepStrictEqual(
+                emitted.filter((file) => caseModules.includes(file)),
+                [],
+            );
+            // One compiled file per source of the program, nothing else: a component importing test data
+            // would have the compiler emit that too.
+            const sources = ["index.ts", ...SOURCE_DIRECTORIES.flatMap((directory) => filesUnder(REPO_ROOT, directory))].filter(
+                (file) => file.endsWith(".ts") && !file.endsWith(".d.ts"),
+            );
+            assert.deepStrictEqual(emitted, sources.map((file) => file.replace(/\.ts$/, ".js")).sort());
+        } finally {
+            fs.rmSync(out, { recursive: true, force: true });
+        }
     });
 
     it("registers the same resources as the TypeScript program, for every stack", () => {

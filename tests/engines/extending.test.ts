@@ -4,13 +4,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { CHARTS } from "../../components/charts";
-import { testedRuleGroups } from "../../components/grafana/alerting/rules";
+import { alertRuleGroups } from "../../components/grafana/alerting/rules";
 import { latencyBucketLabel, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
 import { HTTP_METRICS } from "../../components/vocabulary";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { allObjects, committedStackManifests } from "../../scripts/lib/stackManifests";
 import { loadStack, REPO_ROOT } from "../helpers/stacks";
 import { SCHEMA_RELEASES, validateSchemas } from "../support/kubeSchemas";
+import { ruleCases } from "../support/ruleCases";
 
 // docs/extending.md, "How to extend": each worked example is read from the document itself and run, so the text
 // cannot drift.
@@ -73,12 +74,13 @@ describe(`${DOC}: how to extend (every example runs)`, function () {
     });
 
     it("add an alert rule: the example cases are the code's, and promtool runs them (tests/engines/promtool-rules.test.ts)", () => {
-        assert.ok(source("components/grafana/alerting/serviceRules.ts").includes(example("alert-rule").trimEnd()));
-        const rule = testedRuleGroups({ namespace: "monitoring", services: [], managedControlPlane: false })
+        assert.ok(source("tests/support/ruleCases/serviceHealth.ts").includes(example("alert-rule").trimEnd()));
+        const input = { namespace: "monitoring", services: [], managedControlPlane: false };
+        const rule = alertRuleGroups(input)
             .flatMap((group) => group.rules)
-            .find((tested) => tested.rule.uid === "high-error-rate")!;
+            .find((candidate) => candidate.uid === "high-error-rate")!;
         assert.deepStrictEqual(
-            rule.cases.map((c) => c.name),
+            ruleCases(input, rule).map((c) => c.name),
             ["10% of requests fail: pending for 5 minutes, then firing", "2% of requests fail"],
         );
     });

@@ -1,13 +1,14 @@
 import "../helpers/pulumi";
 import * as assert from "assert";
-import { type PromtoolTest, promtoolRuleFiles, promtoolTestFile } from "../../components/grafana/alerting/promtoolCases";
 import { type AlertRuleDefinition, type AlertRuleInput, alertRuleGroups } from "../../components/grafana/alerting/rules";
-import { type IndicatorKey, sloTraffic, type TrafficPhase } from "../../components/slo/burnRateRules";
+import type { IndicatorKey } from "../../components/slo/burnRateRules";
 import { type ServiceSlo, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
 import { errorBudget, errorRatioRecord, OBJECTIVE_RECORD, SLO_WINDOWS, slowRatioRecord } from "../../components/slo/records";
 import { syntaxErrors } from "../helpers/grammars";
 import { checkPromQL, runPromtool } from "../helpers/promtool";
 import { loadStack } from "../helpers/stacks";
+import { type PromtoolTest, promtoolRuleFiles, promtoolTestFile } from "../support/ruleCases/promtoolFiles";
+import { sloTraffic, type TrafficPhase } from "../support/ruleCases/slo";
 
 const production = loadStack("production").config;
 const inputFor = (services: ServiceSlo[]): AlertRuleInput => ({ namespace: "monitoring", services, managedControlPlane: true });

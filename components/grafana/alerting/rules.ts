@@ -1,9 +1,11 @@
 // Every alert rule the program provisions, as data: the guide's service-health rules, the stack's own
-// health (stackRules.ts) and per-service SLO burn rates (components/slo/burnRateRules.ts). ruleGroups.ts renders the same
-// definitions into Grafana rule groups and into a Prometheus rules file that `promtool test rules` runs.
+// health (stackRules.ts, with each backend's healthRules.ts) and per-service SLO burn rates
+// (components/slo/burnRateRules.ts). ruleGroups.ts renders the same definitions into Grafana rule groups and
+// into a Prometheus rules file.
 //
-// Each rule travels with the synthetic series that make it fire and stay silent (`RuleCase`): a rule
-// cannot be added without them, and tests/engines/promtool-rules.test.ts runs every one through promtool.
+// The synthetic series that make each rule fire and stay silent are test data, kept out of the build in
+// tests/support/ruleCases/ under the rule's UID; tests/unit/rule-cases.test.ts fails for a rule without them
+// and tests/engines/promtool-rules.test.ts runs every one through promtool.
 import { scrapesControlPlane } from "../../../stacks/cluster";
 import type { StackConfig } from "../../../stacks/schema";
 import { durationSeconds } from "../../../stacks/units";
@@ -59,58 +61,19 @@ export function alertRuleInput(config: Pick<StackConfig, "namespace" | "services
     return { namespace: config.namespace, services: config.services, managedControlPlane: !scrapesControlPlane(config.cluster) };
 }
 
-/** One input series of a promtool test: a series selector and one sample a minute in promtool's notation. */
-export interface SyntheticSeries {
-    series: string;
-    values: string;
-}
-
-/** At `at` (time after the series start), exactly these alerts fire; an empty list means silence. */
-export interface AlertCheck {
-    at: string;
-    /** Each firing alert's labels from its series (the rule's severity, team and alertname come on top). */
-    firing: Array<Record<string, string>>;
-}
-
-/** Series that drive a rule's metrics, and what the rule must do with them over time. */
-export interface RuleCase {
-    name: string;
-    series: SyntheticSeries[];
-    checks: AlertCheck[];
-}
-
-/** A rule with the cases that prove it: at least one check where it fires and one where it stays silent. */
-export interface TestedRule {
-    rule: AlertRuleDefinition;
-    cases: RuleCase[];
-}
-
-export interface TestedRuleGroup extends Omit<RuleGroupDefinition, "rules"> {
-    rules: TestedRule[];
-}
-
-/** Every rule group with the cases of each rule. */
-export function testedRuleGroups(input: AlertRuleInput): TestedRuleGroup[] {
-    const groups: TestedRuleGroup[] = [
+/** Every rule group the stack provisions; a group without rules is left out. */
+export function alertRuleGroups(input: AlertRuleInput): RuleGroupDefinition[] {
+    const groups: RuleGroupDefinition[] = [
         { name: "Service Health", folder: "alerts", interval: "1m", rules: serviceHealthRules(input) },
         { name: "Observability Stack", folder: "alerts", interval: "1m", rules: stackHealthRules(input) },
         ...sloRuleGroups(input.services),
     ];
     for (const group of groups) {
-        for (const { rule } of group.rules) {
+        for (const rule of group.rules) {
             if (durationSeconds(rule.for) % durationSeconds(group.interval) !== 0) {
                 throw new Error(`${rule.uid}: "for" ${rule.for} is not a whole number of ${group.name}'s ${group.interval} evaluations`);
             }
         }
     }
     return groups.filter((group) => group.rules.length > 0);
-}
-
-export function alertRuleGroups(input: AlertRuleInput): RuleGroupDefinition[] {
-    return testedRuleGroups(input).map(({ rules, ...group }) => ({ ...group, rules: rules.map((tested) => tested.rule) }));
-}
-
-/** The cases of every rule, by rule UID. */
-export function alertRuleCases(input: AlertRuleInput): Record<string, RuleCase[]> {
-    return Object.fromEntries(testedRuleGroups(input).flatMap((group) => group.rules.map(({ rule, cases }) => [rule.uid, cases])));
 }

@@ -1,6 +1,11 @@
 // Builders for the synthetic input series of promtool rule tests, one sample a minute, in promtool's
 // expanding notation ("a+bxn" is a, a+b, ..., a+n·b: n+1 samples; "_" is a missing sample).
-import type { SyntheticSeries } from "./rules";
+
+/** One input series of a promtool test: a series selector and one sample a minute in promtool's notation. */
+export interface SyntheticSeries {
+    series: string;
+    values: string;
+}
 
 /** `metric{k="v", ...}` as promtool reads series. */
 export function seriesName(metric: string, labels: Record<string, string>): string {

@@ -1,10 +1,14 @@
-// `promtool test rules` files built from the rule definitions and their cases: the alert rules (as the
-// Prometheus rules file of ruleGroups.ts) and the SLI recording rules are loaded together, the cases'
-// series are fed in a sample a minute, and every check names the exact alerts that must fire.
+// `promtool test rules` files built from the deployed rule definitions and their cases: the alert rules (as
+// the Prometheus rules file of components/grafana/alerting/ruleGroups.ts) and the SLI recording rules are
+// loaded together, the cases' series are fed in a sample a minute, and every check names the exact alerts
+// that must fire.
 import { stringify } from "yaml";
-import { type RecordingRuleGroup, sloRecordingRuleGroups } from "../../slo/recordingRules";
-import { prometheusRuleFile, ruleLabels } from "./ruleGroups";
-import { type AlertRuleDefinition, type AlertRuleInput, type RuleCase, type SyntheticSeries, testedRuleGroups } from "./rules";
+import { prometheusRuleFile, ruleLabels } from "../../../components/grafana/alerting/ruleGroups";
+import { type AlertRuleDefinition, type AlertRuleInput, alertRuleGroups } from "../../../components/grafana/alerting/rules";
+import { type RecordingRuleGroup, sloRecordingRuleGroups } from "../../../components/slo/recordingRules";
+import type { RuleCase } from "./cases";
+import { ruleCases } from "./index";
+import type { SyntheticSeries } from "./syntheticSeries";
 
 /** Rule files as promtool loads them, recording rules first: each evaluation sees fresh SLI records. */
 export const RULE_FILE_NAMES = { recording: "slo-recording-rules.yml", alerts: "alert-rules.yml" } as const;
@@ -92,10 +96,9 @@ export function ruleCaseTests(rule: AlertRuleDefinition, cases: readonly RuleCas
 
 /** The two rule files' contents. */
 export function promtoolRuleFiles(input: AlertRuleInput, recording: RecordingRuleGroup[] = sloRecordingRuleGroups(input.services)): Record<string, string> {
-    const groups = testedRuleGroups(input).map(({ rules, ...group }) => ({ ...group, rules: rules.map(({ rule }) => rule) }));
     return {
         [RULE_FILE_NAMES.recording]: stringify({ groups: recording }, { lineWidth: 0 }),
-        [RULE_FILE_NAMES.alerts]: stringify(prometheusRuleFile(groups), { lineWidth: 0 }),
+        [RULE_FILE_NAMES.alerts]: stringify(prometheusRuleFile(alertRuleGroups(input)), { lineWidth: 0 }),
     };
 }
 
@@ -106,13 +109,12 @@ export interface RuleSuite {
     testFile: { name: string; content: string };
 }
 
-/** A promtool test file per rule, from its own cases, over every rule of the stack. */
+/** A promtool test file per deployed rule, from its own cases, over every rule of the stack. */
 export function promtoolRuleSuites(input: AlertRuleInput): RuleSuite[] {
-    return testedRuleGroups(input).flatMap((group) =>
-        group.rules.map(({ rule, cases }) => ({
-            rule,
-            cases,
-            testFile: { name: `test-${rule.uid}.yml`, content: promtoolTestFile(ruleCaseTests(rule, cases), group.interval) },
-        })),
+    return alertRuleGroups(input).flatMap((group) =>
+        group.rules.map((rule) => {
+            const cases = ruleCases(input, rule);
+            return { rule, cases, testFile: { name: `test-${rule.uid}.yml`, content: promtoolTestFile(ruleCaseTests(rule, cases), group.interval) } };
+        }),
     );
 }
