@@ -1,9 +1,7 @@
 // Pyroscope's health: profiles discarded at ingestion, and pods that are not ready (collected by the registry
 // into the stack's health rules, components/grafana/alerting/stackRules.ts).
 
-import { eventCases } from "../grafana/alerting/eventRules";
-import type { TestedRule } from "../grafana/alerting/rules";
-import { gauge, series } from "../grafana/alerting/syntheticSeries";
+import type { AlertRuleDefinition } from "../grafana/alerting/rules";
 import { PLATFORM_TEAM } from "../vocabulary";
 import { PYROSCOPE_RELEASE } from "./names";
 
@@ -15,73 +13,43 @@ const RUNBOOKS = {
 /** The release's pods: "pyroscope-0" (one process) and "pyroscope-<component>-…" (microservices). */
 const PODS = `${PYROSCOPE_RELEASE}(-.+)?`;
 
-export function pyroscopeHealthRules(ns: string): TestedRule[] {
+export function pyroscopeHealthRules(ns: string): AlertRuleDefinition[] {
     const inNs = `namespace="${ns}"`;
-    const metastore = { namespace: ns, pod: `${PYROSCOPE_RELEASE}-metastore-0` };
     return [
         {
-            rule: {
-                uid: "stack-pyroscope-discarding",
-                title: "Pyroscope Discarding Profiles",
-                // pkg/validation/validate.go DiscardedProfiles: counted per tenant and reason (rate_limited,
-                // invalid_labels, profile_size_limit, ...) although the metric says "samples".
-                expr: `sum by (namespace, tenant, reason) (rate(pyroscope_discarded_samples_total{${inNs}}[5m]))`,
-                comparison: "gt",
-                threshold: 0,
-                for: "15m",
-                severity: "warning",
-                team: PLATFORM_TEAM,
-                summary: "Pyroscope discards profiles of tenant {{ $labels.tenant }} ({{ $labels.reason }})",
-                description:
-                    "Pyroscope in {{ $labels.namespace }} has been discarding profiles for 15 minutes ({{ $labels.reason }}): flame graphs miss what was sent. Limits are Pyroscope's own; labels that fail validation come from the sender.",
-                runbookUrl: RUNBOOKS.discarded,
-                noDataState: "OK",
-                execErrState: "Error",
-            },
-            cases: eventCases(
-                "pyroscope_discarded_samples_total",
-                { namespace: ns, tenant: "anonymous", reason: "rate_limited" },
-                [{ namespace: "other", tenant: "anonymous", reason: "rate_limited" }],
-                15,
-            ),
+            uid: "stack-pyroscope-discarding",
+            title: "Pyroscope Discarding Profiles",
+            // pkg/validation/validate.go DiscardedProfiles: counted per tenant and reason (rate_limited,
+            // invalid_labels, profile_size_limit, ...) although the metric says "samples".
+            expr: `sum by (namespace, tenant, reason) (rate(pyroscope_discarded_samples_total{${inNs}}[5m]))`,
+            comparison: "gt",
+            threshold: 0,
+            for: "15m",
+            severity: "warning",
+            team: PLATFORM_TEAM,
+            summary: "Pyroscope discards profiles of tenant {{ $labels.tenant }} ({{ $labels.reason }})",
+            description:
+                "Pyroscope in {{ $labels.namespace }} has been discarding profiles for 15 minutes ({{ $labels.reason }}): flame graphs miss what was sent. Limits are Pyroscope's own; labels that fail validation come from the sender.",
+            runbookUrl: RUNBOOKS.discarded,
+            noDataState: "OK",
+            execErrState: "Error",
         },
         {
-            rule: {
-                uid: "stack-pyroscope-not-ready",
-                title: "Pyroscope Not Ready",
-                // Pyroscope exports no readiness metric of its own; kube-state-metrics reports the kubelet's /ready probes.
-                expr: `sum by (namespace, pod) (kube_pod_status_ready{${inNs}, pod=~"${PODS}", condition="false"})`,
-                comparison: "gt",
-                threshold: 0,
-                for: "15m",
-                severity: "critical",
-                team: PLATFORM_TEAM,
-                summary: "Pyroscope pod {{ $labels.pod }} is not ready",
-                description:
-                    "{{ $labels.pod }} in {{ $labels.namespace }} has failed its readiness probe for 15 minutes: profiles it should receive, store or serve are refused or missing (a metastore out of its Raft quorum, a segment writer that cannot reach the bucket).",
-                runbookUrl: RUNBOOKS.notReady,
-                noDataState: "OK",
-                execErrState: "Error",
-            },
-            cases: [
-                {
-                    name: "a metastore stays unready",
-                    series: [series("kube_pod_status_ready", { ...metastore, condition: "false" }, gauge([{ minutes: 30, value: 1 }]))],
-                    checks: [
-                        { at: "14m", firing: [] },
-                        { at: "20m", firing: [metastore] },
-                    ],
-                },
-                {
-                    name: "ready, or unready outside Pyroscope",
-                    series: [
-                        series("kube_pod_status_ready", { ...metastore, condition: "false" }, gauge([{ minutes: 30, value: 0 }])),
-                        series("kube_pod_status_ready", { namespace: ns, pod: "loki-0", condition: "false" }, gauge([{ minutes: 30, value: 1 }])),
-                        series("kube_pod_status_ready", { ...metastore, namespace: "other", condition: "false" }, gauge([{ minutes: 30, value: 1 }])),
-                    ],
-                    checks: [{ at: "30m", firing: [] }],
-                },
-            ],
+            uid: "stack-pyroscope-not-ready",
+            title: "Pyroscope Not Ready",
+            // Pyroscope exports no readiness metric of its own; kube-state-metrics reports the kubelet's /ready probes.
+            expr: `sum by (namespace, pod) (kube_pod_status_ready{${inNs}, pod=~"${PODS}", condition="false"})`,
+            comparison: "gt",
+            threshold: 0,
+            for: "15m",
+            severity: "critical",
+            team: PLATFORM_TEAM,
+            summary: "Pyroscope pod {{ $labels.pod }} is not ready",
+            description:
+                "{{ $labels.pod }} in {{ $labels.namespace }} has failed its readiness probe for 15 minutes: profiles it should receive, store or serve are refused or missing (a metastore out of its Raft quorum, a segment writer that cannot reach the bucket).",
+            runbookUrl: RUNBOOKS.notReady,
+            noDataState: "OK",
+            execErrState: "Error",
         },
     ];
 }

@@ -7,6 +7,7 @@ import { COLLECTOR_CASES } from "./collector";
 import { GRAFANA_CASES } from "./grafana";
 import { LOKI_CASES } from "./loki";
 import { PROMETHEUS_CASES } from "./prometheus";
+import { PYROSCOPE_CASES } from "./pyroscope";
 import { SERVICE_HEALTH_CASES } from "./serviceHealth";
 import { SLO_CASES } from "./slo";
 import { STACK_CASES } from "./stack";
@@ -30,6 +31,7 @@ export const RULE_CASES: RuleCases = byUid(
     GRAFANA_CASES,
     LOKI_CASES,
     TEMPO_CASES,
+    PYROSCOPE_CASES,
     COLLECTOR_CASES,
     STACK_CASES,
     SLO_CASES,
