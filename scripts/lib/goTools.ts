@@ -1,6 +1,6 @@
 // The tools the suite runs from Go's bin directory: the pinned ones scripts/install-tools.sh installs (their
 // versions in scripts/tool-versions.env) and this repository's Go checks (tools/<name>, each its own module on
-// the consuming engine's library: Kubernetes, Prometheus, Alertmanager, Alloy's parser), built from the current source on first use in a process: Go's build cache makes a
+// the consuming engine's library: Kubernetes, Prometheus, Alertmanager, Alloy's parser; or on the producers' own, the profiling SDKs), built from the current source on first use in a process: Go's build cache makes a
 // rebuild of unchanged code about a second.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
