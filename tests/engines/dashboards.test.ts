@@ -6,7 +6,7 @@ import { dashboardDefinitions, renderDashboardJson } from "../../components/graf
 import { DASHBOARDS_DIR, IMPORTED_DASHBOARDS, importedDashboards, importedModel } from "../../components/grafana/dashboards/imported";
 import { DASHBOARD_UIDS, DATASOURCE_UIDS, SLO_DASHBOARD_UID, sloDashboardUid } from "../../components/grafana/uids";
 import { errorBudget, errorRatioRecord, OBJECTIVE_RECORD, slowRatioRecord } from "../../components/slo/records";
-import { LOG_LABELS } from "../../components/vocabulary";
+import { LOG_LABELS, PROFILES } from "../../components/vocabulary";
 import { allPanels, type DashboardQuery, dashboardQueries, queryProblems, targetsWithDatasource } from "../helpers/dashboardQueries";
 import { type BuiltContent, buildContent } from "../helpers/grafanaContent";
 import { outputValue } from "../helpers/pulumi";
@@ -92,7 +92,7 @@ describe("dashboards", () => {
 
             it("writes only queries that parse with Grafana's grammars, and PromQL that promtool accepts", () => {
                 const queries = built[stack].dashboards.flatMap((d) => dashboardQueries(d.model));
-                for (const language of ["promql", "logql", "traceql"] as const) {
+                for (const language of ["promql", "logql", "traceql", "profileselector"] as const) {
                     assert.ok(
                         queries.some((q) => q.language === language),
                         `no ${language} query was checked`,
@@ -126,6 +126,8 @@ describe("dashboards", () => {
             promql: "sum(rate(http_requests_total[5m])",
             logql: '{namespace="shop"',
             traceql: "{ resource.service.name = }",
+            // Valid PromQL, but Pyroscope takes a label selector only.
+            profileselector: 'sum({service_name="checkout"})',
         };
         for (const [language, text] of Object.entries(broken) as Array<[DashboardQuery["language"], string]>) {
             it(`fails a dashboard with a broken ${language} query`, () => {
@@ -200,6 +202,22 @@ describe("dashboards", () => {
             assert.strictEqual(logs.datasource.type, "loki");
             assert.match(logs.targets[0].expr, new RegExp(`${LOG_LABELS.namespace}="\\$namespace"`));
             assert.match(logs.targets[0].expr, new RegExp(`${LOG_LABELS.service}="\\$service"`));
+        });
+
+        it("shows the selected service's CPU flame graph from Pyroscope, of the profile type the trace links use, by service name alone", () => {
+            const flameGraphs = allPanels(model()).filter((p) => p.type === "flamegraph");
+            assert.strictEqual(flameGraphs.length, 1);
+            const [panel] = flameGraphs;
+            assert.deepStrictEqual(panel.datasource, { type: "grafana-pyroscope-datasource", uid: DATASOURCE_UIDS.pyroscope });
+            assert.strictEqual(panel.targets.length, 1);
+            const [target] = panel.targets;
+            assert.strictEqual(target.queryType, "profile");
+            assert.strictEqual(target.labelSelector, `{${PROFILES.labels.service}="$service"}`);
+            // Profiles an SDK pushes have no namespace label: a $namespace matcher would hide them
+            // (tests/engines/trace-profile-links.test.ts runs this selector over pyroscope-go's upload).
+            assert.doesNotMatch(target.labelSelector, /\$namespace/);
+            const tempo = built.dev.datasources.find((ds) => ds.type === "tempo")!;
+            assert.strictEqual(target.profileTypeId, tempo.jsonData.tracesToProfiles.profileTypeId);
         });
     });
 

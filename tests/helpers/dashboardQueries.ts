@@ -15,10 +15,11 @@ export interface DatasourceRef {
     uid?: string;
 }
 
-const LANGUAGE_OF: Record<string, { language: QueryLanguage; field: "expr" | "query" }> = {
+const LANGUAGE_OF: Record<string, { language: QueryLanguage; field: "expr" | "query" | "labelSelector" }> = {
     prometheus: { language: "promql", field: "expr" },
     loki: { language: "logql", field: "expr" },
     tempo: { language: "traceql", field: "query" },
+    "grafana-pyroscope-datasource": { language: "profileselector", field: "labelSelector" },
 };
 
 /** Panels, including those nested in rows. */
@@ -58,12 +59,15 @@ export function dashboardQueries(model: any): DashboardQuery[] {
     return queries;
 }
 
-/** Problems with the queries: grammar errors per query, then promtool's verdict on all PromQL together. */
+/**
+ * Problems with the queries: grammar errors per query, then promtool's verdict on all PromQL together. Pyroscope's
+ * label selectors go to promtool too: Pyroscope parses them with the same Prometheus parser.
+ */
 export function queryProblems(queries: readonly DashboardQuery[]): string[] {
     const problems = queries.flatMap((query) =>
         syntaxErrors(query.language, query.text).map((error) => `${query.where}: ${error} in ${JSON.stringify(query.text)}`),
     );
-    const promql = queries.filter((query) => query.language === "promql");
+    const promql = queries.filter((query) => query.language === "promql" || query.language === "profileselector");
     if (promql.length > 0) {
         const result = checkPromQL(promql.map((query) => substituteGrafanaVariables(query.text)));
         if (!result.ok) problems.push(`promtool rejected the PromQL: ${result.output}`);

@@ -9,9 +9,14 @@ const logqlParser = load("@grafana/lezer-logql");
 const promqlParser = load("@prometheus-io/lezer-promql");
 const traceqlParser = load("@grafana/lezer-traceql");
 
-export type QueryLanguage = "promql" | "logql" | "traceql";
+/**
+ * "profileselector": a Pyroscope label selector (`{service_name="checkout"}`). Pyroscope reads it with Prometheus'
+ * own parser (grafana/pyroscope v2.2.1 pkg/model/labels.go ParseMetricSelector → prometheus/promql/parser
+ * ParseMetricSelector), so it is checked with the PromQL grammar and must be one vector selector, nothing more.
+ */
+export type QueryLanguage = "promql" | "logql" | "traceql" | "profileselector";
 
-const PARSERS = { promql: promqlParser, logql: logqlParser, traceql: traceqlParser };
+const PARSERS = { promql: promqlParser, logql: logqlParser, traceql: traceqlParser, profileselector: promqlParser };
 
 /** Grafana's template variables ($namespace, ${service:regex}, $__rate_interval) as the server substitutes them. */
 export function substituteGrafanaVariables(query: string): string {
@@ -31,5 +36,11 @@ export function syntaxErrors(language: QueryLanguage, query: string): string[] {
             if (node.type.isError) errors.push(`${language} error at ${node.from}: ${JSON.stringify(text.slice(Math.max(0, node.from - 15), node.to + 15))}`);
         },
     });
+    if (language === "profileselector") {
+        const expression = tree.topNode.firstChild;
+        if (expression?.name !== "VectorSelector" || expression.from !== 0 || expression.to !== text.trimEnd().length) {
+            errors.push(`profileselector error: not a single label selector: ${JSON.stringify(text)}`);
+        }
+    }
     return errors;
 }

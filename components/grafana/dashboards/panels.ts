@@ -2,6 +2,7 @@
 // panel shapes the dashboards use. Everything is Grafana's own foundation SDK underneath.
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import * as pyroscope from "@grafana/grafana-foundation-sdk/grafanapyroscope";
 import * as logs from "@grafana/grafana-foundation-sdk/logs";
 import * as loki from "@grafana/grafana-foundation-sdk/loki";
 import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
@@ -15,6 +16,7 @@ import { DATASOURCE_UIDS } from "../uids";
 export const PROMETHEUS: common.DataSourceRef = { type: "prometheus", uid: DATASOURCE_UIDS.prometheus };
 export const LOKI: common.DataSourceRef = { type: "loki", uid: DATASOURCE_UIDS.loki };
 export const TEMPO: common.DataSourceRef = { type: "tempo", uid: DATASOURCE_UIDS.tempo };
+export const PYROSCOPE: common.DataSourceRef = { type: "grafana-pyroscope-datasource", uid: DATASOURCE_UIDS.pyroscope };
 
 /** Panel widths on Grafana's 24-column grid. */
 export const WIDTH = { full: 24, half: 12, third: 8, quarter: 6 } as const;
@@ -51,6 +53,16 @@ export function logQuery(expr: string): loki.DataqueryBuilder {
 
 export function traceQuery(query: string, limit = 20): tempo.DataqueryBuilder {
     return new tempo.DataqueryBuilder().datasource(TEMPO).queryType("traceql").query(query).tableType(tempo.SearchTableType.Traces).limit(limit);
+}
+
+/** A Pyroscope query for the merged profile (queryType "profile", what a flame graph shows) of the series `labelSelector` selects. */
+export function profileQuery(labelSelector: string, profileTypeId: string): pyroscope.DataqueryBuilder {
+    return new pyroscope.DataqueryBuilder()
+        .datasource(PYROSCOPE)
+        .queryType(pyroscope.PyroscopeQueryType.Profile)
+        .labelSelector(labelSelector)
+        .profileTypeId(profileTypeId)
+        .groupBy([]);
 }
 
 const legend = () =>
@@ -138,6 +150,27 @@ export function tracesPanel(title: string, query: string, width: number = WIDTH.
         .title(title)
         .datasource(TEMPO)
         .targets([traceQuery(query)])
+        .span(width)
+        .height(height);
+}
+
+/**
+ * Grafana's flame graph panel (plugin "flamegraph", no options) over one profile query. The foundation SDK has no
+ * builder of its own for this panel type, so it is the generic panel builder with the type set.
+ */
+export function flameGraphPanel(
+    title: string,
+    query: pyroscope.DataqueryBuilder,
+    description: string,
+    width: number = WIDTH.full,
+    height = 12,
+): dashboard.PanelBuilder {
+    return new dashboard.PanelBuilder()
+        .type("flamegraph")
+        .title(title)
+        .description(description)
+        .datasource(PYROSCOPE)
+        .targets([query])
         .span(width)
         .height(height);
 }

@@ -1,9 +1,9 @@
 // "Service overview" (the reference guide's Dashboard as Code): RED metrics, latency with exemplars,
-// the service's logs and its failing or slow traces, for one namespace/service picked from variables.
+// the service's logs, its failing or slow traces and its CPU flame graph, for one namespace/service picked from variables.
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
-import { HTTP_METRICS, LOG_LABELS } from "../../vocabulary";
-import { labelValuesVariable, logsPanel, promQuery, row, statPanel, timeSeries, tracesPanel, WIDTH } from "./panels";
+import { HTTP_METRICS, LOG_LABELS, PROFILES } from "../../vocabulary";
+import { flameGraphPanel, labelValuesVariable, logsPanel, profileQuery, promQuery, row, statPanel, timeSeries, tracesPanel, WIDTH } from "./panels";
 
 const { labels } = HTTP_METRICS;
 const selected = `${labels.namespace}="$namespace", ${labels.service}="$service"`;
@@ -16,6 +16,11 @@ const ERROR_RATE_STEPS = { warning: 1, critical: 5 } as const;
 const LATENCY_STEPS = { warning: 0.5, critical: 1 } as const;
 /** A trace worth a look: it failed, or it took longer than this. */
 const SLOW_TRACE = "500ms";
+/**
+ * The service's profiles, by service name alone: profiles an application pushes with a Pyroscope SDK carry no
+ * namespace label, and a matcher on it would hide them.
+ */
+const SERVICE_PROFILES = `{${PROFILES.labels.service}="$service"}`;
 
 /** The selected service's latency at `quantile` ("P95 latency"), coloured by LATENCY_STEPS. */
 function latencyStat(quantile: number) {
@@ -74,6 +79,15 @@ export function serviceOverviewDashboard(): dashboard.DashboardBuilder {
             tracesPanel(
                 `Traces that failed or took longer than ${SLOW_TRACE}`,
                 `{resource.service.name="$service" && (status = error || duration > ${SLOW_TRACE})}`,
+            ),
+        )
+        .withRow(row("Profiles"))
+        .withPanel(
+            flameGraphPanel(
+                "CPU flame graph",
+                profileQuery(SERVICE_PROFILES, PROFILES.cpuProfileType),
+                "CPU time of the service over the dashboard's time range, by stack (Pyroscope). Selected by service name only: " +
+                    "profiles pushed by an SDK carry no namespace, so a service of the same name in another namespace is merged in.",
             ),
         );
 }
