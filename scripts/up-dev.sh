@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Deploys the dev stack to the current kube context with a local Pulumi backend (no account needed).
-# The Pulumi CLI: one on PATH at the pinned version, else the `pulumi` npm package, which fetches it on first use.
+# Deploys the dev stack to the current kube context with a local Pulumi backend (no account needed); with
+# --destroy (npm run down:dev) destroys it. The checks come first, then scripts/up-dev.ts runs the program inline
+# through the Automation API, so only the Pulumi CLI is needed, not its Node.js language host.
+# The Pulumi CLI: one on PATH at the pinned version or a later 3.x, else the `pulumi` npm package, which fetches it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,22 +24,16 @@ if [[ $kindnet_image =~ :v([0-9]{8}) ]] && [ "${BASH_REMATCH[1]}" -lt 20240813 ]
         "on minikube's kindnet CNI, start it with a CNI that enforces them (minikube start --cni=calico)" >&2
     exit 1
 fi
-namespace="${NAMESPACE:-monitoring}"
-echo "Deploying the dev stack into namespace '$namespace' of kube context '$context'"
+echo "Kube context '$context'"
 
 # shellcheck source=scripts/dev-backend.sh
 source scripts/dev-backend.sh
 require_pulumi_cli
-# Pulumi runs the compiled program (Pulumi.yaml main: bin/index.js).
+# Pulumi.yaml's main is the compiled program (bin/index.js), which scripts/up-dev.ts runs.
 npm run build
-pulumi_cli stack select dev --create --secrets-provider passphrase
-
-# The Grafana provider reaches Grafana through this port-forward (grafana.apiUrl in the dev preset is
-# http://localhost:3000); it retries until the Grafana Service exists, and the provider retries too.
-( while true; do kubectl --namespace "$namespace" port-forward svc/grafana 3000:80 >/dev/null 2>&1 || true; sleep 3; done ) &
-forwarder=$!
-trap 'pkill -P "$forwarder" 2>/dev/null || true; kill "$forwarder" 2>/dev/null || true' EXIT
-
-pulumi_cli up --stack dev --yes "$@"
+# It keeps a kubectl port-forward to Grafana open while it runs when grafana.apiUrl is on this machine (the dev
+# preset's http://localhost:3000), since the Grafana provider reaches Grafana there.
+npx --no-install ts-node --transpile-only scripts/up-dev.ts "$@"
+if [[ " $* " == *" --destroy "* ]]; then exit 0; fi
 pulumi_cli stack output --stack dev
 echo "Outputs again, with the Grafana admin password: npm run outputs:dev -- --show-secrets"

@@ -9,6 +9,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { COMPILED_PROGRAM, ensureBuilt, evaluateInChild } from "../../scripts/lib/childEvaluation";
 import { REPO_ROOT } from "../../scripts/lib/stackFile";
+import { programFile } from "../../scripts/up-dev";
 import { assertCompiledProgramIsCurrent, BUILD_DIRECTORY, SOURCE_DIRECTORIES, staleSources } from "../../stacks/compiledProgram";
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
@@ -43,9 +44,11 @@ describe("compiled program", function () {
         for (const [name, command] of Object.entries(scripts).filter(([, command]) => /\bpulumi\b/.test(command))) {
             assert.match(command, /^npm run build && /, `npm run ${name}`);
         }
+        // up:dev runs Pulumi.yaml's main inline (scripts/up-dev.ts), after up-dev.sh has built it.
         const upDev = read("scripts/up-dev.sh");
-        const up = upDev.search(/\bpulumi(_cli)? up\b/);
-        assert.ok(up > 0 && upDev.indexOf("npm run build") >= 0 && upDev.indexOf("npm run build") < up, "up-dev.sh builds before pulumi up");
+        const up = upDev.search(/^[^#\n]*scripts\/up-dev\.ts/m);
+        assert.ok(up > 0 && upDev.indexOf("npm run build") >= 0 && upDev.indexOf("npm run build") < up, "up-dev.sh builds before it runs up-dev.ts");
+        assert.strictEqual(programFile(), COMPILED_PROGRAM);
         const steps = (parse(read(".github/actions/setup/action.yml")) as { runs: { steps: Array<{ run?: string }> } }).runs.steps.map(
             (step) => step.run ?? "",
         );

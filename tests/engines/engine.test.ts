@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { CHARTS } from "../../components/charts";
 import { ensureBuilt } from "../../scripts/lib/childEvaluation";
-import { REPO_ROOT, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
+import { documentedOutputs, managedResources } from "../helpers/deployment";
+import { STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 import { helmOn, startCluster, type TestCluster } from "../support/cluster";
 import { engineBinDir, engineStack, engineWorkDir, type Served, serveChartRepository, serveGrafanaHealth } from "../support/engine/harness";
 import { standinHoldings } from "../support/engine/standin/log";
@@ -16,21 +17,6 @@ import { standinHoldings } from "../support/engine/standin/log";
 // skipped.
 const NAMESPACE = "monitoring";
 const PASSPHRASE = "engine-test-passphrase";
-
-/** Output names the "Outputs" table of docs/configuration.md documents; `dev only` ones only for dev. */
-function documentedOutputs(stack: string): string[] {
-    const reference = fs.readFileSync(path.join(REPO_ROOT, "docs", "configuration.md"), "utf8");
-    const section = reference.split(/^## Outputs$/m)[1].split(/^## /m)[0];
-    return section
-        .split("\n")
-        .filter((line) => line.startsWith("| `"))
-        .flatMap((line) => {
-            const [names, what] = line.split("|").slice(1, 3);
-            if (/dev only/.test(what) && stack !== "dev") return [];
-            return [...names.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
-        })
-        .sort();
-}
 
 for (const stackName of STACK_NAMES) describeEngine(stackName);
 
@@ -64,9 +50,6 @@ function describeEngine(stackName: string): void {
             }>;
         const claims = async () => (await cluster.get(`/api/v1/namespaces/${NAMESPACE}/persistentvolumeclaims`)).items.map((c: any) => c.metadata.name).sort();
         const stateResources = async (): Promise<any[]> => (await stack.exportStack()).deployment.resources ?? [];
-        /** What the stack manages: not the engine's default providers, nor what it only reads. */
-        const managed = (resources: any[]) =>
-            resources.filter((r) => !r.external && !(r.type.startsWith("pulumi:providers:") && r.urn.split("::").pop().startsWith("default")));
 
         before(async () => {
             const binDir = engineBinDir();
@@ -115,7 +98,7 @@ function describeEngine(stackName: string): void {
             const resources = await stateResources();
             // The summary counts the stack's resources; the state also holds the default providers the engine made.
             // ...and what it reads (the StackReference to the stack's last deployment, `external`).
-            const counted = managed(resources);
+            const counted = managedResources(resources);
             assert.strictEqual(created, counted.length, `${JSON.stringify(result.summary.resourceChanges)}; state: ${resources.map((r) => r.type).join(", ")}`);
             assert.deepStrictEqual(Object.keys(result.summary.resourceChanges ?? {}), ["create"]);
             const installed = releases();
@@ -192,7 +175,7 @@ function describeEngine(stackName: string): void {
         if (stackName === "production") {
             it("protectData: pulumi destroy deletes nothing, failing on the protected resources", async () => {
                 needs("up");
-                const resources = managed(await stateResources())
+                const resources = managedResources(await stateResources())
                     .map((r) => r.urn)
                     .sort();
                 const held = standinHoldings(path.join(workDir, "standin")).size;
@@ -213,7 +196,7 @@ function describeEngine(stackName: string): void {
                 // The only deletion: the engine's default provider of the StackReference, which holds nothing.
                 assert.deepStrictEqual(deleted, [`urn:pulumi:${stackName}::observability::pulumi:providers:pulumi::default`]);
                 assert.deepStrictEqual(
-                    managed(await stateResources())
+                    managedResources(await stateResources())
                         .map((r) => r.urn)
                         .sort(),
                     resources,

@@ -1,5 +1,5 @@
-// The real Pulumi engine on the local API server (scripts/cluster), for tests/engines/engine.test.ts and `npm run up:dev`
-// there: the CLI and Kubernetes provider built by ./build.sh, the stand-in random and grafana providers
+// The real Pulumi engine on the local API server (scripts/cluster), for tests/engines/engine.test.ts and up-dev.test.ts
+// (`npm run up:dev` there): the CLI and Kubernetes provider built by ./build.sh, the stand-in random and grafana providers
 // (./standin), a Helm repository of the pinned charts served on 127.0.0.1 (config charts.repository), and a
 // health endpoint that answers the Grafana readiness gate. The program runs inline (Automation API): the CLI is
 // started with --client, so no Node.js language plugin is needed.
