@@ -197,10 +197,10 @@ for (const stack of STACK_NAMES) {
             }
         });
 
-        it("installs loki, tempo, alloy and grafana after it, each --atomic --wait within the program's timeout", async () => {
+        it("installs loki, tempo, pyroscope, alloy and grafana after it, each --atomic --wait within the program's timeout", async () => {
             needs("program objects");
             const others = manifests.releases.filter((r) => r !== prometheus());
-            assert.deepStrictEqual(others.map((r) => r.name).sort(), ["alloy", "grafana", "loki", "tempo"]);
+            assert.deepStrictEqual(others.map((r) => r.name).sort(), ["alloy", "grafana", "loki", "pyroscope", "tempo"]);
             await timed("install others", async () => {
                 for (const release of others) await helmRelease(release, "install", 1);
             });
