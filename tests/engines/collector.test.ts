@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
-import { alloyConfig, Collector, type CollectorArgs } from "../../components/collector/Collector";
+import { alloyConfig } from "../../components/collector/alloy/config";
+import { Collector, type CollectorArgs } from "../../components/collector/Collector";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { committedStackManifests } from "../../scripts/lib/stackManifests";
 import type { StackConfig } from "../../stacks/schema";
@@ -154,7 +155,7 @@ describe("Collector (Grafana Alloy)", () => {
         const configs = [
             ...STACK_NAMES.map((stack) => contentOf(built[stack].values)),
             tenantConfig,
-            alloyConfig(ODD_URL, "tempo:4317"),
+            alloyConfig({ lokiPushUrl: ODD_URL, tempoOtlpGrpcEndpoint: "tempo:4317" }),
             TOP_LEVEL_ATTRIBUTE,
             DANGLING,
             ...REFUSED,
