@@ -14,6 +14,7 @@ import { LOKI_STACK_TENANT, Loki } from "./loki/Loki";
 import { mirrorTransformation } from "./mirrors";
 import { NetworkPolicies } from "./NetworkPolicies";
 import { Prometheus } from "./prometheus/Prometheus";
+import { pyroscopeUrls } from "./pyroscope/names";
 import { Tempo } from "./tempo/Tempo";
 
 export interface ObservabilityStackArgs {
@@ -147,6 +148,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 lokiPushUrl: loki.pushUrl,
                 tempoOtlpGrpcEndpoint: tempo.otlpGrpcEndpoint,
                 lokiTenantId: lokiTenant,
+                pyroscopeWriteUrl: namespaceName.apply((ns) => pyroscopeUrls(ns, "monolithic").write),
             },
             afterCrds,
         );

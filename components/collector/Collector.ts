@@ -4,7 +4,7 @@ import type { Resources, StackConfig } from "../../stacks/schema";
 import { chartRelease } from "../helm";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
 import { alloyConfig } from "./alloy/config";
-import { COLLECTOR_RELEASE } from "./names";
+import { COLLECTOR_RELEASE, PROFILES_PUSH_PORT } from "./names";
 
 export interface CollectorArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -17,13 +17,16 @@ export interface CollectorArgs {
     tempoOtlpGrpcEndpoint: pulumi.Input<string>;
     /** Tenant sent as X-Scope-OrgID when Loki runs multi-tenant; unset sends none. */
     lokiTenantId?: pulumi.Input<string>;
+    /** Pyroscope's push API, e.g. "http://pyroscope-distributor.monitoring.svc.cluster.local:4040" (pyroscope.write appends the path). */
+    pyroscopeWriteUrl: pulumi.Input<string>;
 }
 
 const CONFIG_RELOADER_RESOURCES: Resources = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
 
 /**
- * Grafana Alloy from the `alloy` chart: pod logs and Kubernetes events into Loki, and an OTLP endpoint
- * (gRPC 4317, HTTP 4318) whose traces go to Tempo and whose logs go to Loki's native OTLP endpoint.
+ * Grafana Alloy from the `alloy` chart: pod logs and Kubernetes events into Loki, an OTLP endpoint
+ * (gRPC 4317, HTTP 4318) whose traces go to Tempo and whose logs go to Loki's native OTLP endpoint, and profiles
+ * into Pyroscope: scraped from the pods annotated for it, and pushed by Pyroscope SDKs (HTTP 4040).
  *
  * Logs are tailed through the Kubernetes API (`loki.source.kubernetes`), not from node files, so Alloy
  * needs no hostPath mounts, no root and no DaemonSet: a Deployment reads the whole cluster, and with
@@ -34,6 +37,8 @@ export class Collector extends pulumi.ComponentResource {
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
     /** Where applications send OTLP over HTTP (URL). */
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
+    /** Where applications push profiles with a Pyroscope SDK (its server address). */
+    public readonly profilesPushUrl: pulumi.Output<string>;
     public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -47,14 +52,15 @@ export class Collector extends pulumi.ComponentResource {
                 releaseName: COLLECTOR_RELEASE,
                 namespace,
                 values: pulumi
-                    .all([namespace, args.lokiPushUrl, args.tempoOtlpGrpcEndpoint, args.lokiTenantId])
-                    .apply(([ns, lokiPushUrl, tempoOtlpGrpcEndpoint, lokiTenantId]) =>
+                    .all([namespace, args.lokiPushUrl, args.tempoOtlpGrpcEndpoint, args.lokiTenantId, args.pyroscopeWriteUrl])
+                    .apply(([ns, lokiPushUrl, tempoOtlpGrpcEndpoint, lokiTenantId, pyroscopeWriteUrl]) =>
                         collectorValues({
                             namespace: ns,
                             settings: args.settings,
                             lokiPushUrl,
                             tempoOtlpGrpcEndpoint,
                             lokiTenantId,
+                            pyroscopeWriteUrl,
                         }),
                     ),
             },
@@ -64,8 +70,9 @@ export class Collector extends pulumi.ComponentResource {
         const host = pulumi.interpolate`${COLLECTOR_RELEASE}.${namespace}.svc.cluster.local`;
         this.otlpGrpcEndpoint = pulumi.interpolate`${host}:${OTLP_GRPC_PORT}`;
         this.otlpHttpEndpoint = pulumi.interpolate`http://${host}:${OTLP_HTTP_PORT}`;
+        this.profilesPushUrl = pulumi.interpolate`http://${host}:${PROFILES_PUSH_PORT}`;
 
-        this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
+        this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint, profilesPushUrl: this.profilesPushUrl });
     }
 }
 
@@ -78,6 +85,7 @@ export interface CollectorValuesArgs {
     lokiPushUrl: string;
     tempoOtlpGrpcEndpoint: string;
     lokiTenantId?: string;
+    pyroscopeWriteUrl: string;
 }
 
 /** The chart values; every key is a real key of the alloy chart (tests check it). */
@@ -108,6 +116,7 @@ export function collectorValues(args: CollectorValuesArgs): Record<string, unkno
             extraPorts: [
                 { name: "otlp-grpc", port: OTLP_GRPC_PORT, targetPort: OTLP_GRPC_PORT, protocol: "TCP" },
                 { name: "otlp-http", port: OTLP_HTTP_PORT, targetPort: OTLP_HTTP_PORT, protocol: "TCP" },
+                { name: "profiles", port: PROFILES_PUSH_PORT, targetPort: PROFILES_PUSH_PORT, protocol: "TCP" },
             ],
             // Kubernetes API sources need no node files.
             mounts: { varlog: false, dockercontainers: false },
