@@ -13,6 +13,7 @@ import { GrafanaContent } from "./grafana/GrafanaContent";
 import { LOKI_STACK_TENANT, Loki } from "./loki/Loki";
 import { mirrorTransformation } from "./mirrors";
 import { NetworkPolicies } from "./NetworkPolicies";
+import { namespaceLabels } from "./namespaces";
 import { Prometheus } from "./prometheus/Prometheus";
 import { pyroscopeUrls } from "./pyroscope/names";
 import { Tempo } from "./tempo/Tempo";
@@ -282,22 +283,6 @@ function stackOptions(config: StackConfig, opts?: pulumi.ComponentResourceOption
 /** node-exporter's namespace: host access needs the "privileged" Pod Security level, nothing else does. */
 export function nodeExporterNamespaceName(namespace: string): string {
     return `${namespace}-node-exporter`;
-}
-
-/**
- * Pod Security Admission. The stack's namespace enforces "baseline" and warns and audits at "restricted", so
- * tightening later is a measured step. node-exporter's namespace is "privileged" at all three: its DaemonSet
- * needs host access by design, and a "restricted" warning on every install and upgrade would only teach
- * operators to ignore warnings.
- */
-function namespaceLabels(level: "baseline" | "privileged"): Record<string, string> {
-    const reported = level === "baseline" ? "restricted" : "privileged";
-    return {
-        "app.kubernetes.io/part-of": "observability",
-        "pod-security.kubernetes.io/enforce": level,
-        "pod-security.kubernetes.io/warn": reported,
-        "pod-security.kubernetes.io/audit": reported,
-    };
 }
 
 /** `kubectl port-forward` for each in-cluster URL ("http://svc.ns.svc.cluster.local:port"). */

@@ -13,7 +13,8 @@ type Section = keyof StackConfigInput;
 /** What each top-level key is for; every key of the schema must have one (tests check). */
 export const SECTION_DOCS: Record<Section, string> = {
     preset: "Preset the stack starts from (`dev`, `staging`, `production`); defaults to the stack's name.",
-    namespace: "Namespace created for the stack; node-exporter gets `<namespace>-node-exporter`.",
+    namespace:
+        "Namespace created for the stack; node-exporter gets `<namespace>-node-exporter`, the eBPF profiler (`collector.profiling.ebpf`) `<namespace>-profiler`.",
     protectData:
         'Protect every resource of the stack (releases, namespace, NetworkPolicies, rules, Grafana objects) from deletion: `pulumi destroy` deletes nothing ("Data safety" in docs/operations.md).',
     cluster:
@@ -29,7 +30,8 @@ export const SECTION_DOCS: Record<Section, string> = {
         "Replicas (HA pair in production), retention by time and size, volume size, scrape/evaluation intervals, resources of Prometheus, operator and exporters, and Alertmanager (required: kube-prometheus-stack's alerts reach contact points through it).",
     loki: "`Monolithic` (single binary, filesystem) or `Distributed` (object storage); retention, volume, resources, per-component replicas and resources, caches (MB, 0 turns a cache off), ingestion limits, multi-tenancy.",
     tempo: "`monolithic` (local volume) or `distributed` (Tempo 3 on object storage; needs `kafka`), retention, resources, per-component replicas, Kafka bootstrap address/topic/partitions, trace-size and rate limits.",
-    collector: "Grafana Alloy's resources, and the namespaces whose pods may send OTLP to it.",
+    collector:
+        "Grafana Alloy's resources, the namespaces whose pods may send OTLP and push profiles to it, and `profiling`: eBPF profiling of every container (`ebpf`, off in every preset: a privileged DaemonSet per node, docs/operations.md) with its per-node `resources`.",
     alerting:
         "Provenance (`disableProvenance: true` lets people edit provisioned alerting in the UI), Slack, email and PagerDuty receivers, and the maintenance window mute timing.",
     services: "Services with SLOs: `name`, `namespace`, `team`, `availabilityObjective` (%), `latencyObjective` (%) under `latencyThresholdMs`.",

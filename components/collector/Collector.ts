@@ -1,10 +1,12 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Resources, StackConfig } from "../../stacks/schema";
+import type { StackConfig } from "../../stacks/schema";
 import { chartRelease } from "../helm";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
 import { alloyConfig } from "./alloy/config";
+import { CONFIG_RELOADER_RESOURCES } from "./chart";
 import { COLLECTOR_RELEASE, PROFILES_PUSH_PORT } from "./names";
+import { Profiler } from "./Profiler";
 
 export interface CollectorArgs {
     /** Namespace to install into (created by the ObservabilityStack). */
@@ -20,8 +22,6 @@ export interface CollectorArgs {
     /** Pyroscope's push API, e.g. "http://pyroscope-distributor.monitoring.svc.cluster.local:4040" (pyroscope.write appends the path). */
     pyroscopeWriteUrl: pulumi.Input<string>;
 }
-
-const CONFIG_RELOADER_RESOURCES: Resources = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
 
 /**
  * Grafana Alloy from the `alloy` chart: pod logs and Kubernetes events into Loki, an OTLP endpoint
@@ -40,6 +40,8 @@ export class Collector extends pulumi.ComponentResource {
     /** Where applications push profiles with a Pyroscope SDK (its server address). */
     public readonly profilesPushUrl: pulumi.Output<string>;
     public readonly release: k8s.helm.v3.Release;
+    /** The eBPF profiler, with `collector.profiling.ebpf`. */
+    public readonly profiler?: Profiler;
 
     constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("observability:stack:Collector", name, {}, opts);
@@ -66,6 +68,14 @@ export class Collector extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        if (args.settings.profiling.ebpf) {
+            this.profiler = new Profiler(
+                `${name}-profiler`,
+                { namespace, resources: args.settings.profiling.resources, pyroscopeWriteUrl: args.pyroscopeWriteUrl },
+                { parent: this },
+            );
+        }
 
         const host = pulumi.interpolate`${COLLECTOR_RELEASE}.${namespace}.svc.cluster.local`;
         this.otlpGrpcEndpoint = pulumi.interpolate`${host}:${OTLP_GRPC_PORT}`;

@@ -1,7 +1,7 @@
 // The flows the collector's pods accept (components/flows.ts).
 import { type BackendFlows, named, pods, SCRAPER, type Source, tcp } from "../flows";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
-import { ALLOY_HTTP_PORT, COLLECTOR_RELEASE, PROFILES_PUSH_PORT } from "./names";
+import { ALLOY_HTTP_PORT, COLLECTOR_RELEASE, PROFILER_RELEASE, PROFILES_PUSH_PORT } from "./names";
 
 export const COLLECTOR_FLOWS: BackendFlows = {
     // alloy chart _helpers.tpl "alloy.selectorLabels" (name = .Chart.Name).
@@ -19,3 +19,9 @@ export const COLLECTOR_FLOWS: BackendFlows = {
         ];
     },
 };
+
+/**
+ * The eBPF profiler's pods (`collector.profiling.ebpf`), alone in their namespace (names.ts profilerNamespaceName):
+ * alloy chart _helpers.tpl "alloy.selectorLabels" of its release. They accept no flow; they push to Pyroscope.
+ */
+export const PROFILER_POD_LABELS = named("alloy", PROFILER_RELEASE);

@@ -8,3 +8,12 @@ export const ALLOY_HTTP_PORT = 12345;
  * (Pyroscope's own), and the one k8s-monitoring's profiles receiver listens on (feature-profiles-receiver values.yaml `port`).
  */
 export const PROFILES_PUSH_PORT = 4040;
+/**
+ * The eBPF profiler's release (`collector.profiling.ebpf`): a second release of the alloy chart, whose objects and
+ * pods the chart names after it.
+ */
+export const PROFILER_RELEASE = "alloy-profiler";
+/** The profiler's namespace: host access needs the "privileged" Pod Security level, which nothing else of the collector gets. */
+export function profilerNamespaceName(namespace: string): string {
+    return `${namespace}-profiler`;
+}

@@ -2,10 +2,12 @@ import "../helpers/pulumi";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
+import { CHARTS } from "../../components/charts";
 import { Collector } from "../../components/collector/Collector";
 import { PROFILES } from "../../components/vocabulary";
-import { committedStackManifests } from "../../scripts/lib/stackManifests";
+import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
+import { allObjects, committedStackManifests, renderStack, type StackManifests } from "../../scripts/lib/stackManifests";
 import type { StackConfig } from "../../stacks/schema";
 import { type DiscoveredPod, podDiscoveryTargets } from "../helpers/podDiscovery";
 import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
@@ -21,6 +23,10 @@ import {
     parseAlloyConfigs,
     resolveReference,
 } from "../support/alloySyntax";
+import { chartReference, unknownValuePaths } from "../support/chartKeys";
+import { SCHEMA_RELEASES, validateSchemas } from "../support/kubeSchemas";
+import { type Flow, judge, missingFlows, neededFlows, podsOf } from "../support/networkFlows";
+import { admitted, podSecurity } from "../support/podSecurity";
 import { type Labels, type RelabelRule, relabelTargets } from "../support/relabel";
 
 // Profiles through the collector: the rendered Alloy configuration read by Alloy's own parser (tools/alloysyntax), its
@@ -55,13 +61,17 @@ interface Built {
     pyroscopeWriteUrl: string;
 }
 
-async function build(stack: string): Promise<Built> {
-    const { config } = loadStack(stack);
+const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+/** The stack file's edit that turns eBPF profiling on. */
+const EBPF_ON = { collector: { profiling: { ebpf: true } } };
+
+async function build(stack: string, overrides: Record<string, unknown> = {}): Promise<Built> {
+    const { config } = loadStack(stack, Object.fromEntries(Object.entries(overrides).map(([key, value]) => [key, JSON.stringify(value)])));
     // Distinct per stack, so a test can tell the given URL from anything hard-coded.
     const pyroscopeWriteUrl = `http://pyroscope-${stack}-ingest.monitoring.svc.cluster.local:4040`;
     let collector: Collector | undefined;
     const resources = await captureResources(() => {
-        collector = new Collector(`collector-profiles-${stack}`, {
+        collector = new Collector(`collector-profiles-${stack}-${Object.keys(overrides).length}`, {
             namespace: config.namespace,
             settings: config.collector,
             lokiPushUrl: "http://loki-gateway.monitoring.svc.cluster.local/loki/api/v1/push",
@@ -69,7 +79,7 @@ async function build(stack: string): Promise<Built> {
             pyroscopeWriteUrl,
         });
     });
-    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "alloy")!;
+    const release = resources.find((r) => r.type === RELEASE_TYPE && r.inputs.name === "alloy")!;
     return { config, collector: collector!, resources, content: release.inputs.values.alloy.configMap.content, pyroscopeWriteUrl };
 }
 
@@ -233,7 +243,7 @@ describe("Collector: profiles", function () {
                 const receiver = [...components[stack].values()].find((b) => b.name === "pyroscope.receive_http")!;
                 const http = childBlock(receiver, "http");
                 assert.strictEqual(literal(http, "listen_address"), "0.0.0.0");
-                const release = built[stack].resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "alloy")!;
+                const release = built[stack].resources.find((r) => r.type === RELEASE_TYPE && r.inputs.name === "alloy")!;
                 const port = release.inputs.values.alloy.extraPorts.find((p: any) => p.port === 4040);
                 assert.ok(port, "no Service port 4040");
                 assert.strictEqual(port.targetPort, literal(http, "listen_port"));
@@ -352,5 +362,182 @@ describe("Collector: profiles", function () {
                 .find((p: any) => p.name === servicePort.targetPort || p.containerPort === servicePort.targetPort)?.containerPort;
             assert.strictEqual(containerPort, literal(childBlock(receiver, "http"), "listen_port"));
         }
+    });
+
+    describe("eBPF profiling (collector.profiling.ebpf)", () => {
+        let withEbpf: Built;
+        let profiler: RecordedResource;
+        let profilerComponents: Map<string, AlloyBlock>;
+        let rendered: StackManifests;
+        const renderedProfiler = () => rendered.releases.find((r) => r.name === "alloy-profiler")!;
+        before(async () => {
+            withEbpf = await build("dev", EBPF_ON);
+            profiler = withEbpf.resources.find((r) => r.type === RELEASE_TYPE && r.inputs.name === "alloy-profiler")!;
+            assert.ok(profiler, "no release alloy-profiler");
+            [profilerComponents] = [componentsOf(parseAlloyConfigs([profiler.inputs.values.alloy.configMap.content])[0])];
+            // The whole dev program with the profiler on, every release through `helm template` (scripts/lib/stackManifests.ts).
+            rendered = renderStack("dev", EBPF_ON);
+        });
+
+        it("is off in every preset: the committed stacks install no profiler", async () => {
+            for (const stack of STACK_NAMES) {
+                assert.strictEqual(built[stack].config.collector.profiling.ebpf, false, stack);
+                assert.deepStrictEqual(
+                    built[stack].resources.filter((r) => r.type === RELEASE_TYPE).map((r) => r.inputs.name),
+                    ["alloy"],
+                );
+                assert.ok(!committedStackManifests(stack).releases.some((r) => r.name === "alloy-profiler"), stack);
+            }
+        });
+
+        it("installs the pinned alloy chart a second time, as a DaemonSet in the host's PID namespace, privileged and root, with only real chart keys", () => {
+            const { values } = profiler.inputs;
+            assert.deepStrictEqual([profiler.inputs.chart, profiler.inputs.version, profiler.inputs.atomic], ["alloy", CHARTS.alloy.version, true]);
+            assert.deepStrictEqual(unknownValuePaths(chartReference("alloy", CHARTS.alloy.version), values, ["configReloader.resources"]), []);
+            const [daemonSet, ...others] = renderedProfiler().objects.filter((o) => ["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind));
+            assert.deepStrictEqual([daemonSet.kind, others.length], ["DaemonSet", 0]);
+            const pod = daemonSet.spec.template.spec;
+            assert.strictEqual(pod.hostPID, true);
+            const alloy = pod.containers.find((c: any) => c.name === "alloy");
+            assert.deepStrictEqual([alloy.securityContext.privileged, alloy.securityContext.runAsUser], [true, 0]);
+            assert.deepStrictEqual(alloy.resources, withEbpf.config.collector.profiling.resources);
+            // Every node, tainted control-plane nodes included.
+            assert.ok(pod.tolerations.some((t: any) => t.operator === "Exists" && t.effect === "NoSchedule" && !t.key));
+        });
+
+        it("lives alone in <namespace>-profiler, labelled for Pod Security exactly as node-exporter's namespace", () => {
+            const namespaces = rendered.programObjects.filter((o) => o.kind === "Namespace");
+            const profilerNamespace = namespaces.find((o) => o.metadata.name === "monitoring-profiler");
+            const nodeExporter = namespaces.find((o) => o.metadata.name === "monitoring-node-exporter");
+            assert.ok(profilerNamespace && nodeExporter, namespaces.map((o) => o.metadata.name).join(", "));
+            assert.deepStrictEqual(profilerNamespace.metadata.labels, nodeExporter.metadata.labels);
+            assert.strictEqual(profilerNamespace.metadata.labels?.["pod-security.kubernetes.io/enforce"], "privileged");
+            assert.strictEqual(renderedProfiler().namespace, "monitoring-profiler");
+            const inIt = rendered.releases.flatMap((r) => r.objects.filter((o) => (o.metadata.namespace ?? r.namespace) === "monitoring-profiler"));
+            assert.deepStrictEqual([...new Set(inIt.map((o) => o.metadata.labels?.["app.kubernetes.io/instance"]))], ["alloy-profiler"]);
+        });
+
+        it("is admitted by Pod Security in its namespace and refused in the stack's, while the collector stays restricted", () => {
+            const results = podSecurity(rendered);
+            const refused = results.filter((r) => !admitted(r).ok).map((r) => `${r.namespace}/${r.kind}/${r.name}: ${admitted(r).refusals.join("; ")}`);
+            assert.deepStrictEqual(refused, []);
+            const own = results.find((r) => r.release === "alloy-profiler" && r.kind === "DaemonSet")!;
+            assert.deepStrictEqual([own.namespace, own.enforce?.level], ["monitoring-profiler", "privileged"]);
+            const collector = results.find((r) => r.release === "alloy" && r.kind === "Deployment")!;
+            assert.ok(
+                collector.evaluations.filter((e) => e.level === "restricted").every((e) => e.allowed),
+                JSON.stringify(collector.evaluations),
+            );
+            const release = renderedProfiler();
+            const daemonSet = release.objects.find((o) => o.kind === "DaemonSet")!;
+            const moved = { ...structuredClone(daemonSet), metadata: { ...daemonSet.metadata, namespace: "monitoring" } };
+            const [inStackNamespace] = podSecurity({ ...rendered, releases: [{ ...release, manifest: stringify(moved) }] });
+            assert.strictEqual(admitted(inStackNamespace).ok, false);
+            assert.match(admitted(inStackNamespace).refusals.join(" "), /host namespaces \(hostPID=true\)/);
+            assert.match(admitted(inStackNamespace).refusals.join(" "), /privileged \(container "alloy" must not set securityContext\.privileged=true\)/);
+        });
+
+        it("renders objects valid for the oldest and newest Kubernetes", () => {
+            const objects = allObjects(rendered);
+            const crds = objects.filter((o) => o.kind === "CustomResourceDefinition");
+            const inProfilerNamespace = (o: KubernetesObject) => o.metadata.name === "monitoring-profiler" || o.metadata.namespace === "monitoring-profiler";
+            const ours = [...renderedProfiler().objects, ...rendered.programObjects.filter(inProfilerNamespace)];
+            assert.deepStrictEqual(
+                rendered.programObjects
+                    .filter(inProfilerNamespace)
+                    .map((o) => o.kind)
+                    .sort(),
+                ["Namespace", "NetworkPolicy", "NetworkPolicy"],
+            );
+            for (const release of SCHEMA_RELEASES) {
+                const problems = validateSchemas(ours, release, crds)
+                    .filter((r) => r.status !== "statusValid")
+                    .map((r) => `${r.kind}/${r.name}: ${r.status} ${r.msg}`);
+                assert.deepStrictEqual(problems, [], release);
+            }
+        });
+
+        it("profiles the containers of its own node's pods, labelled like their logs, to the given Pyroscope", () => {
+            const discovery = [...profilerComponents.values()].find((b) => b.name === "discovery.kubernetes")!;
+            const selectors = childBlock(discovery, "selectors")!;
+            assert.strictEqual(literal(selectors, "role"), "pod");
+            assert.strictEqual(selectors.attributes.field.source, '"spec.nodeName=" + sys.env("HOSTNAME")');
+            // The chart gives the alloy container HOSTNAME from the downward API: the name of the node it runs on.
+            const alloy = renderedProfiler()
+                .objects.find((o) => o.kind === "DaemonSet")!
+                .spec.template.spec.containers.find((c: any) => c.name === "alloy");
+            assert.deepStrictEqual(
+                alloy.env.find((e: any) => e.name === "HOSTNAME"),
+                { name: "HOSTNAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+            );
+
+            const [ebpf] = [...profilerComponents.values()].filter((b) => b.name === "pyroscope.ebpf");
+            for (const chain of chains(profilerComponents, componentId(ebpf))) {
+                const sink = profilerComponents.get(chain[chain.length - 1])!;
+                assert.strictEqual(sink.name, "pyroscope.write");
+                assert.strictEqual(literal(childBlock(sink, "endpoint"), "url"), withEbpf.pyroscopeWriteUrl);
+            }
+            const [{ rules }] = ruleChains(profilerComponents, ebpf);
+            const pods = [checkout({}), checkout({}, { name: "finished", phase: "Succeeded" })];
+            const [targets] = relabelTargets([{ rules, targets: pods.flatMap(podDiscoveryTargets) }]);
+            const kept = targets.filter((t) => !t.dropped);
+            assert.deepStrictEqual(
+                [...new Set(kept.map((t) => `${t.publicLabels!.k8s_pod_name}/${t.publicLabels!.k8s_container_name}/${t.publicLabels!.service_name}`))],
+                ["checkout-7d9f/server/checkout", "checkout-7d9f/proxy/checkout", "checkout-7d9f/worker/checkout"],
+            );
+            // pyroscope.ebpf ties a process to a target by its container's ID (Alloy pyroscope/ebpf/discovery/target.go
+            // containerIDFromTarget, from __meta_kubernetes_pod_container_id without the runtime prefix).
+            for (const target of kept) assert.match(target.labels!.__meta_kubernetes_pod_container_id, /^containerd:\/\/checkout-7d9f-/);
+            assert.deepStrictEqual(Object.keys(kept[0].publicLabels!).sort(), ["k8s_container_name", "k8s_namespace_name", "k8s_pod_name", "service_name"]);
+        });
+
+        it("leaves every flow of the stack allowed; only Prometheus reaches the profiler (cyclonus' matcher, tools/netflows)", () => {
+            const { config } = loadStack("dev");
+            const needed = neededFlows(rendered, {
+                namespace: config.namespace,
+                ingressControllerNamespace: config.ingress.controllerNamespace,
+                otlpNamespaces: [...new Set([...config.services.map((s) => s.namespace), ...config.collector.applicationNamespaces])],
+            });
+            const verdicts = judge(rendered, needed);
+            assert.deepStrictEqual(
+                missingFlows(verdicts).map((v) => `${v.id}: ${v.why}`),
+                [],
+            );
+            const scrapes = verdicts.filter((v) => v.to.workload === "DaemonSet/alloy-profiler" && /^scrape/.test(v.why));
+            assert.deepStrictEqual(
+                scrapes.map((v) => [v.port, v.allowed]),
+                [[12345, true]],
+            );
+            const { pods } = podsOf(rendered);
+            const profilerPod = pods.find((p) => p.workload === "DaemonSet/alloy-profiler")!;
+            const grafana = pods.find((p) => p.workload === "Deployment/grafana")!;
+            const others: Flow[] = [
+                { namespace: "unrelated-team", labels: { app: "curious" } },
+                { namespace: "default", labels: { app: "an-application" } },
+                { pod: grafana },
+            ].flatMap((from, index) =>
+                profilerPod.ports.map((port) => ({
+                    id: `peer ${index} -> ${port.containerPort}`,
+                    from,
+                    to: profilerPod,
+                    port: port.containerPort,
+                    protocol: "TCP",
+                    why: "not needed",
+                })),
+            );
+            assert.ok(others.length >= 3);
+            assert.deepStrictEqual(
+                judge(rendered, others)
+                    .filter((v) => v.allowed)
+                    .map((v) => v.id),
+                [],
+            );
+            // Without the profiler namespace's policies, nothing would stop them: the check above can fail.
+            const unguarded = {
+                ...rendered,
+                programObjects: rendered.programObjects.filter((o) => !(o.kind === "NetworkPolicy" && o.metadata.namespace === "monitoring-profiler")),
+            };
+            assert.ok(judge(unguarded, others).every((v) => v.allowed));
+        });
     });
 });
