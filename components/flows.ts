@@ -25,7 +25,7 @@ export interface Allowance {
 export interface FlowArgs {
     /** Namespace of the ingress controller's pods (`ingress.controllerNamespace`), the only way in to Grafana's UI. */
     ingressControllerNamespace: string;
-    /** Namespaces whose pods may send OTLP to the collector: those of `services` and `collector.applicationNamespaces`. */
+    /** Namespaces whose pods may send OTLP and push profiles to the collector: those of `services` and `collector.applicationNamespaces`. */
     applicationNamespaces: string[];
     /** Whether kube-prometheus-stack runs Alertmanager (`prometheus.alertmanager.enabled`). */
     alertmanagerEnabled: boolean;
