@@ -46,6 +46,12 @@ function allowances(args: NetworkPolicySpecArgs): Allowance[] {
 function peer(source: Source): NetworkPolicyPeer {
     if ("pods" in source) return { podSelector: selector(source.pods) };
     if ("anyPodInNamespace" in source) return { podSelector: {} };
+    if ("podLabels" in source) {
+        return {
+            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [source.namespace] }] },
+            podSelector: { matchLabels: source.podLabels },
+        };
+    }
     if ("namespaces" in source) {
         // The API server sets kubernetes.io/metadata.name on every namespace (Kubernetes ≥ 1.22).
         return { namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [...new Set(source.namespaces)] }] } };

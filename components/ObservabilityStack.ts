@@ -4,6 +4,8 @@ import type { StackSecrets } from "../stacks/config";
 import type { StackConfig } from "../stacks/schema";
 import { checkStorageClass, type StorageClassLister } from "../stacks/storageClasses";
 import { Collector } from "./collector/Collector";
+import { PROFILER_POD_LABELS } from "./collector/flows";
+import { profilerNamespaceName } from "./collector/names";
 import type { Fingerprints } from "./grafana/alerting/contactPointFingerprints";
 import { alertRuleInput } from "./grafana/alerting/rules";
 import { Grafana } from "./grafana/Grafana";
@@ -13,6 +15,7 @@ import { GrafanaContent } from "./grafana/GrafanaContent";
 import { LOKI_STACK_TENANT, Loki } from "./loki/Loki";
 import { mirrorTransformation } from "./mirrors";
 import { NetworkPolicies } from "./NetworkPolicies";
+import { namespaceLabels } from "./namespaces";
 import { Prometheus } from "./prometheus/Prometheus";
 import { Pyroscope } from "./pyroscope/Pyroscope";
 import { Tempo } from "./tempo/Tempo";
@@ -155,6 +158,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 lokiPushUrl: loki.pushUrl,
                 tempoOtlpGrpcEndpoint: tempo.otlpGrpcEndpoint,
                 lokiTenantId: lokiTenant,
+                pyroscopeWriteUrl: pyroscope.writeUrl,
             },
             afterCrds,
         );
@@ -182,6 +186,9 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 alertmanagerEnabled: config.prometheus.alertmanager.enabled,
                 grafanaIngressEnabled: Boolean(config.grafana.host),
                 prometheusIngressEnabled: Boolean(config.prometheus.host),
+                ...(config.collector.profiling.ebpf
+                    ? { profiler: { namespace: profilerNamespaceName(config.namespace), podLabels: PROFILER_POD_LABELS } }
+                    : {}),
             },
             { parent: this, dependsOn: [namespace] },
         );
@@ -294,22 +301,6 @@ function stackOptions(config: StackConfig, opts?: pulumi.ComponentResourceOption
 /** node-exporter's namespace: host access needs the "privileged" Pod Security level, nothing else does. */
 export function nodeExporterNamespaceName(namespace: string): string {
     return `${namespace}-node-exporter`;
-}
-
-/**
- * Pod Security Admission. The stack's namespace enforces "baseline" and warns and audits at "restricted", so
- * tightening later is a measured step. node-exporter's namespace is "privileged" at all three: its DaemonSet
- * needs host access by design, and a "restricted" warning on every install and upgrade would only teach
- * operators to ignore warnings.
- */
-function namespaceLabels(level: "baseline" | "privileged"): Record<string, string> {
-    const reported = level === "baseline" ? "restricted" : "privileged";
-    return {
-        "app.kubernetes.io/part-of": "observability",
-        "pod-security.kubernetes.io/enforce": level,
-        "pod-security.kubernetes.io/warn": reported,
-        "pod-security.kubernetes.io/audit": reported,
-    };
 }
 
 /** `kubectl port-forward` for each in-cluster URL ("http://svc.ns.svc.cluster.local:port"). */

@@ -10,8 +10,16 @@ export interface NetworkPolicyPort {
     port: number;
 }
 
-/** Who may open a connection: a backend's pods (a key of some backend's `pods`), every pod of some namespaces, or anything. */
-export type Source = { pods: string } | { namespaces: string[] } | { anyPodInNamespace: true } | { anywhere: true };
+/**
+ * Who may open a connection: a backend's pods (a key of some backend's `pods`), every pod of some namespaces,
+ * labelled pods of another namespace, or anything.
+ */
+export type Source =
+    | { pods: string }
+    | { namespaces: string[] }
+    | { namespace: string; podLabels: Record<string, string> }
+    | { anyPodInNamespace: true }
+    | { anywhere: true };
 
 /** One row of the table: `to`'s pods accept `from` on `ports`, because `why`. */
 export interface Allowance {
@@ -25,7 +33,7 @@ export interface Allowance {
 export interface FlowArgs {
     /** Namespace of the ingress controller's pods (`ingress.controllerNamespace`), the only way in to Grafana's UI. */
     ingressControllerNamespace: string;
-    /** Namespaces whose pods may send OTLP to the collector: those of `services` and `collector.applicationNamespaces`. */
+    /** Namespaces whose pods may send OTLP and push profiles to the collector: those of `services` and `collector.applicationNamespaces`. */
     applicationNamespaces: string[];
     /** Whether kube-prometheus-stack runs Alertmanager (`prometheus.alertmanager.enabled`). */
     alertmanagerEnabled: boolean;
@@ -33,6 +41,8 @@ export interface FlowArgs {
     grafanaIngressEnabled: boolean;
     /** Whether Prometheus has an ingress (`prometheus.host` is set), so the ingress controller must reach it. */
     prometheusIngressEnabled: boolean;
+    /** The eBPF profiler's namespace and pod labels, when `collector.profiling.ebpf` runs it: it pushes to Pyroscope. */
+    profiler?: { namespace: string; podLabels: Record<string, string> };
 }
 
 /** What one backend contributes to the NetworkPolicies: its pods, by label, and the flows they accept. */

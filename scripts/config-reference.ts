@@ -15,7 +15,8 @@ type Section = keyof StackConfigInput;
 export const SECTION_DOCS: Record<Section, string> = {
     ...(Object.fromEntries(BACKEND_KEYS.map((key) => [key, BACKENDS[key].settings.description])) as Record<BackendKey, string>),
     preset: "Preset the stack starts from (`dev`, `staging`, `production`); defaults to the stack's name.",
-    namespace: "Namespace created for the stack; node-exporter gets `<namespace>-node-exporter`.",
+    namespace:
+        "Namespace created for the stack; node-exporter gets `<namespace>-node-exporter`, the eBPF profiler (`collector.profiling.ebpf`) `<namespace>-profiler`.",
     protectData:
         'Protect every resource of the stack (releases, namespace, NetworkPolicies, rules, Grafana objects) from deletion: `pulumi destroy` deletes nothing ("Data safety" in docs/operations.md).',
     cluster:

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
-import { alloyConfig, Collector, type CollectorArgs } from "../../components/collector/Collector";
+import { alloyConfig } from "../../components/collector/alloy/config";
+import { Collector, type CollectorArgs } from "../../components/collector/Collector";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { committedStackManifests } from "../../scripts/lib/stackManifests";
 import type { StackConfig } from "../../stacks/schema";
@@ -28,6 +29,7 @@ interface Built {
     values: Record<string, any>;
     lokiPushUrl: string;
     tempoEndpoint: string;
+    pyroscopeWriteUrl: string;
 }
 
 let builds = 0;
@@ -36,6 +38,7 @@ async function build(stack: string, extra: Partial<CollectorArgs> = {}): Promise
     // Distinct per stack, so a test can tell the given endpoints from anything hard-coded.
     const lokiPushUrl = `http://loki-${stack}.monitoring.svc.cluster.local:3100/loki/api/v1/push`;
     const tempoEndpoint = `tempo-${stack}-distributor.monitoring.svc.cluster.local:4317`;
+    const pyroscopeWriteUrl = `http://pyroscope-${stack}.monitoring.svc.cluster.local:4040`;
     let collector: Collector | undefined;
     const resources = await captureResources(() => {
         collector = new Collector(`collector-${stack}-${builds++}`, {
@@ -43,12 +46,13 @@ async function build(stack: string, extra: Partial<CollectorArgs> = {}): Promise
             settings: config.collector,
             lokiPushUrl,
             tempoOtlpGrpcEndpoint: tempoEndpoint,
+            pyroscopeWriteUrl,
             ...extra,
         });
     });
     const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
     assert.strictEqual(releases.length, 1);
-    return { config, collector: collector!, resources, values: releases[0].inputs.values, lokiPushUrl, tempoEndpoint };
+    return { config, collector: collector!, resources, values: releases[0].inputs.values, lokiPushUrl, tempoEndpoint, pyroscopeWriteUrl };
 }
 
 const chart = chartReference("alloy", CHARTS.alloy.version);
@@ -62,6 +66,7 @@ const EXPORTS: Array<[RegExp, string[]]> = [
     [/^loki\.write$/, ["receiver"]],
     [/^loki\.process$/, ["receiver"]],
     [/^otelcol\.(processor|exporter)\./, ["input"]],
+    [/^pyroscope\.write$/, ["receiver"]],
 ];
 
 interface Pipeline {
@@ -154,7 +159,7 @@ describe("Collector (Grafana Alloy)", () => {
         const configs = [
             ...STACK_NAMES.map((stack) => contentOf(built[stack].values)),
             tenantConfig,
-            alloyConfig(ODD_URL, "tempo:4317"),
+            alloyConfig({ lokiPushUrl: ODD_URL, tempoOtlpGrpcEndpoint: "tempo:4317", pyroscopeWriteUrl: "http://pyroscope:4040" }),
             TOP_LEVEL_ATTRIBUTE,
             DANGLING,
             ...REFUSED,

@@ -12,7 +12,7 @@
 //     Loki is AGPL and no Loki runs here) under the limits the rendered config.yaml sets.
 import "../helpers/pulumi";
 import * as assert from "assert";
-import { K8S_ATTRIBUTES, lokiOtlpEndpoint } from "../../components/collector/Collector";
+import { K8S_ATTRIBUTES, lokiOtlpEndpoint } from "../../components/collector/alloy/otlp";
 import { SLO_DASHBOARD_UID } from "../../components/grafana/uids";
 import { OTLP_TRACE_ID_METADATA } from "../../components/loki/datasources";
 import { LOKI_PUSH_PATH } from "../../components/loki/Loki";

@@ -48,6 +48,7 @@ describe("NetworkPolicies judged on the rendered stack", function () {
                 /^configured to reach loki/,
                 /^configured to reach tempo/,
                 /^OTLP/,
+                /^profiles pushed/,
                 /^admission webhook/,
             ]) {
                 assert.ok(why(needed, kind).length > 0, `${stack}: no flow matching ${kind}`);
@@ -67,6 +68,16 @@ describe("NetworkPolicies judged on the rendered stack", function () {
         const { needed } = judged("production");
         const shop = needed.filter((v) => v.id.startsWith("shop/*") && /OTLP/.test(v.why));
         assert.deepStrictEqual(shop.map((v) => `${v.to.workload}:${v.port}:${v.allowed}`).sort(), ["Deployment/alloy:4317:true", "Deployment/alloy:4318:true"]);
+    });
+
+    it("applications in the declared services' namespaces reach the collector's profiles receiver, on the port its Alloy configuration listens on", () => {
+        const { needed } = judged("production");
+        const shop = needed.filter((v) => v.id.startsWith("shop/*") && /^profiles pushed/.test(v.why));
+        // Pyroscope SDKs' default server port; the collector's configuration must listen there for the flow to be found.
+        assert.deepStrictEqual(
+            shop.map((v) => `${v.to.workload}:${v.port}:${v.allowed}`),
+            ["Deployment/alloy:4040:true"],
+        );
     });
 
     it("production: Loki's and Tempo's components reach each other's gRPC and memberlist ports, and Tempo's generator writes to Prometheus", () => {

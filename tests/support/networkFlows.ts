@@ -4,7 +4,8 @@
 // the Services that each pod's mounted configuration names (Loki's and Tempo's rings, gRPC, caches, the
 // collector's and the metrics generator's write targets), every ServiceMonitor and PodMonitor endpoint
 // (scraped by Prometheus), every Ingress backend (the ingress controller), every admission webhook (the API
-// server) and OTLP from every namespace that runs a declared service or is listed in the config.
+// server), and OTLP and pushed profiles (a pyroscope.receive_http in a pod's Alloy configuration) from every
+// namespace that runs a declared service or is listed in the config.
 import type { LabelSelector } from "../../components/flows";
 import { runGoCheck } from "../../scripts/lib/goTools";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
@@ -232,6 +233,26 @@ export interface FlowContext {
 }
 
 const OTLP_PORT_NAMES = ["otlp-grpc", "otlp-http"];
+
+/**
+ * The ports on which an Alloy configuration receives pushed profiles: each pyroscope.receive_http block's
+ * `http.listen_port`, or Alloy's default HTTP server port 8080 without one (Alloy
+ * internal/component/common/net/config.go DefaultHTTPPort).
+ */
+export function profilePushPorts(config: string): number[] {
+    const ports: number[] = [];
+    for (const start of config.matchAll(/^pyroscope\.receive_http\s+"[^"]*"\s*\{/gm)) {
+        let depth = 0;
+        let end = start.index;
+        for (; end < config.length; end++) {
+            if (config[end] === "{") depth++;
+            if (config[end] === "}" && --depth === 0) break;
+        }
+        const port = /\blisten_port\s*=\s*(\d+)/.exec(config.slice(start.index, end));
+        ports.push(port ? Number(port[1]) : 8080);
+    }
+    return ports;
+}
 /** The API server calling admission webhooks: from the control plane, an address outside the pod network. */
 const API_SERVER: Peer = { ip: "172.31.0.10", what: "the API server" };
 
@@ -334,6 +355,20 @@ export function neededFlows(manifests: StackManifests, context: FlowContext): Fl
         const s = reference && service(reference.name, reference.namespace);
         const port = s?.ports.find((p: ServicePort) => p.port === (reference.port ?? 443));
         if (s && port) add(API_SERVER, behind(s, port, pods), `admission webhook ${webhook.name}`);
+    }
+    // Pods whose mounted configuration receives pushed profiles accept them from the same namespaces as OTLP.
+    for (const release of manifests.releases) {
+        for (const configMap of release.objects.filter((o) => o.kind === "ConfigMap")) {
+            const ports = Object.values<string>(configMap.data ?? {}).flatMap(profilePushPorts);
+            const receivers = pods.filter(
+                (pod) => pod.configuration.includes(configMap.metadata.name) && pod.namespace === (configMap.metadata.namespace ?? release.namespace),
+            );
+            for (const s of services)
+                for (const port of s.ports)
+                    for (const target of behind(s, port, receivers).filter((t) => ports.includes(t.port)))
+                        for (const namespace of context.otlpNamespaces)
+                            add({ namespace, labels: { app: "an-application" } }, [target], `profiles pushed (pyroscope.receive_http) from ${namespace}`);
+        }
     }
     const collector = services.filter((s) => s.ports.some((p) => OTLP_PORT_NAMES.includes(p.name ?? "")));
     for (const namespace of context.otlpNamespaces) {
