@@ -87,6 +87,22 @@ echo "ok: log line found in Loki"
 retry 36 trace_found || fail "trace $trace_id not found in Tempo"
 echo "ok: trace $trace_id found in Tempo"
 
+echo "--- a profile pushed to the collector as Pyroscope's SDKs push it arrives in Pyroscope"
+forward alloy 14040:4040
+forward pyroscope 14041:4040
+now=$(date +%s)
+# Pyroscope's ingest API: `name` is the application (service_name), a body without `format` is folded stacks
+# (pkg/ingester/pyroscope/ingest_handler.go); the collector's pyroscope.receive_http serves the same path.
+retry 12 curl --silent --fail -X POST --data-binary 'main;e2e_work 100' \
+    "http://localhost:14040/ingest?name=e2e-check&from=$((now - 10))&until=$now" || fail "collector refused the profile"
+profile_found() {
+    curl --silent --fail -H 'Content-Type: application/json' http://localhost:14041/querier.v1.QuerierService/LabelValues \
+        -d "{\"name\":\"service_name\",\"start\":$(((now - 600) * 1000)),\"end\":$((($(date +%s) + 60) * 1000))}" \
+        | jq -e '.names | index("e2e-check")' >/dev/null
+}
+retry 36 profile_found || fail "profile of e2e-check not found in Pyroscope"
+echo "ok: profile found in Pyroscope"
+
 echo "--- what Grafana stores reads back unchanged; a rotated Slack token is a change, and reaches Grafana"
 # Every object of the program, the contact points with a secret included (pulumi-grafana#379), shows no
 # change on a second preview: components/grafana/alerting/contactPointFingerprints.ts, docs/proven.md "State
