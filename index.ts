@@ -18,6 +18,7 @@ export const pyroscopeUrl = stack.pyroscopeUrl;
 export const alertmanagerUrl = stack.alertmanagerUrl;
 export const otlpGrpcEndpoint = stack.otlpGrpcEndpoint;
 export const otlpHttpEndpoint = stack.otlpHttpEndpoint;
+export const profilesPushUrl = stack.profilesPushUrl;
 export const grafanaAdminUser = stack.grafanaAdminUser;
 export const grafanaAdminPassword = stack.grafanaAdminPassword;
 export const portForwardCommands = config.preset === "dev" ? stack.portForwardCommands : undefined;

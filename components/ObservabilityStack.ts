@@ -48,6 +48,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
     /** Where applications send OTLP over HTTP (URL of the collector). */
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
+    /** Where Pyroscope SDKs push profiles (the collector's pyroscope.receive_http). */
+    public readonly profilesPushUrl: pulumi.Output<string>;
     public readonly grafanaAdminUser: pulumi.Output<string>;
     public readonly grafanaAdminPassword: pulumi.Output<string>;
     /** `kubectl port-forward` commands to reach each UI from a laptop (useful in dev, which has no ingress). */
@@ -249,6 +251,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.alertmanagerUrl = prometheus.alertmanagerUrl;
         this.otlpGrpcEndpoint = collector.otlpGrpcEndpoint;
         this.otlpHttpEndpoint = collector.otlpHttpEndpoint;
+        this.profilesPushUrl = collector.profilesPushUrl;
         this.grafanaAdminUser = grafana.adminUser;
         this.grafanaAdminPassword = grafana.adminPassword;
         this.portForwardCommands = pulumi
@@ -276,6 +279,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             alertmanagerUrl: this.alertmanagerUrl,
             otlpGrpcEndpoint: this.otlpGrpcEndpoint,
             otlpHttpEndpoint: this.otlpHttpEndpoint,
+            profilesPushUrl: this.profilesPushUrl,
             grafanaAdminUser: this.grafanaAdminUser,
             grafanaAdminPassword: this.grafanaAdminPassword,
             portForwardCommands: this.portForwardCommands,

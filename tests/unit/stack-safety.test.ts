@@ -68,6 +68,7 @@ const OUTPUTS = [
     "alertmanagerUrl",
     "otlpGrpcEndpoint",
     "otlpHttpEndpoint",
+    "profilesPushUrl",
     "grafanaAdminUser",
     "portForwardCommands",
     "datasourceUids",
