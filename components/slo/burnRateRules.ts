@@ -9,7 +9,7 @@
 // in their recording rules, which Prometheus needs anyway.
 
 import { durationSeconds } from "../../stacks/units";
-import type { Severity, SyntheticSeries, TestedRule, TestedRuleGroup } from "../grafana/alerting/rules";
+import type { RuleCase, Severity, SyntheticSeries, TestedRule, TestedRuleGroup } from "../grafana/alerting/rules";
 import { counter, series } from "../grafana/alerting/syntheticSeries";
 import { FAST_BURN_RATE, HTTP_METRICS } from "../vocabulary";
 import { latencyBucketLabel, type ServiceSlo } from "./recordingRules";
@@ -110,8 +110,27 @@ function burnRateRule(services: readonly ServiceSlo[], indicator: Indicator, ale
     const budget = (service: ServiceSlo) => Number(errorBudget(indicator.objective(service)));
     const traffic = (service: ServiceSlo, badShare: number) => sloTraffic(service, indicator.key, [{ minutes: forMinutes + 10, badShare }]);
     const [first, ...others] = services;
-    // Every other service at half its own burn threshold: silent whatever the first one does.
-    const quietOthers = others.flatMap((other) => traffic(other, (factor * budget(other)) / 2));
+    // Steady traffic from the start: every window holds the same ratio, so only `for` delays firing.
+    const cases = (): RuleCase[] => {
+        // Every other service at half its own burn threshold: silent whatever the first one does.
+        const quietOthers = others.flatMap((other) => traffic(other, (factor * budget(other)) / 2));
+        return [
+            {
+                name: `twice the burn rate (capped at every request bad)${others.length ? ", other services at half theirs" : ""}`,
+                series: [...traffic(first, Math.min(1, 2 * factor * budget(first))), ...quietOthers],
+                checks: [
+                    { at: `${forMinutes}m`, firing: [] },
+                    { at: `${forMinutes + 5}m`, firing: [serviceLabels(first)] },
+                ],
+            },
+            {
+                name: "half the burn rate",
+                series: [...traffic(first, (factor * budget(first)) / 2), ...quietOthers],
+                checks: [{ at: `${forMinutes + 10}m`, firing: [] }],
+            },
+        ];
+    };
+    let built: RuleCase[] | undefined;
     return {
         rule: {
             uid: `slo-${indicator.code}-${long}${short}`,
@@ -129,22 +148,12 @@ function burnRateRule(services: readonly ServiceSlo[], indicator: Indicator, ale
             noDataState: "OK",
             execErrState: "Error",
         },
-        // Steady traffic from the start: every window holds the same ratio, so only `for` delays firing.
-        cases: [
-            {
-                name: `twice the burn rate (capped at every request bad)${others.length ? ", other services at half theirs" : ""}`,
-                series: [...traffic(first, Math.min(1, 2 * factor * budget(first))), ...quietOthers],
-                checks: [
-                    { at: `${forMinutes}m`, firing: [] },
-                    { at: `${forMinutes + 5}m`, firing: [serviceLabels(first)] },
-                ],
-            },
-            {
-                name: "half the burn rate",
-                series: [...traffic(first, (factor * budget(first)) / 2), ...quietOthers],
-                checks: [{ at: `${forMinutes + 10}m`, firing: [] }],
-            },
-        ],
+        // Built when asked: with a series set for every service, they are most of the work of a thousand
+        // services' rules, and only the tests read them.
+        get cases() {
+            built ??= cases();
+            return built;
+        },
     };
 }
 

@@ -1,5 +1,5 @@
-// Names of the SLI recording rules every service with an SLO gets. Prometheus evaluates them; the
-// burn-rate alerts and the SLO dashboards read them, so the names are shared from this one place.
+// Names of the SLO recording rules. Prometheus evaluates them; the burn-rate alerts and the SLO dashboards
+// read them, so the names are shared from this one place.
 
 /** The rolling period the objectives hold over. */
 export const SLO_PERIOD = "30d";
@@ -20,6 +20,13 @@ export const slowRatioRecord = (window: SloWindow) => `slo:sli_slow:ratio_rate${
  * every service (Prometheus recording rules carry what differs between services, not Grafana rules).
  */
 export const OBJECTIVE_RECORD = "slo:objective:ratio";
+
+/**
+ * A series per `le` value the bucket at a service's latency threshold may carry, with its namespace and
+ * service, value 1: the shared latency SLI joins each service's histogram with it to count only the
+ * requests in that service's own threshold bucket.
+ */
+export const THRESHOLD_BUCKET_RECORD = "slo:latency_threshold_bucket:info";
 
 /** A share in percent as a PromQL ratio literal without float noise: 99.9 → "0.999", 0.1 → "0.001". */
 export function percentAsRatio(percent: number): string {
