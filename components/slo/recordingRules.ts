@@ -1,14 +1,15 @@
-// The SLO recording rules: the share of bad requests over each burn-rate window, and what differs between
-// services as series. Prometheus evaluates them (PrometheusRules, ruleObjects.ts); the burn-rate alerts
-// (burnRateRules.ts) and the SLO dashboards read them.
+// The SLO recording rules: the share of bad requests over each burn-rate window, and each service's SLO as a
+// series. Prometheus evaluates them (PrometheusRules, ruleObjects.ts); the burn-rate alerts (burnRateRules.ts)
+// and the SLO dashboards read them.
 //
-// The SLI rules are shared: one rule per indicator and window aggregates every service by its namespace
-// and service labels, so their size does not grow with the number of services. Each service's group holds
-// only its data: its two objectives (with its team) and the `le` of its latency threshold's bucket, which
-// the shared latency rules join on. A service without these series has no SLI records.
+// Each service's rule group records one series, its SLO as labels (SERVICE_INFO_RECORD). One shared group
+// turns those into the objective series (one rule per indicator over every service) and records both SLI
+// ratios over every window for every service at once, by namespace and service. What grows with the number
+// of services is one small rule each; the shared rules grow with the distinct namespaces, objectives and
+// thresholds only. A service without an SLO gets no SLO series, whatever its namespace.
 import type { StackConfig } from "../../stacks/schema";
 import { HTTP_METRICS } from "../vocabulary";
-import { errorRatioRecord, OBJECTIVE_RECORD, percentAsRatio, SLO_WINDOWS, type SloWindow, slowRatioRecord, THRESHOLD_BUCKET_RECORD } from "./records";
+import { errorRatioRecord, OBJECTIVE_RECORD, percentAsRatio, SERVICE_INFO_RECORD, SLO_WINDOWS, type SloWindow, slowRatioRecord } from "./records";
 
 export type ServiceSlo = StackConfig["services"][number];
 
@@ -16,9 +17,9 @@ export interface RecordingRule {
     record: string;
     expr: string;
     /**
-     * A service's own labels on the series of its group: they make each service's rules distinct to
-     * `promtool check rules`, which otherwise reports every service's rules as duplicates of the first
-     * one's (same record name, no labels). Empty on the shared rules, whose expression yields them.
+     * Labels the rule adds to its series: a service's info series gets all of its own (they also make each
+     * service's rule distinct to `promtool check rules`, which otherwise reports it a duplicate of the first
+     * one's); on the shared rules, only what the expression does not yield.
      */
     labels: Record<string, string>;
 }
@@ -33,8 +34,8 @@ const { requests, durationBucket, labels } = HTTP_METRICS;
 const durationCount = durationBucket.replace(/_bucket$/, "_count");
 const byService = `${labels.namespace}, ${labels.service}`;
 
-/** Name of the group of the shared SLI rules; a service's group has two colons (`slo:<namespace>:<name>`). */
-export const SLI_GROUP_NAME = "slo:sli";
+/** Name of the shared group; a service's group has two colons (`slo:<namespace>:<name>`). */
+export const SHARED_GROUP_NAME = "slo:shared";
 
 /** The `le` label value of the threshold's bucket as Prometheus client libraries write it: 300 ms → "0.3". */
 export function latencyBucketLabel(thresholdMs: number): string {
@@ -59,6 +60,27 @@ const anyOf = (values: Iterable<string>) =>
         .map((value) => value.replaceAll(".", "[.]"))
         .join("|");
 
+/** The SLO indicators, each with its objective's label on the info series and its value in the config. */
+const OBJECTIVES = {
+    availability: { label: "availability_objective", percent: (service: ServiceSlo) => service.availabilityObjective },
+    latency: { label: "latency_objective", percent: (service: ServiceSlo) => service.latencyObjective },
+} as const;
+
+/** An objective in percent as the info series' label holds it, and the shared rules select it: 99.9 → "99.9". */
+const percentLabel = (percent: number) => String(percent);
+
+/**
+ * Every service's objective for `sli`, from its info series, labelled with its namespace, service and team:
+ * one term per distinct objective, since PromQL cannot turn a label into a value.
+ */
+export function objectiveExpr(services: readonly ServiceSlo[], sli: keyof typeof OBJECTIVES): string {
+    const { label, percent } = OBJECTIVES[sli];
+    return [...new Set(services.map(percent))]
+        .sort((a, b) => a - b)
+        .map((value) => `${percentAsRatio(value)} * group by (${byService}, team) (${SERVICE_INFO_RECORD}{${label}="${percentLabel(value)}"})`)
+        .join(" or ");
+}
+
 /**
  * Every service's share of failed (5xx) requests. A service that has never failed has no 5xx series at all
  * (client libraries create a label set on first use); `or 0 * total` makes its ratio 0, not empty. Only
@@ -73,49 +95,63 @@ export function errorRatioExpr(services: readonly ServiceSlo[], window: SloWindo
 
 /**
  * Every service's share of requests slower than its own threshold: 1 − (requests in the threshold's bucket ÷
- * all). The buckets are read at any service's threshold, then each service keeps its own (THRESHOLD_BUCKET_RECORD).
+ * all). The buckets are read at any service's threshold, then each service keeps its own: the info series'
+ * `le`, and for whole seconds also its "1.0" form (label_replace adds it; a fraction does not match the
+ * regular expression and comes back unchanged, which `or` drops as a duplicate).
  */
 export function slowRatioExpr(services: readonly ServiceSlo[], window: SloWindow): string {
     const namespaces = `${labels.namespace}=~"${anyOf(services.map((s) => s.namespace))}"`;
     const buckets = `le=~"${anyOf(services.flatMap((s) => latencyBucketLabels(s.latencyThresholdMs)))}"`;
-    const fast = `sum by (${byService}) (rate(${durationBucket}{${namespaces}, ${buckets}}[${window}]) and on (${byService}, le) ${THRESHOLD_BUCKET_RECORD})`;
+    const thresholds = `(${SERVICE_INFO_RECORD} or label_replace(${SERVICE_INFO_RECORD}, "le", "$1.0", "le", "([0-9]+)"))`;
+    const fast = `sum by (${byService}) (rate(${durationBucket}{${namespaces}, ${buckets}}[${window}]) and on (${byService}, le) ${thresholds})`;
     const all = `sum by (${byService}) (rate(${durationCount}{${namespaces}}[${window}]))`;
     return `1 - ${fast} / ${all}`;
 }
 
-/** A service's group: its two objectives (OBJECTIVE_RECORD) with its team, and its threshold's bucket. */
+/** A service's group: its SLO as the labels of one series (SERVICE_INFO_RECORD). */
 export function serviceRuleGroup(service: ServiceSlo): RecordingRuleGroup {
-    const own = { [labels.namespace]: service.namespace, [labels.service]: service.name };
     return {
         name: `slo:${service.namespace}:${service.name}`,
         rules: [
-            ...(["availability", "latency"] as const).map((sli) => ({
-                record: OBJECTIVE_RECORD,
-                expr: `vector(${percentAsRatio(sli === "availability" ? service.availabilityObjective : service.latencyObjective)})`,
-                labels: { ...own, team: service.team, sli },
-            })),
-            ...latencyBucketLabels(service.latencyThresholdMs).map((le) => ({ record: THRESHOLD_BUCKET_RECORD, expr: "vector(1)", labels: { ...own, le } })),
+            {
+                record: SERVICE_INFO_RECORD,
+                expr: "vector(1)",
+                labels: {
+                    [labels.namespace]: service.namespace,
+                    [labels.service]: service.name,
+                    team: service.team,
+                    [OBJECTIVES.availability.label]: percentLabel(service.availabilityObjective),
+                    [OBJECTIVES.latency.label]: percentLabel(service.latencyObjective),
+                    le: latencyBucketLabel(service.latencyThresholdMs),
+                },
+            },
         ],
     };
 }
 
-/** The shared group: both ratios over every window, for every service at once. */
-export function sliRuleGroup(services: readonly ServiceSlo[]): RecordingRuleGroup {
+/**
+ * The shared group: both objectives of every service, then both ratios over every window. Within a group
+ * Prometheus evaluates rules in order, so the error ratios read this evaluation's objectives.
+ */
+export function sharedRuleGroup(services: readonly ServiceSlo[]): RecordingRuleGroup {
     return {
-        name: SLI_GROUP_NAME,
-        rules: SLO_WINDOWS.flatMap((window) => [
-            { record: errorRatioRecord(window), expr: errorRatioExpr(services, window), labels: {} },
-            { record: slowRatioRecord(window), expr: slowRatioExpr(services, window), labels: {} },
-        ]),
+        name: SHARED_GROUP_NAME,
+        rules: [
+            ...(["availability", "latency"] as const).map((sli) => ({ record: OBJECTIVE_RECORD, expr: objectiveExpr(services, sli), labels: { sli } })),
+            ...SLO_WINDOWS.flatMap((window) => [
+                { record: errorRatioRecord(window), expr: errorRatioExpr(services, window), labels: {} },
+                { record: slowRatioRecord(window), expr: slowRatioExpr(services, window), labels: {} },
+            ]),
+        ],
     };
 }
 
 /**
- * Each service's group (in the services' order), then the shared SLI group, none without services. In this
- * order promtool evaluates the shared rules after the series they join; Prometheus evaluates groups
- * independently, so there the SLI records may lag a new objective or threshold by one evaluation.
+ * Each service's group (in the services' order), then the shared group, none without services. In this
+ * order promtool evaluates the shared rules after the series they read; Prometheus evaluates groups
+ * independently, so there a new or changed service's SLO series may lag its info series by one evaluation.
  */
 export function sloRecordingRuleGroups(services: readonly ServiceSlo[]): RecordingRuleGroup[] {
     if (services.length === 0) return [];
-    return [...services.map(serviceRuleGroup), sliRuleGroup(services)];
+    return [...services.map(serviceRuleGroup), sharedRuleGroup(services)];
 }

@@ -22,11 +22,12 @@ export const slowRatioRecord = (window: SloWindow) => `slo:sli_slow:ratio_rate${
 export const OBJECTIVE_RECORD = "slo:objective:ratio";
 
 /**
- * A series per `le` value the bucket at a service's latency threshold may carry, with its namespace and
- * service, value 1: the shared latency SLI joins each service's histogram with it to count only the
- * requests in that service's own threshold bucket.
+ * A service's SLO as labels of one series (value 1): its namespace, service and team, its objectives in
+ * percent as configured (`availability_objective`, `latency_objective`) and the `le` of its latency
+ * threshold's bucket as client libraries write it. Each service's own rule group records only this; the
+ * shared rules derive the objectives (OBJECTIVE_RECORD) and join the histograms on `le` from it.
  */
-export const THRESHOLD_BUCKET_RECORD = "slo:latency_threshold_bucket:info";
+export const SERVICE_INFO_RECORD = "slo:service:info";
 
 /** A share in percent as a PromQL ratio literal without float noise: 99.9 → "0.999", 0.1 → "0.001". */
 export function percentAsRatio(percent: number): string {

@@ -8,7 +8,7 @@
 // the existing objects keep their names and lose about half their groups to new ones. Cutting the
 // services' sorted list into chunks instead would shift every later chunk's boundary on each insertion.
 import { createHash } from "crypto";
-import { type RecordingRuleGroup, type ServiceSlo, serviceRuleGroup, sliRuleGroup } from "./recordingRules";
+import { type RecordingRuleGroup, type ServiceSlo, serviceRuleGroup, sharedRuleGroup } from "./recordingRules";
 
 /** etcd refuses objects over 1.5 MiB; a third of it leaves room for metadata, annotations and growth. */
 export const RULE_OBJECT_BUDGET_BYTES = 512 * 1024;
@@ -68,11 +68,11 @@ export function packRuleGroups(keyed: readonly KeyedRuleGroup[], budgetBytes = R
 
 /**
  * The PrometheusRules of the services' SLOs: each service's group, keyed by its namespace/name, and the
- * shared SLI group, keyed by its name (which has no "/", so no service has its key).
+ * shared group, keyed by its name (which has no "/", so no service has its key).
  */
 export function sloRuleObjects(services: readonly ServiceSlo[], budgetBytes = RULE_OBJECT_BUDGET_BYTES): RuleObject[] {
     if (services.length === 0) return [];
-    const shared = sliRuleGroup(services);
+    const shared = sharedRuleGroup(services);
     return packRuleGroups(
         [
             ...services.map((service) => ({ key: `${service.namespace}/${service.name}`, group: serviceRuleGroup(service) })),

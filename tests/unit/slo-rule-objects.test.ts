@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { type ServiceSlo, SLI_GROUP_NAME } from "../../components/slo/recordingRules";
+import { type ServiceSlo, SHARED_GROUP_NAME } from "../../components/slo/recordingRules";
 import { type RuleObject, sloRuleObjects } from "../../components/slo/ruleObjects";
 
 const service = (index: number): ServiceSlo => ({
@@ -23,7 +23,7 @@ describe("SLO recording rules packed into PrometheusRules", () => {
         const measured = Buffer.byteLength(JSON.stringify(objects[0].groups));
         assert.ok(measured <= 512 * 1024, `${objects[0].name}: ${measured} bytes`);
         const names = groupNames(objects);
-        assert.deepStrictEqual(names.sort(), [...list.map((s) => `slo:${s.namespace}:${s.name}`), SLI_GROUP_NAME].sort());
+        assert.deepStrictEqual(names.sort(), [...list.map((s) => `slo:${s.namespace}:${s.name}`), SHARED_GROUP_NAME].sort());
     });
 
     it("10,000 services: every object's groups serialize within 512 KiB, every group exactly once", () => {
@@ -62,7 +62,7 @@ describe("SLO recording rules packed into PrometheusRules", () => {
             );
             return [...after].filter(([name, groups]) => before.get(name) !== groups).map(([name]) => name);
         };
-        const sharedHome = objects.find((object) => object.groups.some((group) => group.name === SLI_GROUP_NAME))!.name;
+        const sharedHome = objects.find((object) => object.groups.some((group) => group.name === SHARED_GROUP_NAME))!.name;
         // service(50_000) is in namespace team-0, which already has services.
         const sameNamespace = changedBy(service(50_000));
         assert.strictEqual(sameNamespace.length, 1, `changed: ${sameNamespace.join(", ")}`);
@@ -71,12 +71,12 @@ describe("SLO recording rules packed into PrometheusRules", () => {
     });
 
     it("when the budget needs more objects, the existing ones keep their names and each gives groups only to new ones", () => {
-        const list = services(40);
-        const [one] = pack(services(1));
-        const bytes = (name: (group: string) => boolean) => Buffer.byteLength(JSON.stringify(one.groups.find((group) => name(group.name))));
-        const [sharedBytes, groupBytes] = [bytes((name) => name === SLI_GROUP_NAME), bytes((name) => name !== SLI_GROUP_NAME)];
-        const few = pack(list, sharedBytes + groupBytes * 30);
-        const more = pack(list, sharedBytes + groupBytes * 12);
+        const list = services(400);
+        const groups = pack(list).flatMap((object) => object.groups);
+        const bytes = (name: (group: string) => boolean) => Buffer.byteLength(JSON.stringify(groups.find((group) => name(group.name))));
+        const [sharedBytes, groupBytes] = [bytes((name) => name === SHARED_GROUP_NAME), bytes((name) => name !== SHARED_GROUP_NAME)];
+        const few = pack(list, sharedBytes + groupBytes * 150);
+        const more = pack(list, sharedBytes + groupBytes * 60);
         assert.ok(more.length > few.length, `${few.length} → ${more.length}`);
         const home = (objects: RuleObject[]) => new Map(objects.flatMap((object) => object.groups.map((group) => [group.name, object.name] as const)));
         const [was, now] = [home(few), home(more)];
