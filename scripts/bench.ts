@@ -1,11 +1,17 @@
 // Figures for review, no assertions: how long the program takes to evaluate (as `pulumi preview` would, one
 // process per run, under mocks: no engine, no cluster), how that grows with the number of services, what each
-// stack asks of a cluster, and how long the test suite runs.
-//   npm run bench [-- --runs 5 --scale-runs 3 --skip-tests --profile]
+// stack asks of a cluster, how long the test suite runs, and (--engine) how long a real `pulumi preview` of
+// production takes with one service and with a thousand.
+//   npm run bench [-- --runs 5 --scale-runs 3 --skip-tests --profile --engine --engine-runs 3 --only engine,scale]
+// Each evaluation's figures are medians of the clock since the process started and of the CPU time it used
+// (user + system, every thread): on a machine shared with other work the CPU time moves less.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { SECRET_KEYS } from "../stacks/config";
+import { startCluster } from "../tests/support/cluster";
+import { engineBinDir, engineStack, engineWorkDir, serveChartRepository, serveGrafanaHealth } from "../tests/support/engine/harness";
 import { type EvaluationOptions, ensureBuilt, evaluateInChild, type Runtime } from "./lib/childEvaluation";
 import { type Footprint, stackFootprint } from "./lib/footprint";
 import { REPO_ROOT } from "./lib/stackFile";
@@ -15,6 +21,12 @@ const STACKS = ["dev", "staging", "production"] as const;
 const SCALE = [1, 10, 100, 1000];
 
 const flag = (name: string) => process.argv.includes(`--${name}`);
+/** `--only a,b`: run those sections only (evaluation, scale, footprint, tests, engine, profile). */
+const only = (() => {
+    const index = process.argv.indexOf("--only");
+    return index >= 0 ? new Set(process.argv[index + 1].split(",")) : undefined;
+})();
+const runs = (section: string, byDefault = true) => (only ? only.has(section) : byDefault);
 function option(name: string, fallback: number): number {
     const index = process.argv.indexOf(`--${name}`);
     return index >= 0 ? Number(process.argv[index + 1]) : fallback;
@@ -41,6 +53,8 @@ function measure(options: EvaluationOptions, runs: number) {
         wallMs: of((r) => r.wallMs),
         loadedMs: of((r) => r.loadedMs),
         evaluatedMs: of((r) => r.evaluatedMs),
+        loadedCpuMs: of((r) => r.loadedCpuMs),
+        evaluatedCpuMs: of((r) => r.evaluatedCpuMs),
         maxRssMb: of((r) => r.maxRssKb) / 1024,
         registered: results[0].registered,
     };
@@ -71,35 +85,41 @@ function evaluation(runs: number): void {
     const floor = measure({ runtime: "compiled", mode: "floor" }, runs);
     const tsNodeFloor = measure({ runtime: "ts-node", mode: "floor" }, runs);
     const rows: Array<Array<string | number>> = [
-        ["floor: SDKs only", "-", ms(floor.loadedMs), ms(floor.wallMs), floor.maxRssMb.toFixed(0), "1.00×"],
+        ["floor: SDKs only", "-", ms(floor.loadedMs), ms(floor.loadedCpuMs), ms(floor.wallMs), floor.maxRssMb.toFixed(0), "1.00×", "1.00×"],
         [
             "floor: SDKs + ts-node hook",
             "-",
             ms(tsNodeFloor.loadedMs),
+            ms(tsNodeFloor.loadedCpuMs),
             ms(tsNodeFloor.wallMs),
             tsNodeFloor.maxRssMb.toFixed(0),
             `${(tsNodeFloor.loadedMs / floor.loadedMs).toFixed(2)}×`,
+            `${(tsNodeFloor.loadedCpuMs / floor.loadedCpuMs).toFixed(2)}×`,
         ],
     ];
     const programs: Array<[Runtime, string]> = [...STACKS.map((stack): [Runtime, string] => ["compiled", stack]), ["ts-node", "production"]];
     const production: Partial<Record<Runtime, number>> = {};
+    let compiledCpu = 0;
     for (const [runtime, stack] of programs) {
         const result = measure({ runtime, mode: "program", stack }, runs);
         if (stack === "production") production[runtime] = result.evaluatedMs;
+        if (stack === "production" && runtime === "compiled") compiledCpu = result.evaluatedCpuMs;
         rows.push([
             `${stack} (${runtime})`,
             result.registered,
             ms(result.evaluatedMs),
+            ms(result.evaluatedCpuMs),
             ms(result.wallMs),
             result.maxRssMb.toFixed(0),
             `${(result.evaluatedMs / floor.loadedMs).toFixed(2)}×`,
+            `${(result.evaluatedCpuMs / floor.loadedCpuMs).toFixed(2)}×`,
         ]);
     }
-    table(["program (runtime)", "resources", "evaluated", "wall", "max RSS MB", "÷ SDK floor"], rows);
+    table(["program (runtime)", "resources", "evaluated", "CPU", "wall", "max RSS MB", "÷ SDK floor", "CPU ÷ floor's"], rows);
     const compiled = production.compiled ?? 0;
     console.log(
-        `  production, compiled (what pulumi up runs): ${(compiled / floor.loadedMs).toFixed(2)}× the SDK floor, ` +
-            `${(compiled / tsNodeFloor.loadedMs).toFixed(2)}× the SDK + ts-node floor (goal ≤ 1.5×)`,
+        `  production, compiled (what pulumi up runs): ${(compiled / floor.loadedMs).toFixed(2)}× the SDK floor ` +
+            `(CPU ${(compiledCpu / floor.loadedCpuMs).toFixed(2)}×), ${(compiled / tsNodeFloor.loadedMs).toFixed(2)}× the SDK + ts-node floor (goal ≤ 1.5×)`,
     );
     console.log(
         `  production through ts-node (typescript: true): ${((production["ts-node"] ?? 0) / tsNodeFloor.loadedMs).toFixed(2)}× its floor; ` +
@@ -127,14 +147,14 @@ function scale(runs: number): void {
         ...measure({ runtime: "compiled", mode: "program", stack: "production", overrides: { services: generatedServices(count) } }, runs),
     }));
     table(
-        ["services", "resources", "evaluated", "wall", "max RSS MB"],
-        results.map((r) => [r.count, r.registered, ms(r.evaluatedMs), ms(r.wallMs), r.maxRssMb.toFixed(0)]),
+        ["services", "resources", "evaluated", "CPU", "wall", "max RSS MB"],
+        results.map((r) => [r.count, r.registered, ms(r.evaluatedMs), ms(r.evaluatedCpuMs), ms(r.wallMs), r.maxRssMb.toFixed(0)]),
     );
     const first = results[0];
     const last = results[results.length - 1];
     console.log(
-        `  time ${last.count} ÷ ${first.count} services = ${(last.evaluatedMs / first.evaluatedMs).toFixed(2)}× (goal ≤ 1.3×); ` +
-            `memory ${(last.maxRssMb / first.maxRssMb).toFixed(2)}×`,
+        `  time ${last.count} ÷ ${first.count} services = ${(last.evaluatedMs / first.evaluatedMs).toFixed(2)}× (goal ≤ 1.3×), ` +
+            `CPU ${(last.evaluatedCpuMs / first.evaluatedCpuMs).toFixed(2)}×; memory ${(last.maxRssMb / first.maxRssMb).toFixed(2)}×`,
     );
     const slopes = results.slice(1).map((r, index) => (r.registered - results[index].registered) / (r.count - results[index].count));
     console.log(
@@ -207,6 +227,79 @@ function testSuite(): void {
     );
 }
 
+/**
+ * `pulumi preview` of production through the real engine (the suite's: tests/support/engine), with one service
+ * and with a thousand, each a stack never deployed, on the local API server with the pinned charts served
+ * from 127.0.0.1: what a pull request's preview of a new stack costs. The program runs inline in this process
+ * (the CLI is started with --client), reloaded from bin/ for each preview; the SDKs stay loaded. A warm-up
+ * preview each, then `runs` previews each, alternating.
+ */
+async function enginePreview(runs: number): Promise<void> {
+    const counts = [1, 1000];
+    console.log(`\n6. Real engine: pulumi preview of production with ${counts.join(" and ")} services (never deployed), median of ${runs} after a warm-up`);
+    const binDir = engineBinDir();
+    const workDirs: string[] = [];
+    const cluster = await startCluster();
+    const charts = await serveChartRepository(fs.mkdtempSync(path.join(os.tmpdir(), "bench-charts-")));
+    const health = await serveGrafanaHealth();
+    try {
+        await cluster.provideStorageClass("gp3");
+        const stacks = [];
+        for (const count of counts) {
+            const workDir = engineWorkDir(`production-${count}`);
+            workDirs.push(workDir);
+            stacks.push({
+                count,
+                stack: await engineStack({
+                    stack: "production",
+                    workDir,
+                    binDir,
+                    kubeconfig: cluster.kubeconfig,
+                    passphrase: "bench-passphrase",
+                    config: { charts: { repository: charts.url }, grafana: { apiUrl: health.url }, services: generatedServices(count) },
+                    secrets: Object.fromEntries(SECRET_KEYS.map((key) => [key, `bench-${key}`])),
+                }),
+                seconds: [] as number[],
+                cpuSeconds: [] as number[],
+                creates: 0,
+            });
+        }
+        for (let round = -1; round < runs; round++) {
+            for (const entry of round % 2 ? stacks : [...stacks].reverse()) {
+                const cpu = process.cpuUsage();
+                const started = performance.now();
+                const result = await entry.stack.preview();
+                const seconds = (performance.now() - started) / 1000;
+                const { user, system } = process.cpuUsage(cpu);
+                entry.creates = result.changeSummary.create ?? 0;
+                if (round < 0) continue;
+                entry.seconds.push(seconds);
+                entry.cpuSeconds.push((user + system) / 1e6);
+            }
+        }
+        table(
+            ["services", "resources to create", "preview", "program's process CPU", "all runs"],
+            stacks.map((s) => [
+                s.count,
+                s.creates,
+                `${median(s.seconds).toFixed(1)} s`,
+                `${median(s.cpuSeconds).toFixed(1)} s`,
+                s.seconds.map((value) => value.toFixed(1)).join(", "),
+            ]),
+        );
+        const [one, thousand] = stacks;
+        console.log(
+            `  preview ${thousand.count} ÷ ${one.count} services = ${(median(thousand.seconds) / median(one.seconds)).toFixed(2)}× (goal ≤ 1.5×); ` +
+                `CPU of this process (program, Automation API) ${(median(thousand.cpuSeconds) / median(one.cpuSeconds)).toFixed(2)}×`,
+        );
+    } finally {
+        await cluster.stop();
+        await charts.close();
+        await health.close();
+        for (const dir of workDirs) fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 /** Where one production evaluation spends its CPU: self time of V8's sampling profile, by package. */
 function profile(): void {
     console.log("\n5. Profile of one production evaluation (compiled, node --cpu-prof), self time by package");
@@ -249,10 +342,18 @@ function profile(): void {
     );
 }
 
-machine();
-ensureBuilt();
-evaluation(option("runs", 5));
-scale(option("scale-runs", 3));
-footprints();
-testSuite();
-if (flag("profile")) profile();
+async function main(): Promise<void> {
+    machine();
+    ensureBuilt();
+    if (runs("evaluation")) evaluation(option("runs", 5));
+    if (runs("scale")) scale(option("scale-runs", 3));
+    if (runs("footprint")) footprints();
+    if (runs("tests")) testSuite();
+    if (runs("engine", flag("engine"))) await enginePreview(option("engine-runs", 3));
+    if (runs("profile", flag("profile"))) profile();
+}
+
+main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+});

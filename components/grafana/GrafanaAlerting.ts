@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../stacks/schema";
-import { sloRecordingRuleGroups } from "../slo/recordingRules";
-import { packRuleGroups } from "../slo/ruleObjects";
+import { sloRuleObjects } from "../slo/ruleObjects";
 import { type Fingerprints, guardContactPoints } from "./alerting/contactPointFingerprints";
 import { createRouting, routingDefinition } from "./alerting/routing";
 import { createRuleGroups } from "./alerting/ruleGroups";
@@ -47,7 +46,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
     public readonly notificationPolicyId: pulumi.Output<string>;
     /** Names of the alert rule groups created. */
     public readonly ruleGroupNames: pulumi.Output<string[]>;
-    /** Names of the PrometheusRules holding the SLO recording rules, a rule group per service. */
+    /** Names of the PrometheusRules holding the SLO recording rules: a rule group per service and the shared SLI group. */
     public readonly recordingRuleNames: pulumi.Output<string[]>;
     /**
      * Secret: a fingerprint of what each secret-carrying contact point holds after this run (contactPointFingerprints.ts).
@@ -67,13 +66,9 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         // pulumi-grafana#379: contact points with a secret show a phantom update unless sent as before (contactPointFingerprints.ts).
         const contactPointGuard = guardContactPoints(name, routing.contactPoints, disableProvenance, this);
 
-        // The services' recording rule groups, packed into as few PrometheusRules as stay well under the
-        // API's 1.5 MiB object limit (ruleObjects.ts): a handful of objects for a thousand services.
-        const recordingGroups = sloRecordingRuleGroups(args.services); // one per service, in the same order
-        const ruleObjects = packRuleGroups(
-            args.services.map((service, index) => ({ key: `${service.namespace}/${service.name}`, group: recordingGroups[index] })),
-        );
-        const recordingRules = ruleObjects.map(
+        // The services' recording rule groups and the shared SLI group, packed into as few PrometheusRules as
+        // stay well under the API's 1.5 MiB object limit (ruleObjects.ts): one object for a thousand services.
+        const recordingRules = sloRuleObjects(args.services).map(
             (object) =>
                 new k8s.apiextensions.CustomResource(
                     `${name}-${object.name}`,

@@ -1,5 +1,5 @@
-// Names of the SLI recording rules every service with an SLO gets. Prometheus evaluates them; the
-// burn-rate alerts and the SLO dashboards read them, so the names are shared from this one place.
+// Names of the SLO recording rules. Prometheus evaluates them; the burn-rate alerts and the SLO dashboards
+// read them, so the names are shared from this one place.
 
 /** The rolling period the objectives hold over. */
 export const SLO_PERIOD = "30d";
@@ -20,6 +20,14 @@ export const slowRatioRecord = (window: SloWindow) => `slo:sli_slow:ratio_rate${
  * every service (Prometheus recording rules carry what differs between services, not Grafana rules).
  */
 export const OBJECTIVE_RECORD = "slo:objective:ratio";
+
+/**
+ * A service's SLO as labels of one series (value 1): its namespace, service and team, its objectives in
+ * percent as configured (`availability_objective`, `latency_objective`) and the `le` of its latency
+ * threshold's bucket as client libraries write it. Each service's own rule group records only this; the
+ * shared rules derive the objectives (OBJECTIVE_RECORD) and join the histograms on `le` from it.
+ */
+export const SERVICE_INFO_RECORD = "slo:service:info";
 
 /** A share in percent as a PromQL ratio literal without float noise: 99.9 → "0.999", 0.1 → "0.001". */
 export function percentAsRatio(percent: number): string {

@@ -8,7 +8,7 @@
 // the existing objects keep their names and lose about half their groups to new ones. Cutting the
 // services' sorted list into chunks instead would shift every later chunk's boundary on each insertion.
 import { createHash } from "crypto";
-import type { RecordingRuleGroup } from "./recordingRules";
+import { type RecordingRuleGroup, type ServiceSlo, serviceRuleGroup, sharedRuleGroup } from "./recordingRules";
 
 /** etcd refuses objects over 1.5 MiB; a third of it leaves room for metadata, annotations and growth. */
 export const RULE_OBJECT_BUDGET_BYTES = 512 * 1024;
@@ -35,7 +35,7 @@ export interface RuleObject {
 }
 
 export interface KeyedRuleGroup {
-    /** What the bucket is hashed from: the service's namespace/name, unique per service. */
+    /** What the bucket is hashed from: the service's namespace/name, unique per service; the shared group's name. */
     key: string;
     group: RecordingRuleGroup;
 }
@@ -64,4 +64,20 @@ export function packRuleGroups(keyed: readonly KeyedRuleGroup[], budgetBytes = R
         }
         if (objects.every((object) => object.bytes <= budgetBytes)) return objects.filter((object) => object.groups.length > 0);
     }
+}
+
+/**
+ * The PrometheusRules of the services' SLOs: each service's group, keyed by its namespace/name, and the
+ * shared group, keyed by its name (which has no "/", so no service has its key).
+ */
+export function sloRuleObjects(services: readonly ServiceSlo[], budgetBytes = RULE_OBJECT_BUDGET_BYTES): RuleObject[] {
+    if (services.length === 0) return [];
+    const shared = sharedRuleGroup(services);
+    return packRuleGroups(
+        [
+            ...services.map((service) => ({ key: `${service.namespace}/${service.name}`, group: serviceRuleGroup(service) })),
+            { key: shared.name, group: shared },
+        ],
+        budgetBytes,
+    );
 }

@@ -38,6 +38,9 @@ export interface Evaluation {
     wallMs: number;
     loadedMs: number;
     evaluatedMs: number;
+    /** CPU time (user + system) of the child by the time the SDKs were loaded (floor) or the last resource registered (program). */
+    loadedCpuMs: number;
+    evaluatedCpuMs: number;
     registered: number;
     maxRssKb: number;
     error?: string;
@@ -87,6 +90,8 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
         wallMs,
         loadedMs: result.loadedMs ?? 0,
         evaluatedMs: result.evaluatedMs ?? 0,
+        loadedCpuMs: result.loadedCpuMs ?? 0,
+        evaluatedCpuMs: result.evaluatedCpuMs ?? 0,
         registered: result.registered ?? 0,
         maxRssKb: result.maxRssKb ?? 0,
         error: result.error,

@@ -40,7 +40,7 @@ describe("compiled program", function () {
 
     it("is built before every pulumi command: npm scripts, up:dev, the CI setup all workflows use", () => {
         const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
-        assert.strictEqual(scripts.build, "tsc -p tsconfig.build.json");
+        assert.strictEqual(scripts.build, "tsc -p tsconfig.build.json && node bin/components/grafana/readiness/serialized.js");
         for (const [name, command] of Object.entries(scripts).filter(([, command]) => /\bpulumi\b/.test(command))) {
             assert.match(command, /^npm run build && /, `npm run ${name}`);
         }
@@ -106,6 +106,39 @@ describe("compiled program", function () {
             fs.utimesSync(source, atime, mtime);
         }
         assert.deepStrictEqual(staleSources(COMPILED_PROGRAM), []);
+    });
+
+    describe("the readiness gate's provider, serialized by the build", () => {
+        const readiness = path.join(REPO_ROOT, BUILD_DIRECTORY, "components", "grafana", "readiness");
+        /** The prebuilt text and the text Pulumi's serializer gives now, from the compiled modules in `directory`. */
+        const texts = (directory: string) => {
+            const script =
+                `const s = require(${JSON.stringify(path.join(directory, "serialized.js"))});` +
+                "s.serializeProvider().then(({ text }) => console.log(JSON.stringify({ prebuilt: s.prebuiltProviderText() ?? null, now: text })));";
+            const run = spawnSync(process.execPath, ["-e", script], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+            assert.strictEqual(run.status, 0, run.stderr);
+            return JSON.parse(run.stdout) as { prebuilt: string | null; now: string };
+        };
+        let copy: string;
+        beforeEach(() => {
+            // Beside the compiled program, so that its modules resolve @pulumi/pulumi as the program's do.
+            copy = fs.mkdtempSync(path.join(REPO_ROOT, BUILD_DIRECTORY, "readiness-copy-"));
+            for (const file of fs.readdirSync(readiness)) fs.copyFileSync(path.join(readiness, file), path.join(copy, file));
+        });
+        afterEach(() => fs.rmSync(copy, { recursive: true, force: true }));
+
+        it("is the text Pulumi serializes from the compiled modules, wherever they are", () => {
+            for (const directory of [readiness, copy]) {
+                const { prebuilt, now } = texts(directory);
+                assert.ok(prebuilt, `${directory}: no prebuilt text`);
+                assert.strictEqual(prebuilt, now);
+            }
+        });
+
+        it("is not used once a module it was serialized from changed: the evaluation serializes it again", () => {
+            fs.appendFileSync(path.join(copy, "probe.js"), "\n// changed after the build\n");
+            assert.strictEqual(texts(copy).prebuilt, null);
+        });
     });
 
     describe("staleness check", () => {

@@ -5,7 +5,7 @@ import * as assert from "assert";
 import { stringify } from "yaml";
 import { alertRuleGroups, alertRuleInput } from "../../components/grafana/alerting/rules";
 import { GrafanaAlerting } from "../../components/grafana/GrafanaAlerting";
-import { sloRecordingRuleGroups } from "../../components/slo/recordingRules";
+import { type RecordingRule, SHARED_GROUP_NAME, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
 import type { StackConfig } from "../../stacks/schema";
 import { ofType, onlyOne, TYPES } from "../helpers/alertRouting";
 import { runPromtool } from "../helpers/promtool";
@@ -78,7 +78,7 @@ describe("GrafanaAlerting", () => {
         for (const stack of STACK_NAMES) built[stack] = await build(stack);
     });
 
-    it("puts every service's SLO recording rules, as a rule group of its own, in the PrometheusRules; dev, without services, gets none", () => {
+    it("puts each service's SLO in a rule group of its own and the shared rules in one more, in the PrometheusRules; dev, without services, gets none", () => {
         assert.deepStrictEqual(built.dev.config.services, []);
         assert.strictEqual(recordingRules(built.dev).length, 0);
         for (const stack of ["staging", "production"]) {
@@ -93,19 +93,31 @@ describe("GrafanaAlerting", () => {
                 assert.strictEqual(rule.metadata.namespace, config.namespace);
             }
             const groups = rules.flatMap((rule) => rule.spec.groups);
-            assert.strictEqual(groups.length, config.services.length, stack);
-            for (const [index, expected] of sloRecordingRuleGroups(config.services).entries()) {
-                const service = config.services[index];
+            assert.strictEqual(groups.length, config.services.length + 1, stack);
+            // Each definition as the CRD writes it: a rule's labels only where it has some.
+            const written = (rule: RecordingRule) => ({
+                record: rule.record,
+                expr: rule.expr,
+                ...(Object.keys(rule.labels).length > 0 ? { labels: rule.labels } : {}),
+            });
+            const definitions = sloRecordingRuleGroups(config.services);
+            for (const [index, service] of config.services.entries()) {
                 const group = groups.find((g: any) => g.name === `slo:${service.namespace}:${service.name}`);
                 assert.ok(group, `${stack}: no rule group for ${service.namespace}/${service.name}`);
-                assert.deepStrictEqual(group, {
-                    name: expected.name,
-                    rules: expected.rules.map((r) => ({ record: r.record, expr: r.expr, labels: r.labels })),
-                });
+                assert.deepStrictEqual(group, { name: definitions[index].name, rules: definitions[index].rules.map(written) });
                 assert.ok(
                     group.rules.every((r: any) => r.labels.service === service.name && r.labels.namespace === service.namespace),
                     `${stack}: ${group.name} records another service's series`,
                 );
+            }
+            const shared = groups.filter((g: any) => !config.services.some((s) => g.name === `slo:${s.namespace}:${s.name}`));
+            assert.strictEqual(shared.length, 1, `${stack}: ${shared.map((g: any) => g.name)}`);
+            const sharedDefinition = definitions.find((d) => d.name === shared[0].name);
+            assert.ok(sharedDefinition, shared[0].name);
+            assert.deepStrictEqual(shared[0], { name: sharedDefinition.name, rules: sharedDefinition.rules.map(written) });
+            // The shared rules name no service: their series take each service's labels from what they read.
+            for (const rule of shared[0].rules) {
+                for (const service of config.services) assert.ok(!JSON.stringify(rule).includes(`"${service.name}"`), `${rule.record} names ${service.name}`);
             }
         }
     });
@@ -118,11 +130,11 @@ describe("GrafanaAlerting", () => {
         const groups = recordingRules(await build("staging", { services: JSON.stringify(services) })).flatMap((r) =>
             r.inputs.spec.groups.map((g: any) => g.name),
         );
-        assert.deepStrictEqual(groups.sort(), ["slo:a-b:c", "slo:a:b-c"]);
+        assert.deepStrictEqual(groups.filter((name: string) => name !== SHARED_GROUP_NAME).sort(), ["slo:a-b:c", "slo:a:b-c"]);
     });
 
-    it("packs 1,000 services into objects each within 512 KiB, far below the API's 1.5 MiB limit, every service's group once", async () => {
-        const services = Array.from({ length: 1000 }, (_, index) => ({
+    it("packs 8,000 services into objects each within 512 KiB, far below the API's 1.5 MiB limit, every service's group once", async () => {
+        const services = Array.from({ length: 8000 }, (_, index) => ({
             name: `service-with-a-long-name-${index}`,
             namespace: `team-namespace-${index % 7}`,
             team: `team-${index % 7}`,
@@ -136,9 +148,9 @@ describe("GrafanaAlerting", () => {
         // Within the budget even with the object's metadata, and not one object per service.
         assert.ok(Math.max(...sizes) <= 512 * 1024 + 1024, `largest PrometheusRule ${Math.max(...sizes)} bytes`);
         assert.ok(rules.length > 1 && rules.length <= 32, `${rules.length} PrometheusRules`);
-        assert.ok(sizes.reduce((sum, size) => sum + size, 0) > limit, "1,000 services fit in one object: the test does not show the limit");
+        assert.ok(sizes.reduce((sum, size) => sum + size, 0) > limit, "8,000 services fit in one object: the test does not show the limit");
         const names = rules.flatMap((r) => r.inputs.spec.groups.map((g: any) => g.name)).sort();
-        assert.deepStrictEqual(names, services.map((s) => `slo:${s.namespace}:${s.name}`).sort());
+        assert.deepStrictEqual(names, [...services.map((s) => `slo:${s.namespace}:${s.name}`), SHARED_GROUP_NAME].sort());
     });
 
     it("drops the PrometheusRules when a stack's services are removed", async () => {

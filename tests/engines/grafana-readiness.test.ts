@@ -1,7 +1,7 @@
 // The readiness gate in front of the Grafana providers (components/grafana/readiness/), against real
 // servers on loopback: Grafana's health answer, an ingress controller's error pages, a closed port, TLS
 // with certificates made by the openssl CLI, and a name that cannot resolve.
-import "../helpers/pulumi";
+
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
 import { execFile, execFileSync } from "child_process";
@@ -13,6 +13,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import {
+    ENDPOINT_READY_TYPE,
+    GrafanaEndpointReady,
     grafanaEndpointProvider,
     probeGrafana,
     READINESS_TIMEOUT_SECONDS,
@@ -20,6 +22,7 @@ import {
     type WaitOptions,
     waitForGrafana,
 } from "../../components/grafana/readiness";
+import { captureResources } from "../helpers/pulumi";
 
 /**
  * What Grafana answers on /api/health: grafana/grafana pkg/api/http_server.go, `healthResponse`
@@ -468,6 +471,28 @@ describe("Grafana readiness gate", function () {
             assert.strictEqual((await run("diff", "id", old, { ...old, url: "https://grafana.example.org" })).value.changes, true);
             assert.strictEqual((await run("diff", "id", old, { ...old, timeoutSeconds: 60 })).value.changes, true);
             assert.strictEqual((await run("diff", "id", old, { ...old, namespace: "observability" })).value.changes, false);
+        });
+
+        it("is registered as pulumi.dynamic.Resource registers it: same type, same inputs, the same serialized text", async () => {
+            const args = { url: "https://grafana.example.com", namespace: "monitoring", publicHost: "grafana.example.com" };
+            // The SDK's class is abstract: a subclass that adds nothing.
+            class BySdk extends pulumi.dynamic.Resource {}
+            const registered = await captureResources(() => {
+                new BySdk(
+                    grafanaEndpointProvider,
+                    "by-the-sdk",
+                    { ...args, timeoutSeconds: READINESS_TIMEOUT_SECONDS, grafanaVersion: undefined },
+                    undefined,
+                    "grafana",
+                    "EndpointReady",
+                );
+                new GrafanaEndpointReady("by-the-gate", args);
+            });
+            const [sdk, gate] = ["by-the-sdk", "by-the-gate"].map((name) => registered.find((r) => r.name === name)!);
+            assert.strictEqual(sdk.type, ENDPOINT_READY_TYPE);
+            assert.strictEqual(gate.type, sdk.type);
+            assert.strictEqual(typeof sdk.inputs.__provider, "string");
+            assert.deepStrictEqual(gate.inputs, sdk.inputs);
         });
     });
 });

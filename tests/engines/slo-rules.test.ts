@@ -2,6 +2,7 @@ import "../helpers/pulumi";
 import * as assert from "assert";
 import { type AlertRuleDefinition, type AlertRuleInput, alertRuleGroups } from "../../components/grafana/alerting/rules";
 import type { IndicatorKey } from "../../components/slo/burnRateRules";
+import { counter, series } from "../support/ruleCases/syntheticSeries";
 import { type ServiceSlo, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
 import { errorBudget, errorRatioRecord, OBJECTIVE_RECORD, SLO_WINDOWS, slowRatioRecord } from "../../components/slo/records";
 import { syntaxErrors } from "../helpers/grammars";
@@ -72,42 +73,79 @@ function expectAt(svc: ServiceSlo, indicator: IndicatorKey, at: string, firing: 
 
 describe("SLO recording and burn-rate rules", () => {
     describe("recording rules", () => {
-        it("record both SLIs over every window for every service, with the service's namespace and name, and both objectives with its team", () => {
+        it("give each service a group of its own holding its SLO as the labels of one series, and share every query in one more group", () => {
             const services = production.services;
             assert.ok(services.length >= 2);
             const groups = sloRecordingRuleGroups(services);
-            assert.strictEqual(groups.length, services.length);
+            assert.strictEqual(groups.length, services.length + 1, "a group per service and the shared one");
             assert.strictEqual(new Set(groups.map((g) => g.name)).size, groups.length);
+            const own = groups.slice(0, services.length);
             for (const [index, svc] of services.entries()) {
-                const objectives = groups[index].rules.filter((r) => r.record === OBJECTIVE_RECORD);
+                assert.ok(own[index].name.includes(svc.namespace) && own[index].name.includes(svc.name), own[index].name);
+                // The bucket's upper bound in seconds as client libraries write it.
+                const le = ({ 300: "0.3", 800: "0.8" } as Record<number, string>)[svc.latencyThresholdMs];
+                assert.ok(le, `${svc.name}: no expected bucket for ${svc.latencyThresholdMs} ms`);
                 assert.deepStrictEqual(
-                    objectives.map((r) => r.labels),
+                    own[index].rules.map((r) => ({ expr: r.expr, labels: r.labels })),
                     [
-                        { namespace: svc.namespace, service: svc.name, team: svc.team, sli: "availability" },
-                        { namespace: svc.namespace, service: svc.name, team: svc.team, sli: "latency" },
+                        {
+                            expr: "vector(1)",
+                            labels: {
+                                namespace: svc.namespace,
+                                service: svc.name,
+                                team: svc.team,
+                                availability_objective: String(svc.availabilityObjective),
+                                latency_objective: String(svc.latencyObjective),
+                                le,
+                            },
+                        },
                     ],
                 );
-                for (const [rule, percent] of [
-                    [objectives[0], svc.availabilityObjective],
-                    [objectives[1], svc.latencyObjective],
-                ] as const) {
-                    // A plain ratio such as vector(0.999), without float noise.
-                    const ratio = /^vector\((0\.\d{1,8})\)$/.exec(rule.expr)?.[1];
-                    assert.ok(ratio && Math.abs(Number(ratio) - percent / 100) < 1e-12, rule.expr);
-                }
-                const records = groups[index].rules.filter((r) => r.record !== OBJECTIVE_RECORD);
-                const expected = SLO_WINDOWS.flatMap((w) => [errorRatioRecord(w), slowRatioRecord(w)]).sort();
-                assert.deepStrictEqual(records.map((r) => r.record).sort(), expected);
-                for (const rule of records) {
-                    assert.deepStrictEqual(rule.labels, { namespace: svc.namespace, service: svc.name });
-                    assert.ok(rule.expr.includes(`namespace="${svc.namespace}", service="${svc.name}"`), rule.expr);
+            }
+            const shared = groups[services.length];
+            const expected = [OBJECTIVE_RECORD, OBJECTIVE_RECORD, ...SLO_WINDOWS.flatMap((w) => [errorRatioRecord(w), slowRatioRecord(w)])].sort();
+            assert.deepStrictEqual(shared.rules.map((r) => r.record).sort(), expected);
+            for (const rule of shared.rules) {
+                for (const svc of services) assert.ok(!rule.expr.includes(`"${svc.name}"`), `a shared rule names ${svc.name}: ${rule.expr}`);
+                if (rule.record !== OBJECTIVE_RECORD) {
                     const window = SLO_WINDOWS.find((w) => rule.record.endsWith(`_rate${w}`));
                     assert.ok(window && rule.expr.includes(`[${window}]`), `${rule.record} does not read its window: ${rule.expr}`);
-                    assert.deepStrictEqual(syntaxErrors("promql", rule.expr), [], rule.expr);
                 }
+                assert.deepStrictEqual(syntaxErrors("promql", rule.expr), [], rule.expr);
             }
             const check = checkPromQL(groups.flatMap((g) => g.rules.map((r) => r.expr)));
             assert.ok(check.ok, check.output);
+        });
+
+        it("record each service's two objectives as ratios, with its team, from its group alone", () => {
+            const services = [
+                ...production.services,
+                service({ name: "ledger", namespace: "bank", team: "money", availabilityObjective: 99.95, latencyObjective: 99.9, latencyThresholdMs: 1000 }),
+            ];
+            // The ratios written out: 99.9% is 0.999 and so on.
+            const ratios: Record<number, number> = { 95: 0.95, 99: 0.99, 99.5: 0.995, 99.9: 0.999, 99.95: 0.9995 };
+            const samples = services.flatMap((svc) =>
+                (["availability", "latency"] as const).map((sli) => {
+                    const percent = sli === "availability" ? svc.availabilityObjective : svc.latencyObjective;
+                    assert.ok(ratios[percent], `no expected ratio for ${percent}`);
+                    return {
+                        labels: `${OBJECTIVE_RECORD}{namespace="${svc.namespace}", service="${svc.name}", sli="${sli}", team="${svc.team}"}`,
+                        value: ratios[percent],
+                    };
+                }),
+            );
+            // No traffic at all: the objectives are the services' data, recorded whether or not they serve requests.
+            const result = promtool(services, [{ series: [], alerts: [], samples: [{ expr: OBJECTIVE_RECORD, at: "2m", samples }] }]);
+            assert.ok(result.ok, result.output);
+        });
+
+        it("keep the shared group's size whatever the number of services in the same namespaces with the same objectives", () => {
+            const many = (count: number) => Array.from({ length: count }, (_, index) => service({ name: `service-${index}`, namespace: `team-${index % 3}` }));
+            const sharedBytes = (count: number) => JSON.stringify(sloRecordingRuleGroups(many(count)).at(-1)).length;
+            assert.strictEqual(sharedBytes(1000), sharedBytes(3));
+            // A service's own group is its data only: a few hundred bytes.
+            const perService = JSON.stringify(sloRecordingRuleGroups(many(1000)).slice(0, -1)).length / 1000;
+            assert.ok(perService < 300, `${perService} bytes per service`);
         });
 
         it("pass promtool's own rule checks, including its duplicate-rule lint, with several services", () => {
@@ -165,6 +203,61 @@ describe("SLO recording and burn-rate rules", () => {
                 const result = promtool([svc], [{ series, alerts: [], samples: [{ expr: record, at: "15m", samples: [expected] }] }]);
                 assert.ok(result.ok, `le="${le}": ${result.output}`);
             }
+        });
+        it("count each service's requests at its own threshold when services with different thresholds share a namespace", () => {
+            const fast = service({ name: "fast", latencyThresholdMs: 300 });
+            const slow = service({ name: "slow", latencyThresholdMs: 1000 });
+            // The same histogram for both: half the requests within 0.3 s, three quarters within 1 s, 1,000 a minute.
+            const histogram = (svc: ServiceSlo) => {
+                const own = { namespace: svc.namespace, service: svc.name };
+                const perMinute = { "0.3": 500, "1": 750, "+Inf": 1000 };
+                return [
+                    ...Object.entries(perMinute).map(([le, value]) =>
+                        series("http_request_duration_seconds_bucket", { ...own, le }, counter([{ minutes: 20, value }])),
+                    ),
+                    series("http_request_duration_seconds_count", own, counter([{ minutes: 20, value: 1000 }])),
+                ];
+            };
+            const record = slowRatioRecord("5m");
+            const result = promtool(
+                [fast, slow],
+                [
+                    {
+                        series: [...histogram(fast), ...histogram(slow)],
+                        alerts: [],
+                        samples: [
+                            {
+                                expr: record,
+                                at: "15m",
+                                samples: [
+                                    { labels: `${record}{namespace="shop", service="fast"}`, value: 0.5 },
+                                    { labels: `${record}{namespace="shop", service="slow"}`, value: 0.25 },
+                                ],
+                            },
+                        ],
+                    },
+                ],
+            );
+            assert.ok(result.ok, result.output);
+        });
+
+        it("record nothing for a service without an SLO, even in the namespace of one with an SLO", () => {
+            const svc = service();
+            const stranger = service({ name: "stranger" });
+            const traffic = (s: ServiceSlo) => [
+                ...sloTraffic(s, "availability", [{ minutes: 20, badShare: 0.5 }]),
+                ...sloTraffic(s, "latency", [{ minutes: 20, badShare: 0.5 }]),
+            ];
+            const only = (record: string) => ({
+                expr: record,
+                at: "15m",
+                samples: [{ labels: `${record}{namespace="shop", service="checkout"}`, value: 0.5 }],
+            });
+            const result = promtool(
+                [svc],
+                [{ series: [...traffic(svc), ...traffic(stranger)], alerts: [], samples: [only(errorRatioRecord("5m")), only(slowRatioRecord("5m"))] }],
+            );
+            assert.ok(result.ok, result.output);
         });
     });
 

@@ -7,7 +7,7 @@
 // exported constant (TypeScript compiles those to `exports.X`, which would capture this whole module,
 // @pulumi/pulumi with it). What they call lives in wait.ts, diagnosis.ts and probe.ts, whose module objects
 // are serialized with them: those import nothing at run time but each other and Node's built-ins.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ReadinessCheck } from "./diagnosis";
 import { displayUrl } from "./probe";
 import { waitForGrafana } from "./wait";
@@ -18,19 +18,6 @@ import { waitForGrafana } from "./wait";
  * (HTTP-01 issuance typically takes 1-3 minutes once the name resolves), then Grafana's pods behind the ingress.
  */
 export const READINESS_TIMEOUT_SECONDS = 15 * 60;
-
-/** Inputs of the gate resource. */
-export interface GrafanaEndpointReadyArgs {
-    url: pulumi.Input<string>;
-    timeoutSeconds?: pulumi.Input<number>;
-    publicHost?: pulumi.Input<string>;
-    namespace?: pulumi.Input<string>;
-    ingressClassName?: pulumi.Input<string>;
-    ingressControllerNamespace?: pulumi.Input<string>;
-    clusterIssuer?: pulumi.Input<string>;
-    tlsSecretName?: pulumi.Input<string>;
-    tlsSecretConfigured?: pulumi.Input<boolean>;
-}
 
 /** Outputs kept in the state: the inputs, and the version Grafana reported. */
 async function checkedOutputs(inputs: ReadinessCheck & Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -56,30 +43,3 @@ export const grafanaEndpointProvider: pulumi.dynamic.ResourceProvider = {
         return { changes: changed, replaces: [] };
     },
 };
-
-/**
- * Ready when Grafana answers its health check at `url`; the providers depend on it, so they call nothing
- * before. Created or updated in `pulumi up` only: preview plans it, mocks fake it.
- */
-export class GrafanaEndpointReady extends pulumi.dynamic.Resource {
-    // `declare`: the superclass sets the outputs; a class field (ES2022) would reset them to undefined.
-    /** The URL, once Grafana answers there. */
-    declare public readonly url: pulumi.Output<string>;
-    /** Grafana's version as /api/health reported it (empty when Grafana hides it). */
-    declare public readonly grafanaVersion: pulumi.Output<string>;
-
-    constructor(name: string, args: GrafanaEndpointReadyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            grafanaEndpointProvider,
-            name,
-            {
-                ...args,
-                timeoutSeconds: args.timeoutSeconds ?? READINESS_TIMEOUT_SECONDS,
-                grafanaVersion: undefined,
-            },
-            opts,
-            "grafana",
-            "EndpointReady",
-        );
-    }
-}
