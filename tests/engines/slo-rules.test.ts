@@ -2,7 +2,6 @@ import "../helpers/pulumi";
 import * as assert from "assert";
 import { type AlertRuleDefinition, type AlertRuleInput, alertRuleGroups } from "../../components/grafana/alerting/rules";
 import type { IndicatorKey } from "../../components/slo/burnRateRules";
-import { counter, series } from "../support/ruleCases/syntheticSeries";
 import { type ServiceSlo, sloRecordingRuleGroups } from "../../components/slo/recordingRules";
 import { errorBudget, errorRatioRecord, OBJECTIVE_RECORD, SLO_WINDOWS, slowRatioRecord } from "../../components/slo/records";
 import { syntaxErrors } from "../helpers/grammars";
@@ -10,6 +9,7 @@ import { checkPromQL, runPromtool } from "../helpers/promtool";
 import { loadStack } from "../helpers/stacks";
 import { type PromtoolTest, promtoolRuleFiles, promtoolTestFile } from "../support/ruleCases/promtoolFiles";
 import { sloTraffic, type TrafficPhase } from "../support/ruleCases/slo";
+import { counter, series } from "../support/ruleCases/syntheticSeries";
 
 const production = loadStack("production").config;
 const inputFor = (services: ServiceSlo[]): AlertRuleInput => ({ namespace: "monitoring", services, managedControlPlane: true });
