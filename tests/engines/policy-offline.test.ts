@@ -90,13 +90,18 @@ describe("offline policy check (npm run policy)", function () {
                         `urn:pulumi:${stack}::observability::\\S*${type.replace(/[.$/]/g, "\\$&")}::${name}\\n.*\\n.*"${name}" is not protected`,
                     "m",
                 );
-            for (const name of ["observability-prometheus-release", "observability-loki-release", "observability-tempo-release"]) {
+            for (const name of [
+                "observability-prometheus-release",
+                "observability-loki-release",
+                "observability-tempo-release",
+                "observability-pyroscope-release",
+            ]) {
                 assert.match(run.stdout, violation("kubernetes:helm.sh/v3:Release", name));
             }
             assert.match(run.stdout, violation("kubernetes:core/v1:Namespace", "observability-namespace"));
             const counts = summary(run);
             assert.strictEqual(counts.mandatory, (run.stdout.match(/^\[mandatory\] /gm) ?? []).length);
-            assert.strictEqual(counts.mandatory, 4);
+            assert.strictEqual(counts.mandatory, 5);
             assertNoSecretPrinted(run);
         } finally {
             fs.rmSync(stackFile, { force: true });
