@@ -8,7 +8,17 @@ import { ConfigError } from "../../stacks/config";
 import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds } from "../../stacks/units";
 import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
-import { configFile, findObject, hasRequestsAndLimits, podSpecOf, renderedContainers, renderRelease, servicePorts, workloadsOf } from "../helpers/rendered";
+import {
+    allKeys,
+    configFile,
+    findObject,
+    hasRequestsAndLimits,
+    podSpecOf,
+    renderedContainers,
+    renderRelease,
+    servicePorts,
+    workloadsOf,
+} from "../helpers/rendered";
 import { loadStack, STACK_NAMES } from "../helpers/stacks";
 import { chartReference, unknownValuePaths } from "../support/chartKeys";
 
@@ -58,15 +68,6 @@ const FREE_FORM = [
     ...Object.values(PYROSCOPE_COMPONENTS).map((component) => `architecture.microservices.v2.${component}.resources`),
 ];
 
-function allKeys(node: unknown, found: string[] = []): string[] {
-    if (Array.isArray(node)) for (const item of node) allKeys(item, found);
-    else if (node && typeof node === "object")
-        for (const [key, child] of Object.entries(node)) {
-            found.push(key);
-            allKeys(child, found);
-        }
-    return found;
-}
 const CREDENTIAL_KEYS = /access_key|secret_key|account_key|sas_token|password|session_token|service_account$/i;
 
 describe("Pyroscope", function () {

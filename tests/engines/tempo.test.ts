@@ -10,6 +10,7 @@ import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds } from "../../stacks/units";
 import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
 import {
+    allKeys,
     componentName,
     configFile,
     findObject,
@@ -76,16 +77,6 @@ const chartOf = (config: StackConfig) => (config.tempo.mode === "monolithic" ? m
 const FREE_FORM: Record<string, string[]> = { monolithic: [], distributed: ["tempo.securityContext"] };
 const workload = workloadNamed;
 
-/** Every key anywhere in the values, for checks that nothing secret-shaped is set inline. */
-function allKeys(node: unknown, found: string[] = []): string[] {
-    if (Array.isArray(node)) for (const item of node) allKeys(item, found);
-    else if (node && typeof node === "object")
-        for (const [key, child] of Object.entries(node)) {
-            found.push(key);
-            allKeys(child, found);
-        }
-    return found;
-}
 const CREDENTIAL_KEYS = /access_key|secret_key|storage_account_key|sas_token|password|session_token|service_account_json/i;
 
 describe("Tempo", function () {

@@ -76,3 +76,14 @@ export function configFile(objects: KubernetesObject[], configMap: string, key: 
     if (typeof text !== "string") throw new Error(`the render has no ConfigMap ${configMap} with ${key}`);
     return parse(text);
 }
+
+/** Every key anywhere in the values, for checks that nothing secret-shaped is set inline. */
+export function allKeys(node: unknown, found: string[] = []): string[] {
+    if (Array.isArray(node)) for (const item of node) allKeys(item, found);
+    else if (node && typeof node === "object")
+        for (const [key, child] of Object.entries(node)) {
+            found.push(key);
+            allKeys(child, found);
+        }
+    return found;
+}
