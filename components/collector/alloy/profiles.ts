@@ -28,9 +28,19 @@ const schemeAndPathRules = (type: ProfileType) => `  rule {
   }
 `;
 
-/** The relabelings that select a type's targets: one per way of naming the port, by number or by name. */
-function typeTargets(type: ProfileType): string {
-    return `discovery.relabel "profiles_${type}_port" {
+/**
+ * How a pod names a type's port: by number (`<type>.port`, kept only while `<type>.port_name` is unset) or by
+ * name. Either way the discovered container port must equal the annotation.
+ */
+const PORT_BY = {
+    port: { portNameAnnotation: "keep", containerPort: "__meta_kubernetes_pod_container_port_number" },
+    port_name: { portNameAnnotation: "drop", containerPort: "__meta_kubernetes_pod_container_port_name" },
+} as const;
+
+/** The relabeling that selects a type's targets whose port is named one way (PORT_BY). */
+function portTargets(type: ProfileType, by: keyof typeof PORT_BY): string {
+    const { portNameAnnotation, containerPort } = PORT_BY[by];
+    return `discovery.relabel "profiles_${type}_${by}" {
   targets = discovery.relabel.pod_profiles.output
 
   rule {
@@ -41,35 +51,20 @@ function typeTargets(type: ProfileType): string {
   rule {
     source_labels = ["${annotation(type, "port_name")}"]
     regex         = ""
-    action        = "keep"
+    action        = "${portNameAnnotation}"
   }
   rule {
-    source_labels = ["__meta_kubernetes_pod_container_port_number"]
-    target_label  = "${annotation(type, "port")}"
-    action        = "keepequal"
-  }
-${schemeAndPathRules(type)}}
-
-discovery.relabel "profiles_${type}_port_name" {
-  targets = discovery.relabel.pod_profiles.output
-
-  rule {
-    source_labels = ["${annotation(type, "scrape")}"]
-    regex         = "true"
-    action        = "keep"
-  }
-  rule {
-    source_labels = ["${annotation(type, "port_name")}"]
-    regex         = ""
-    action        = "drop"
-  }
-  rule {
-    source_labels = ["__meta_kubernetes_pod_container_port_name"]
-    target_label  = "${annotation(type, "port_name")}"
+    source_labels = ["${containerPort}"]
+    target_label  = "${annotation(type, by)}"
     action        = "keepequal"
   }
 ${schemeAndPathRules(type)}}
 `;
+}
+
+/** The relabelings that select a type's targets: one per way of naming the port, by number or by name. */
+function typeTargets(type: ProfileType): string {
+    return `${portTargets(type, "port")}\n${portTargets(type, "port_name")}`;
 }
 
 /** One scrape per type, with only that type's block enabled: Alloy enables memory, block, goroutine, mutex and process_cpu by default. */
