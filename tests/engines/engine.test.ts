@@ -2,9 +2,8 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CHARTS } from "../../components/charts";
 import { ensureBuilt } from "../../scripts/lib/childEvaluation";
-import { documentedOutputs, managedResources } from "../helpers/deployment";
+import { assertReleasesFromRepository, documentedOutputs, managedResources } from "../helpers/deployment";
 import { STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 import { helmOn, startCluster, type TestCluster } from "../support/cluster";
 import { engineBinDir, engineStack, engineWorkDir, type Served, serveChartRepository, serveGrafanaHealth } from "../support/engine/harness";
@@ -101,16 +100,7 @@ function describeEngine(stackName: string): void {
             const counted = managedResources(resources);
             assert.strictEqual(created, counted.length, `${JSON.stringify(result.summary.resourceChanges)}; state: ${resources.map((r) => r.type).join(", ")}`);
             assert.deepStrictEqual(Object.keys(result.summary.resourceChanges ?? {}), ["create"]);
-            const installed = releases();
-            assert.deepStrictEqual(
-                installed.map((r) => r.status),
-                installed.map(() => "deployed"),
-            );
-            const pinned = Object.values(CHARTS).map((pin) => `${pin.chart}-${pin.version}`);
-            for (const release of installed) assert.ok(pinned.includes(release.chart), `${release.name}: ${release.chart}`);
-            const inState = resources.filter((r: any) => r.type === "kubernetes:helm.sh/v3:Release");
-            assert.strictEqual(inState.length, installed.length);
-            for (const release of inState) assert.strictEqual(release.inputs?.repositoryOpts?.repo, charts.url, release.urn);
+            assertReleasesFromRepository(releases(), resources, charts.url);
             assert.ok(health.requests() > 0, "the readiness gate asked the health endpoint");
             console.log(`      ${stackName}: ${created} resources created in ${seconds.up} s`);
         });

@@ -21,6 +21,7 @@ import { committedStackManifests } from "../../scripts/lib/stackManifests";
 import { allPanels } from "../helpers/dashboardQueries";
 import { type BuiltContent, buildContent } from "../helpers/grafanaContent";
 import { syntaxErrors } from "../helpers/grammars";
+import { type Matcher, selects } from "../helpers/labelMatchers";
 import { type ExportLogsServiceRequest, type LokiOtlpSettings, normalizeLabel, otlpToLokiStreams, type PushStream } from "../helpers/lokiOtlp";
 import { configFile } from "../helpers/rendered";
 import { STACK_NAMES } from "../helpers/stacks";
@@ -156,11 +157,6 @@ const K8S_VALUES: Record<string, string> = {
 };
 
 // ---- LogQL stream selectors against label sets ----
-interface Matcher {
-    name: string;
-    op: "=" | "!=" | "=~" | "!~";
-    value: string;
-}
 /** The matchers of a LogQL query's stream selector (the `{...}` it starts with); values are Go-quoted strings. */
 function streamSelector(query: string): Matcher[] {
     const selector = /^\s*\{([^}]*)\}/.exec(query);
@@ -173,16 +169,6 @@ function streamSelector(query: string): Matcher[] {
     }
     assert.strictEqual(matchers.length, selector[1].split(",").filter((part) => part.trim()).length, `could not read every matcher of ${selector[0]}`);
     return matchers;
-}
-/** Prometheus/Loki semantics: a missing label is the empty string; regex matchers are fully anchored. */
-function selects(matchers: Matcher[], labels: Record<string, string>): boolean {
-    return matchers.every(({ name, op, value }) => {
-        const actual = labels[name] ?? "";
-        if (op === "=") return actual === value;
-        if (op === "!=") return actual !== value;
-        const full = new RegExp(`^(?:${value})$`).test(actual);
-        return op === "=~" ? full : !full;
-    });
 }
 
 /**

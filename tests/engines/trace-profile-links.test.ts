@@ -49,6 +49,7 @@ import { DASHBOARD_UIDS } from "../../components/grafana/uids";
 import { allPanels, targetsWithDatasource } from "../helpers/dashboardQueries";
 import { type BuiltContent, buildContent, type RecordedDatasource } from "../helpers/grafanaContent";
 import { substituteGrafanaVariables, syntaxErrors } from "../helpers/grammars";
+import { type Matcher, selects } from "../helpers/labelMatchers";
 import { REPO_ROOT, STACK_NAMES } from "../helpers/stacks";
 import { type ProducedSpan, type ProducerReport, runProfileProducers, type Upload, type UploadedSample } from "../support/profileProducers";
 
@@ -179,11 +180,6 @@ function spanKey(id: string | undefined): bigint | undefined {
     return Buffer.from(id, "hex").readBigUInt64LE();
 }
 
-interface Matcher {
-    name: string;
-    op: string;
-    value: string;
-}
 /** The matchers of a label selector, read from the PromQL grammar's tree (the parser Pyroscope uses). */
 function selectorMatchers(selector: string): Matcher[] {
     assert.deepStrictEqual(syntaxErrors("profileselector", selector), [], selector);
@@ -197,23 +193,13 @@ function selectorMatchers(selector: string): Matcher[] {
             const value = node.node.getChild("StringLiteral");
             matchers.push({
                 name: selector.slice(name.from, name.to),
-                op: selector.slice(op.from, op.to),
+                op: selector.slice(op.from, op.to) as Matcher["op"],
                 value: JSON.parse(selector.slice(value.from, value.to)),
             });
             return false;
         },
     });
     return matchers;
-}
-/** Prometheus matcher semantics: a missing label is the empty string; regular expressions are fully anchored. */
-function selects(matchers: Matcher[], labels: Record<string, string>): boolean {
-    return matchers.every(({ name, op, value }) => {
-        const actual = labels[name] ?? "";
-        if (op === "=") return actual === value;
-        if (op === "!=") return actual !== value;
-        const full = new RegExp(`^(?:${value})$`).test(actual);
-        return op === "=~" ? full : !full;
-    });
 }
 
 // ---- The producers' output ----
