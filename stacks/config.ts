@@ -221,7 +221,8 @@ export function parseStackConfig(raw: RawConfig): LoadedConfig {
     }
 
     const merged = mergeOverrides(PRESETS[presetName as PresetName], { ...overrides, preset: presetName });
-    const parsed = configSchema.safeParse(merged, { reportInput: true });
+    // jitless: the one parse of a run; compiling zod's fast path for every object schema first costs more than it saves.
+    const parsed = configSchema.safeParse(merged, { reportInput: true, jitless: true });
     const reported: string[] = [];
     if (!parsed.success) {
         for (const issue of parsed.error.issues) {
