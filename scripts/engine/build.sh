@@ -3,10 +3,11 @@
 # run: the Pulumi CLI $PULUMI_VERSION and the Kubernetes provider $KUBERNETES_PROVIDER_VERSION of versions.env, in
 # $(go env GOPATH)/bin/oac-engine-$PULUMI_VERSION/bin/ (the layout the Automation API's PulumiCommand expects;
 # override the parent with ENGINE_BIN_DIR). Skipped when that directory already holds this set. Prints the directory.
-# Each binary is linked from an installed one at exactly the pinned version when this machine has it (a `pulumi` on
-# PATH, the provider plugin `pulumi plugin install resource kubernetes v$KUBERNETES_PROVIDER_VERSION` put under
-# ${PULUMI_HOME:-~/.pulumi}/plugins), as a CI runner with internet access can; otherwise built from the Go module
-# proxy (cli/go.mod, kubernetes/go.mod).
+# Each binary is linked from one at exactly the pinned version when this machine has it or, where the network
+# allows, can download it, as a CI runner with internet access can: the CLI from PATH, else from the `pulumi` npm
+# package (package.json; it fetches the version PULUMI_VERSION names into ${PULUMI_HOME:-~/.pulumi}/versions), the
+# provider from the plugins directory, else `pulumi plugin install`. What is not found is built from the Go module
+# proxy (cli/go.mod, kubernetes/go.mod). ENGINE_DOWNLOADS=false: no download attempts.
 #   bash scripts/engine/build.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,24 +24,46 @@ if cmp -s versions.env "$BIN_DIR/versions.env" 2>/dev/null && cmp -s cli/go.sum 
     exit 0
 fi
 
-# An installed CLI at exactly $PULUMI_VERSION: `pulumi` on PATH, past node_modules/.bin, where `npm run` puts the
-# `pulumi` npm package's launcher (it runs the SDK's version, fetched from get.pulumi.com, not this one).
-installed_cli() {
+PULUMI_HOME_DIR="${PULUMI_HOME:-$HOME/.pulumi}"
+# Where the `pulumi` npm package keeps the CLI versions it downloads (its lib/cache.js), and its launcher.
+NPM_PACKAGE_CLI="$PULUMI_HOME_DIR/versions/${PULUMI_VERSION#v}/bin/pulumi"
+NPM_LAUNCHER="$(cd ../.. && pwd)/node_modules/pulumi/run.js"
+PROVIDER_PLUGIN="$PULUMI_HOME_DIR/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes"
+downloads() { [ "${ENGINE_DOWNLOADS:-true}" != false ]; }
+is_pinned_cli() { [ -x "$1" ] && [ "$("$1" version 2>/dev/null)" = "$PULUMI_VERSION" ]; }
+
+# The CLI at exactly $PULUMI_VERSION: on PATH (past node_modules/.bin, where `npm run` puts the npm package's
+# launcher), in the npm package's cache, or downloaded there by the npm package.
+obtained_cli() {
     local dir
     local IFS=:
     for dir in $PATH; do
         [[ $dir == */node_modules/.bin ]] && continue
-        if [ -x "$dir/pulumi" ] && [ "$("$dir/pulumi" version 2>/dev/null)" = "$PULUMI_VERSION" ]; then
+        if is_pinned_cli "$dir/pulumi"; then
+            echo "engine build: pulumi $PULUMI_VERSION installed at $dir/pulumi" >&2
             echo "$dir/pulumi"
             return 0
         fi
     done
+    if ! is_pinned_cli "$NPM_PACKAGE_CLI" && downloads && [ -f "$NPM_LAUNCHER" ]; then
+        PULUMI_VERSION="${PULUMI_VERSION#v}" PULUMI_HOME="$PULUMI_HOME_DIR" timeout 600 node "$NPM_LAUNCHER" version >/dev/null 2>&1 || true
+    fi
+    if is_pinned_cli "$NPM_PACKAGE_CLI"; then
+        echo "engine build: pulumi $PULUMI_VERSION from the pulumi npm package at $NPM_PACKAGE_CLI" >&2
+        echo "$NPM_PACKAGE_CLI"
+        return 0
+    fi
     return 1
 }
-# The provider plugin as `pulumi plugin install` lays it out; the directory name carries its version.
-installed_provider() {
-    local plugin="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes"
-    [ -x "$plugin" ] && echo "$plugin"
+# The provider plugin as `pulumi plugin install` lays it out (the directory name carries its version), installed
+# with the CLI ($1) when missing.
+obtained_provider() {
+    if [ ! -x "$PROVIDER_PLUGIN" ] && downloads; then
+        PULUMI_HOME="$PULUMI_HOME_DIR" timeout 600 "$1" plugin install resource kubernetes "v$KUBERNETES_PROVIDER_VERSION" --non-interactive >/dev/null 2>&1 || true
+    fi
+    [ -x "$PROVIDER_PLUGIN" ] || return 1
+    echo "engine build: pulumi-resource-kubernetes $KUBERNETES_PROVIDER_VERSION installed at $PROVIDER_PLUGIN" >&2
+    echo "$PROVIDER_PLUGIN"
 }
 provider_module=github.com/pulumi/pulumi-kubernetes/provider/v4
 grep -q "github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION" cli/go.mod \
@@ -54,8 +77,7 @@ trap 'chmod -R u+w "$BUILD_DIR" 2>/dev/null; rm -rf "$BUILD_DIR"' EXIT
 started=$SECONDS
 export GOFLAGS=-buildvcs=false
 
-if cli="$(installed_cli)"; then
-    echo "engine build: pulumi $PULUMI_VERSION installed at $cli" >&2
+if cli="$(obtained_cli)"; then
     ln -s "$cli" "$BUILD_DIR/bin/pulumi"
 else
     echo "engine build: pulumi $PULUMI_VERSION" >&2
@@ -63,8 +85,7 @@ else
         -o "$BUILD_DIR/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
     echo "engine build: pulumi done at $((SECONDS - started))s" >&2
 fi
-if provider="$(installed_provider)"; then
-    echo "engine build: pulumi-resource-kubernetes $KUBERNETES_PROVIDER_VERSION installed at $provider" >&2
+if provider="$(obtained_provider "$BUILD_DIR/bin/pulumi")"; then
     ln -s "$provider" "$BUILD_DIR/bin/pulumi-resource-kubernetes"
     build_provider=false
 else

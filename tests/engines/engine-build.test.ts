@@ -5,10 +5,11 @@ import * as os from "os";
 import * as path from "path";
 import { ENGINE_DIR, engineBinDir } from "../support/engine/harness";
 
-// scripts/engine/build.sh takes the CLI and the Kubernetes provider from this machine when they are installed at
-// exactly the pinned versions (a `pulumi` on PATH, the plugin `pulumi plugin install` lays out), which spares a CI
-// runner with internet access the Go builds; otherwise it builds them. The installed ones here are the binaries
-// the suite built, placed where a user's installation puts them.
+// scripts/engine/build.sh takes the CLI and the Kubernetes provider from this machine when they are there at
+// exactly the pinned versions (a `pulumi` on PATH or in the `pulumi` npm package's cache, the plugin `pulumi plugin
+// install` lays out), which spares a CI runner with internet access the Go builds; otherwise it builds them. The
+// installed ones here are the binaries the suite built, placed where those installations put them. The downloads
+// it tries where they are missing cannot succeed on this machine (no internet) and are not tested here.
 const versions = Object.fromEntries(
     [...fs.readFileSync(path.join(ENGINE_DIR, "versions.env"), "utf8").matchAll(/^([A-Z_]+)=(\S+)/gm)].map((match) => [match[1], match[2]]),
 );
@@ -19,7 +20,7 @@ describe("scripts/engine/build.sh with the engine installed on the machine", fun
     let pathDir: string;
     let engineDir: string;
     let built: string;
-    const run = () => {
+    const run = (env: Record<string, string> = {}) => {
         const started = Date.now();
         const result = spawnSync("bash", [path.join(ENGINE_DIR, "build.sh")], {
             encoding: "utf8",
@@ -28,6 +29,7 @@ describe("scripts/engine/build.sh with the engine installed on the machine", fun
                 PATH: [pathDir, process.env.PATH].join(path.delimiter),
                 PULUMI_HOME: path.join(work, "pulumi-home"),
                 ENGINE_BIN_DIR: engineDir,
+                ...env,
             },
             timeout: 15 * 60_000,
         });
@@ -69,11 +71,23 @@ describe("scripts/engine/build.sh with the engine installed on the machine", fun
 
     it("builds the CLI when the one installed is gone, and still links the provider", () => {
         fs.rmSync(path.join(pathDir, "pulumi"));
-        const { stdout, stderr } = run();
+        const { stdout, stderr } = run({ ENGINE_DOWNLOADS: "false" });
         assert.strictEqual(stdout.split("\n").pop(), engineDir);
         assert.match(stderr, /engine build: pulumi done at/);
         assert.ok(!fs.lstatSync(path.join(engineDir, "bin", "pulumi")).isSymbolicLink());
         assert.strictEqual(version(path.join(engineDir, "bin", "pulumi")), versions.PULUMI_VERSION);
         assert.ok(fs.lstatSync(path.join(engineDir, "bin", "pulumi-resource-kubernetes")).isSymbolicLink());
+    });
+
+    it("links the CLI the pulumi npm package keeps in its cache", () => {
+        const cache = path.join(work, "pulumi-home", "versions", versions.PULUMI_VERSION.replace(/^v/, ""), "bin");
+        fs.mkdirSync(cache, { recursive: true });
+        fs.copyFileSync(path.join(built, "pulumi"), path.join(cache, "pulumi"));
+        fs.chmodSync(path.join(cache, "pulumi"), 0o755);
+        engineDir = path.join(work, "engine-from-npm-cache");
+        const { stdout, stderr } = run({ ENGINE_DOWNLOADS: "false" });
+        assert.strictEqual(stdout.split("\n").pop(), engineDir);
+        assert.match(stderr, new RegExp(`pulumi ${versions.PULUMI_VERSION} from the pulumi npm package at ${path.join(cache, "pulumi")}`));
+        assert.strictEqual(fs.readlinkSync(path.join(engineDir, "bin", "pulumi")), path.join(cache, "pulumi"));
     });
 });
