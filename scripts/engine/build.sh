@@ -38,7 +38,8 @@ obtained_cli() {
     local dir
     local IFS=:
     for dir in $PATH; do
-        [[ $dir == */node_modules/.bin ]] && continue
+        # Absolute directories only: the link made to it must not depend on where it is read from.
+        [[ $dir == /* && $dir != */node_modules/.bin ]] || continue
         if is_pinned_cli "$dir/pulumi"; then
             echo "engine build: pulumi $PULUMI_VERSION installed at $dir/pulumi" >&2
             echo "$dir/pulumi"
