@@ -17,7 +17,7 @@ interface BenchRun {
      * What to report besides the figures: each Helm release's chart and values, each resource's type and
      * name, and the full inputs of every Kubernetes resource (Helm releases included) and Grafana datasource.
      */
-    collect: Array<"releases" | "resources" | "kubernetes">;
+    collect: Array<"releases" | "resources" | "kubernetes" | "promises">;
 }
 
 function cpuMs(): number {
@@ -48,6 +48,18 @@ if (process.env.BENCH_MODE === "floor") {
     const releases: Array<{ chart: string; values: unknown }> = [];
     const resources: string[] = [];
     const kubernetes: Array<{ type: string; name: string; inputs: unknown }> = [];
+    // Every promise Pulumi tracks (each with a stack trace), counted by the context it names; a resource's own
+    // contexts ("resource:<name>[<type>]") counted together. The SDK calls this export through the module object.
+    const promises = new Map<string, number>();
+    if (run.collect.includes("promises")) {
+        const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: (...args: unknown[]) => unknown };
+        const track = debuggable.debuggablePromise;
+        debuggable.debuggablePromise = (...args: unknown[]) => {
+            const context = String(args[1]).startsWith("resource:") ? "resource:<name>" : String(args[1]).replace(/\(.*$/s, "");
+            promises.set(context, (promises.get(context) ?? 0) + 1);
+            return track(...args);
+        };
+    }
     pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -92,7 +104,7 @@ if (process.env.BENCH_MODE === "floor") {
     const poll = setInterval(() => {
         if (registered === last && registered > 0) {
             clearInterval(poll);
-            report({ registered, loadedMs, evaluatedMs, evaluatedCpuMs, releases, resources, kubernetes });
+            report({ registered, loadedMs, evaluatedMs, evaluatedCpuMs, releases, resources, kubernetes, promises: [...promises] });
         }
         last = registered;
     }, 50);

@@ -50,6 +50,8 @@ export interface Evaluation {
     resources: string[];
     /** With `collect: ["kubernetes"]`: every Kubernetes resource's and Grafana datasource's type, name and inputs, secrets unwrapped. */
     kubernetes: Array<{ type: string; name: string; inputs: Record<string, any> }>;
+    /** With `collect: ["promises"]`: the promises Pulumi tracked, by the context it gave them. */
+    promises: Array<[string, number]>;
 }
 
 export interface EvaluationOptions {
@@ -59,7 +61,7 @@ export interface EvaluationOptions {
     stack?: string;
     /** Config on top of the stack file, e.g. `{ services: [...] }`. */
     overrides?: Record<string, unknown>;
-    collect?: Array<"releases" | "resources" | "kubernetes">;
+    collect?: Array<"releases" | "resources" | "kubernetes" | "promises">;
     nodeOptions?: string[];
 }
 
@@ -96,6 +98,7 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
         maxRssKb: result.maxRssKb ?? 0,
         error: result.error,
         resources: result.resources ?? [],
+        promises: result.promises ?? [],
         kubernetes: (result.kubernetes ?? []).map(({ type, name, inputs }) => ({ type, name, inputs: unwrapSecrets(inputs) as Record<string, any> })),
         releases: (result.releases ?? []).map(({ chart, values }) => ({ chart, values: unwrapSecrets(values) as Record<string, unknown> })),
     };
