@@ -4,7 +4,7 @@ import type { StackConfig } from "../../stacks/schema";
 import { chartRelease } from "../helm";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../vocabulary";
 import { alloyConfig } from "./alloy/config";
-import { CONFIG_RELOADER_RESOURCES } from "./chart";
+import { SHARED_RELEASE_VALUES } from "./chart";
 import { COLLECTOR_RELEASE, PROFILES_PUSH_PORT } from "./names";
 import { Profiler } from "./Profiler";
 
@@ -131,12 +131,6 @@ export function collectorValues(args: CollectorValuesArgs): Record<string, unkno
             // Kubernetes API sources need no node files.
             mounts: { varlog: false, dockercontainers: false },
         },
-        configReloader: { enabled: true, resources: CONFIG_RELOADER_RESOURCES },
-        service: { enabled: true, type: "ClusterIP" },
-        serviceMonitor: { enabled: true },
-        // Who may reach Alloy is decided with every other flow in components/NetworkPolicies.ts; the
-        // chart's own policy would add a second, wider rule (policies only ever add up).
-        networkPolicy: { enabled: false },
-        ingress: { enabled: false },
+        ...SHARED_RELEASE_VALUES,
     };
 }

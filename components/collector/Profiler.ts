@@ -6,7 +6,7 @@ import { chartRelease } from "../helm";
 import { namespaceLabels } from "../namespaces";
 import { PROMETHEUS_FLOWS } from "../prometheus/flows";
 import { profilerConfig } from "./alloy/ebpf";
-import { CONFIG_RELOADER_RESOURCES } from "./chart";
+import { SHARED_RELEASE_VALUES } from "./chart";
 import { PROFILER_POD_LABELS } from "./flows";
 import { ALLOY_HTTP_PORT, PROFILER_RELEASE, profilerNamespaceName } from "./names";
 
@@ -106,10 +106,6 @@ export function profilerValues(pyroscopeWriteUrl: string, resources: Resources):
             resources,
             mounts: { varlog: false, dockercontainers: false },
         },
-        configReloader: { enabled: true, resources: CONFIG_RELOADER_RESOURCES },
-        service: { enabled: true, type: "ClusterIP" },
-        serviceMonitor: { enabled: true },
-        networkPolicy: { enabled: false },
-        ingress: { enabled: false },
+        ...SHARED_RELEASE_VALUES,
     };
 }
