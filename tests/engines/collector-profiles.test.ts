@@ -4,13 +4,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { CHARTS } from "../../components/charts";
-import { Collector } from "../../components/collector/Collector";
 import { PROFILES } from "../../components/vocabulary";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { allObjects, committedStackManifests, renderStack, type StackManifests } from "../../scripts/lib/stackManifests";
-import type { StackConfig } from "../../stacks/schema";
+import { type BuiltCollector, buildCollector } from "../helpers/collector";
 import { type DiscoveredPod, podDiscoveryTargets } from "../helpers/podDiscovery";
-import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
+import { outputValue, type RecordedResource } from "../helpers/pulumi";
 import { loadStack, REPO_ROOT, STACK_NAMES } from "../helpers/stacks";
 import {
     type AlloyBlock,
@@ -53,12 +52,9 @@ const ALLOY_BLOCKS: Record<string, { path: string; delta: boolean; onByDefault: 
     fgprof: { path: "/debug/fgprof", delta: true, onByDefault: false },
 };
 
-interface Built {
-    config: StackConfig;
-    collector: Collector;
-    resources: RecordedResource[];
+interface Built extends BuiltCollector {
+    /** The collector's rendered Alloy configuration. */
     content: string;
-    pyroscopeWriteUrl: string;
 }
 
 const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
@@ -66,21 +62,8 @@ const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 const EBPF_ON = { collector: { profiling: { ebpf: true } } };
 
 async function build(stack: string, overrides: Record<string, unknown> = {}): Promise<Built> {
-    const { config } = loadStack(stack, Object.fromEntries(Object.entries(overrides).map(([key, value]) => [key, JSON.stringify(value)])));
-    // Distinct per stack, so a test can tell the given URL from anything hard-coded.
-    const pyroscopeWriteUrl = `http://pyroscope-${stack}-ingest.monitoring.svc.cluster.local:4040`;
-    let collector: Collector | undefined;
-    const resources = await captureResources(() => {
-        collector = new Collector(`collector-profiles-${stack}-${Object.keys(overrides).length}`, {
-            namespace: config.namespace,
-            settings: config.collector,
-            lokiPushUrl: "http://loki-gateway.monitoring.svc.cluster.local/loki/api/v1/push",
-            tempoOtlpGrpcEndpoint: "tempo.monitoring.svc.cluster.local:4317",
-            pyroscopeWriteUrl,
-        });
-    });
-    const release = resources.find((r) => r.type === RELEASE_TYPE && r.inputs.name === "alloy")!;
-    return { config, collector: collector!, resources, content: release.inputs.values.alloy.configMap.content, pyroscopeWriteUrl };
+    const built = await buildCollector(stack, { overrides });
+    return { ...built, content: built.values.alloy.configMap.content };
 }
 
 function componentsOf(parsed: ReturnType<typeof parseAlloyConfigs>[number]): Map<string, AlloyBlock> {

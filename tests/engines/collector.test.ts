@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import { CHARTS } from "../../components/charts";
 import { alloyConfig } from "../../components/collector/alloy/config";
-import { Collector, type CollectorArgs } from "../../components/collector/Collector";
+import type { CollectorArgs } from "../../components/collector/Collector";
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { committedStackManifests } from "../../scripts/lib/stackManifests";
-import type { StackConfig } from "../../stacks/schema";
-import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
-import { loadStack, STACK_NAMES } from "../helpers/stacks";
+import { type BuiltCollector, buildCollector } from "../helpers/collector";
+import { outputValue } from "../helpers/pulumi";
+import { STACK_NAMES } from "../helpers/stacks";
 import {
     type AlloyBlock,
     type AlloyFile,
@@ -22,37 +22,12 @@ import {
 import { chartReference, unknownValuePaths } from "../support/chartKeys";
 import { type Labels, type RelabeledTarget, type RelabelRule, RelabelRuleError, relabelTargets } from "../support/relabel";
 
-interface Built {
-    config: StackConfig;
-    collector: Collector;
-    resources: RecordedResource[];
-    values: Record<string, any>;
-    lokiPushUrl: string;
-    tempoEndpoint: string;
-    pyroscopeWriteUrl: string;
-}
+type Built = BuiltCollector;
 
-let builds = 0;
-async function build(stack: string, extra: Partial<CollectorArgs> = {}): Promise<Built> {
-    const { config } = loadStack(stack);
-    // Distinct per stack, so a test can tell the given endpoints from anything hard-coded.
-    const lokiPushUrl = `http://loki-${stack}.monitoring.svc.cluster.local:3100/loki/api/v1/push`;
-    const tempoEndpoint = `tempo-${stack}-distributor.monitoring.svc.cluster.local:4317`;
-    const pyroscopeWriteUrl = `http://pyroscope-${stack}.monitoring.svc.cluster.local:4040`;
-    let collector: Collector | undefined;
-    const resources = await captureResources(() => {
-        collector = new Collector(`collector-${stack}-${builds++}`, {
-            namespace: config.namespace,
-            settings: config.collector,
-            lokiPushUrl,
-            tempoOtlpGrpcEndpoint: tempoEndpoint,
-            pyroscopeWriteUrl,
-            ...extra,
-        });
-    });
-    const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
-    assert.strictEqual(releases.length, 1);
-    return { config, collector: collector!, resources, values: releases[0].inputs.values, lokiPushUrl, tempoEndpoint, pyroscopeWriteUrl };
+async function build(stack: string, args: Partial<CollectorArgs> = {}): Promise<Built> {
+    const built = await buildCollector(stack, { args });
+    assert.strictEqual(built.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").length, 1);
+    return built;
 }
 
 const chart = chartReference("alloy", CHARTS.alloy.version);

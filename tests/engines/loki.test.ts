@@ -5,9 +5,10 @@ import { OBJECT_STORAGE_SECRET_KEYS } from "../../components/objectStorage/crede
 import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds, quantityBytes } from "../../stacks/units";
-import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
+import { outputValue } from "../helpers/pulumi";
 import {
     componentName,
+    componentRelease,
     configFile,
     findObject,
     hasRequestsAndLimits,
@@ -46,22 +47,10 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
         objectStorage: config.objectStorage,
         storageClass: config.cluster.storageClass,
     };
-    let loki: Loki | undefined;
-    const resources: RecordedResource[] = await captureResources(() => {
-        loki = new Loki(`loki-${stack}-${builds++}`, args);
-    });
+    const { component: loki, resources, release, rendered } = await componentRelease(() => new Loki(`loki-${stack}-${builds++}`, args));
     assert.ok(resources.some((r) => r.type === "observability:stack:Loki"));
-    const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
-    assert.strictEqual(releases.length, 1);
-    const { objects } = renderRelease(releases[0].inputs);
-    return {
-        config,
-        loki: loki!,
-        release: releases[0].inputs,
-        values: releases[0].inputs.values,
-        objects,
-        lokiConfig: configFile(objects, "loki", "config.yaml"),
-    };
+    const { objects } = rendered;
+    return { config, loki, release, values: release.values, objects, lokiConfig: configFile(objects, "loki", "config.yaml") };
 }
 
 /** Every credential-shaped field set anywhere in the values, with its value. */

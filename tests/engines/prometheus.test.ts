@@ -4,8 +4,8 @@ import { operatorDuration, Prometheus, type PrometheusArgs } from "../../compone
 import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";
 import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds, quantityBytes } from "../../stacks/units";
-import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
-import { findObject, hasRequestsAndLimits, namesOf, podSpecOf, renderedContainers, renderRelease, servicePorts, workloadsOf } from "../helpers/rendered";
+import { outputValue, type RecordedResource } from "../helpers/pulumi";
+import { componentRelease, findObject, hasRequestsAndLimits, namesOf, podSpecOf, renderedContainers, servicePorts, workloadsOf } from "../helpers/rendered";
 import { loadStack, STACK_NAMES, TEST_SECRET_VALUES } from "../helpers/stacks";
 import { type ChartReference, chartReference, unknownValuePaths } from "../support/chartKeys";
 
@@ -32,14 +32,8 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
         smtp: config.grafana.smtp,
         notifierSecrets: TEST_SECRET_VALUES,
     };
-    let prometheus: Prometheus | undefined;
-    const resources = await captureResources(() => {
-        prometheus = new Prometheus(`prometheus-${stack}-${builds++}`, args);
-    });
-    const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
-    assert.strictEqual(releases.length, 1);
-    const rendered = renderRelease(releases[0].inputs);
-    return { config, prometheus: prometheus!, resources, values: releases[0].inputs.values, rendered, objects: rendered.objects };
+    const { component: prometheus, resources, release, rendered } = await componentRelease(() => new Prometheus(`prometheus-${stack}-${builds++}`, args));
+    return { config, prometheus, resources, values: release.values, rendered, objects: rendered.objects };
 }
 
 const chart: ChartReference = chartReference("kube-prometheus-stack", CHARTS.kubePrometheusStack.version);

@@ -7,15 +7,15 @@ import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { ConfigError } from "../../stacks/config";
 import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds } from "../../stacks/units";
-import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
+import { outputValue, type RecordedResource } from "../helpers/pulumi";
 import {
     allKeys,
+    componentRelease,
     configFile,
     findObject,
     hasRequestsAndLimits,
     podSpecOf,
     renderedContainers,
-    renderRelease,
     servicePorts,
     workloadsOf,
 } from "../helpers/rendered";
@@ -43,15 +43,10 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
         objectStorage: config.objectStorage,
         storageClass: config.cluster.storageClass,
     };
-    let pyroscope: Pyroscope | undefined;
-    const resources = await captureResources(() => {
-        pyroscope = new Pyroscope(`pyroscope-${stack}-${builds++}`, args);
-    });
-    const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
-    assert.strictEqual(releases.length, 1);
-    const { objects } = renderRelease(releases[0].inputs);
+    const { component: pyroscope, resources, release, rendered } = await componentRelease(() => new Pyroscope(`pyroscope-${stack}-${builds++}`, args));
+    const { objects } = rendered;
     const pyroscopeConfig = configFile(objects, "pyroscope-config", "config.yaml");
-    return { config, pyroscope: pyroscope!, resources, release: releases[0].inputs, values: releases[0].inputs.values, objects, pyroscopeConfig };
+    return { config, pyroscope, resources, release, values: release.values, objects, pyroscopeConfig };
 }
 
 const chart = chartReference("pyroscope", CHARTS.pyroscope.version);

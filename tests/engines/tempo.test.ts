@@ -8,10 +8,11 @@ import type { KubernetesObject } from "../../scripts/lib/helmTemplate";
 import { ConfigError } from "../../stacks/config";
 import type { StackConfig } from "../../stacks/schema";
 import { durationSeconds } from "../../stacks/units";
-import { captureResources, outputValue, type RecordedResource } from "../helpers/pulumi";
+import { outputValue, type RecordedResource } from "../helpers/pulumi";
 import {
     allKeys,
     componentName,
+    componentRelease,
     configFile,
     findObject,
     hasRequestsAndLimits,
@@ -19,7 +20,6 @@ import {
     namesOf,
     podSpecOf,
     renderedContainers,
-    renderRelease,
     servicePorts,
     workloadNamed,
     workloadsOf,
@@ -49,15 +49,10 @@ async function build(stack: string, overrides: Record<string, string> = {}): Pro
         storageClass: config.cluster.storageClass,
         prometheusRemoteWriteUrls: replicaRemoteWriteUrls(config.namespace, config.prometheus.replicas),
     };
-    let tempo: Tempo | undefined;
-    const resources = await captureResources(() => {
-        tempo = new Tempo(`tempo-${stack}-${builds++}`, args);
-    });
-    const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
-    assert.strictEqual(releases.length, 1);
-    const { objects } = renderRelease(releases[0].inputs);
+    const { component: tempo, resources, release, rendered } = await componentRelease(() => new Tempo(`tempo-${stack}-${builds++}`, args));
+    const { objects } = rendered;
     const tempoConfig = configFile(objects, config.tempo.mode === "monolithic" ? "tempo" : "tempo-config", "tempo.yaml");
-    return { config, tempo: tempo!, resources, release: releases[0].inputs, values: releases[0].inputs.values, objects, tempoConfig };
+    return { config, tempo, resources, release, values: release.values, objects, tempoConfig };
 }
 
 /**

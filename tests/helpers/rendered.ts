@@ -1,13 +1,36 @@
 // A component's Helm release rendered by its real chart (`helm template`, scripts/lib/helmTemplate.ts), so
 // component tests read what Kubernetes would receive (Services, pods, containers, the config files the
 // charts write) instead of predicting it from values plus the chart's defaults.
+import * as assert from "assert";
 import { parse } from "yaml";
 import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";
 import { releaseToRender, renderAsInstalled } from "../../scripts/lib/stackManifests";
+import { captureResources, type RecordedResource } from "./pulumi";
 
 /** Renders a recorded `k8s.helm.v3.Release`'s inputs as the cluster would, with the stack's CRD groups present. */
 export function renderRelease(inputs: Record<string, any>): RenderedRelease {
     return renderAsInstalled(releaseToRender(inputs));
+}
+
+export interface ComponentRelease<T> {
+    component: T;
+    /** Everything the component registered under the mocks. */
+    resources: RecordedResource[];
+    /** The inputs of its one Helm release. */
+    release: Record<string, any>;
+    /** What Helm renders from that release. */
+    rendered: RenderedRelease;
+}
+
+/** Builds a component that installs exactly one Helm release (asserted) under the mocks, and renders that release. */
+export async function componentRelease<T>(create: () => T): Promise<ComponentRelease<T>> {
+    let component: T | undefined;
+    const resources = await captureResources(() => {
+        component = create();
+    });
+    const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+    assert.strictEqual(releases.length, 1);
+    return { component: component!, resources, release: releases[0].inputs, rendered: renderRelease(releases[0].inputs) };
 }
 
 const POD_OWNERS = ["Deployment", "StatefulSet", "DaemonSet", "Job"];
