@@ -12,7 +12,7 @@ import * as path from "path";
 import { SECRET_KEYS } from "../stacks/config";
 import { startCluster } from "../tests/support/cluster";
 import { engineBinDir, engineStack, engineWorkDir, serveChartRepository, serveGrafanaHealth } from "../tests/support/engine/harness";
-import { type Evaluation, type EvaluationOptions, ensureBuilt, evaluateInChild, type Runtime } from "./lib/childEvaluation";
+import { type Evaluation, type EvaluationOptions, ensureBuilt, evaluateInChild, projectNodeArgs, type Runtime } from "./lib/childEvaluation";
 import { type Footprint, stackFootprint } from "./lib/footprint";
 import { REPO_ROOT } from "./lib/stackFile";
 import { renderStack } from "./lib/stackManifests";
@@ -77,6 +77,23 @@ function pairedRatio(a: Evaluation[], b: Evaluation[], pickA: (r: Evaluation) =>
     return median(a.map((run, round) => pickA(run) / pickB(b[round])));
 }
 
+/** Evaluations against the floor's loading, paired within rounds: "1.62× the SDK floor, CPU 1.70×". */
+function versusFloor(runs: Evaluation[], floorRuns: Evaluation[]): string {
+    const clock = pairedRatio(
+        runs,
+        floorRuns,
+        (r) => r.evaluatedMs,
+        (r) => r.loadedMs,
+    );
+    const cpu = pairedRatio(
+        runs,
+        floorRuns,
+        (r) => r.evaluatedCpuMs,
+        (r) => r.loadedCpuMs,
+    );
+    return `${clock.toFixed(2)}× the SDK floor, CPU ${cpu.toFixed(2)}×`;
+}
+
 function table(header: string[], rows: Array<Array<string | number>>): void {
     const cells = [header, ...rows.map((row) => row.map(String))];
     const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
@@ -100,14 +117,19 @@ function machine(): void {
 function evaluation(runs: number): void {
     console.log(`\n1. Evaluation: one process per run, median of ${runs} rounds after a warm-up (ms since the process started)`);
     const programs: Array<[Runtime, string]> = [...STACKS.map((stack): [Runtime, string] => ["compiled", stack]), ["ts-node", "production"]];
+    const { registrations } = evaluate({ runtime: "compiled", mode: "program", stack: "production", collect: ["registrations"] });
     const [floor, tsNodeFloor, ...results] = measure(
         [
             { runtime: "compiled", mode: "floor" },
             { runtime: "ts-node", mode: "floor" },
             ...programs.map(([runtime, stack]): EvaluationOptions => ({ runtime, mode: "program", stack })),
+            { runtime: "compiled", mode: "program", stack: "production", withoutProjectNodeArgs: true },
+            { runtime: "compiled", mode: "replay", stack: "production", registrations },
         ],
         runs,
     );
+    const replayed = results.pop()!;
+    const withoutNodeArgs = results.pop()!;
     const rows: Array<Array<string | number>> = [
         ["floor: SDKs only", "-", ms(floor.loadedMs), ms(floor.loadedCpuMs), ms(floor.wallMs), floor.maxRssMb.toFixed(0), "1.00×", "1.00×"],
         [
@@ -156,6 +178,19 @@ function evaluation(runs: number): void {
     console.log(
         `  production through ts-node (typescript: true): ${(tsNode.evaluatedMs / tsNodeFloor.loadedMs).toFixed(2)}× its floor; ` +
             `compiled saves ${ms(tsNode.evaluatedMs - compiled.evaluatedMs)}`,
+    );
+    // Every run above gets Pulumi.yaml's nodeargs, as the language host passes them: what they change.
+    console.log(
+        `  production without Pulumi.yaml's nodeargs (${projectNodeArgs().join(" ") || "none"}): ` +
+            `${versusFloor(withoutNodeArgs.runs, floor.runs)}; ` +
+            `they save ${ms(withoutNodeArgs.evaluatedCpuMs - compiled.evaluatedCpuMs)} of CPU`,
+    );
+    // The same resources with the same inputs, registered one after the other through the SDKs' classes:
+    // what declaring them costs before any code of ours runs.
+    console.log(
+        `  production's ${replayed.registered} resources registered without the program (replayed): ` +
+            `${versusFloor(replayed.runs, floor.runs)}; ` +
+            `the program adds ${ms(compiled.evaluatedCpuMs - replayed.evaluatedCpuMs)} of CPU to that`,
     );
 }
 

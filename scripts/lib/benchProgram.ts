@@ -1,12 +1,22 @@
 // Child process of scripts/lib/childEvaluation.ts: one evaluation per process, as `pulumi preview` does.
 // Self-contained (it loads nothing of this repository but the program), so a floor run loads only the
 // SDKs. Transpiled to JavaScript before it runs; under `-r ts-node/register` it evaluates index.ts the
-// way Pulumi's `typescript: true` runtime would. Prints one JSON line and exits.
-// - BENCH_MODE=floor: loads the SDKs the program uses, the cost every evaluation pays before it starts.
+// way Pulumi's `typescript: true` runtime would. Writes one JSON result beside its run file and exits.
+// - BENCH_MODE=floor: loads the SDKs the program uses, the cost every evaluation pays before it starts (after
+//   what the runtime itself loads first, given by the parent: source-map-support and Pulumi.yaml's nodeargs).
 // - BENCH_MODE=program: evaluates BENCH_PROGRAM under Pulumi mocks with the config of the file BENCH_RUN_FILE names. Times are ms
 //   since the process started; `evaluatedMs` is when the last resource registered. The `...CpuMs` figures are the
 //   CPU time (user + system) the process had used by then: on a loaded machine they move less than the clock.
+// - BENCH_MODE=replay: as `program`, but instead of the program it registers the resources a program run
+//   recorded (`collect: ["registrations"]`), each through its SDK class with the inputs it had, one after the
+//   other: the least any program that declares those resources pays.
 export {};
+
+interface Registration {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+}
 
 interface BenchRun {
     project: string;
@@ -17,7 +27,9 @@ interface BenchRun {
      * What to report besides the figures: each Helm release's chart and values, each resource's type and
      * name, and the full inputs of every Kubernetes resource (Helm releases included) and Grafana datasource.
      */
-    collect: Array<"releases" | "resources" | "kubernetes" | "promises">;
+    collect: Array<"releases" | "resources" | "kubernetes" | "promises" | "registrations">;
+    /** BENCH_MODE=replay: what to register. */
+    registrations?: Registration[];
 }
 
 function cpuMs(): number {
@@ -25,12 +37,43 @@ function cpuMs(): number {
     return (user + system) / 1000;
 }
 
+/** Writes the result beside the run file (childEvaluation.ts reads it from there) and exits. */
 function report(result: Record<string, unknown>): void {
-    process.stdout.write(`${JSON.stringify({ ...result, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+    const path = require("path") as typeof import("path");
+    const resultFile = path.join(path.dirname(process.env.BENCH_RUN_FILE ?? ""), "result.json");
+    (require("fs") as typeof import("fs")).writeFileSync(resultFile, JSON.stringify({ ...result, maxRssKb: process.resourceUsage().maxRSS }));
     process.exit(0);
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports */
+/**
+ * Each recorded resource through the class the SDKs declare for its type token (`grafana:oss/dashboard:Dashboard`
+ * is grafana.oss.Dashboard, `kubernetes:networking.k8s.io/v1:NetworkPolicy` is k8s.networking.v1.NetworkPolicy),
+ * so each has the output properties the program's had. Kinds the Kubernetes SDK has no class for go through
+ * CustomResource, as the program's PrometheusRule does; the program's own types are components.
+ */
+function replay(pulumi: typeof import("@pulumi/pulumi"), registrations: Registration[]): void {
+    const k8s = require("@pulumi/kubernetes");
+    const grafana = require("@pulumiverse/grafana");
+    const random = require("@pulumi/random");
+    // A dynamic resource's inputs hold its provider, serialized, under `__provider`: registered as they are.
+    class DynamicResource extends pulumi.CustomResource {}
+    for (const { type, name, inputs } of registrations) {
+        const [pkg, module, kind] = type.split(":");
+        const [group, version] = module.split("/");
+        if (type === "pulumi:pulumi:StackReference") new pulumi.StackReference(name);
+        else if (pkg === "pulumi" && module === "providers") new grafana.Provider(name, inputs);
+        else if (pkg === "kubernetes") {
+            const Class = k8s[group.split(".")[0]]?.[version]?.[kind];
+            if (Class) new Class(name, inputs);
+            else new k8s.apiextensions.CustomResource(name, { ...inputs, apiVersion: `${group}/${version}`, kind });
+        } else if (pkg === "grafana") new grafana[group][kind](name, inputs);
+        else if (pkg === "random") new random[kind](name, inputs);
+        else if (pkg === "pulumi-nodejs") new DynamicResource(type, name, inputs);
+        else new pulumi.ComponentResource(type, name);
+    }
+}
+
 if (process.env.BENCH_MODE === "floor") {
     require("@pulumi/pulumi");
     require("@pulumi/kubernetes");
@@ -48,6 +91,7 @@ if (process.env.BENCH_MODE === "floor") {
     const releases: Array<{ chart: string; values: unknown }> = [];
     const resources: string[] = [];
     const kubernetes: Array<{ type: string; name: string; inputs: unknown }> = [];
+    const registrations: Registration[] = [];
     // Every promise Pulumi tracks (each with a stack trace), counted by the context it names; a resource's own
     // contexts ("resource:<name>[<type>]") counted together. The SDK calls this export through the module object.
     const promises = new Map<string, number>();
@@ -70,6 +114,7 @@ if (process.env.BENCH_MODE === "floor") {
                     releases.push({ chart: args.inputs.chart, values: args.inputs.values });
                 }
                 if (run.collect.includes("resources")) resources.push(`${args.type}::${args.name}`);
+                if (run.collect.includes("registrations")) registrations.push({ type: args.type, name: args.name, inputs: args.inputs });
                 if (run.collect.includes("kubernetes") && (args.type.startsWith("kubernetes:") || args.type === "grafana:oss/dataSource:DataSource")) {
                     kubernetes.push({ type: args.type, name: args.name, inputs: args.inputs });
                 }
@@ -95,7 +140,8 @@ if (process.env.BENCH_MODE === "floor") {
 
     const loadedMs = performance.now();
     try {
-        require(process.env.BENCH_PROGRAM ?? "");
+        if (process.env.BENCH_MODE === "replay") replay(pulumi, run.registrations ?? []);
+        else require(process.env.BENCH_PROGRAM ?? "");
     } catch (error) {
         report({ registered, error: error instanceof Error ? error.message : String(error) });
     }
@@ -104,7 +150,7 @@ if (process.env.BENCH_MODE === "floor") {
     const poll = setInterval(() => {
         if (registered === last && registered > 0) {
             clearInterval(poll);
-            report({ registered, loadedMs, evaluatedMs, evaluatedCpuMs, releases, resources, kubernetes, promises: [...promises] });
+            report({ registered, loadedMs, evaluatedMs, evaluatedCpuMs, releases, resources, kubernetes, registrations, promises: [...promises] });
         }
         last = registered;
     }, 50);

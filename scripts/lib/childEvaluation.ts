@@ -2,11 +2,15 @@
 // Pulumi's Node.js runtime would start it: the compiled program (Pulumi.yaml `typescript: false`, what
 // `pulumi up` runs) or index.ts through ts-node (`typescript: true`, for comparison). The bench and the
 // compiled-program test use it.
+// Like the runtime, the child gets Pulumi.yaml's `runtime.options.nodeargs` as node options, and loads
+// source-map-support before anything else: the Node.js language host runs `node <nodeargs>
+// @pulumi/pulumi/cmd/run ...`, and cmd/run/index.js starts with `import "source-map-support/register"`.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
+import { parse } from "yaml";
 import { BUILD_DIRECTORY, staleSources } from "../../stacks/compiledProgram";
 import { offlineConfig, PROJECT, REPO_ROOT, unwrapSecrets } from "./stackFile";
 
@@ -15,6 +19,31 @@ export type Runtime = "compiled" | "ts-node";
 export const COMPILED_PROGRAM = path.join(REPO_ROOT, BUILD_DIRECTORY, "index.js");
 const HARNESS_SOURCE = path.join(REPO_ROOT, "scripts", "lib", "benchProgram.ts");
 const HARNESS = path.join(REPO_ROOT, BUILD_DIRECTORY, "bench", "benchProgram.js");
+/** Where the child writes its one JSON result, beside the run file: stdout cut it short past a few hundred KiB. */
+const RESULT_FILE = "result.json";
+
+/**
+ * Pulumi.yaml's `runtime.options.nodeargs`, as the language host passes them to node (it splits them
+ * shell-style; ours hold no quotes, so splitting on spaces is the same).
+ */
+export function projectNodeArgs(): string[] {
+    const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { runtime?: { options?: { nodeargs?: string } } };
+    const nodeargs = project.runtime?.options?.nodeargs ?? "";
+    if (/["'\\]/.test(nodeargs)) throw new Error(`Pulumi.yaml runtime.options.nodeargs: quoting is not supported here, got ${JSON.stringify(nodeargs)}`);
+    return nodeargs.split(/\s+/).filter(Boolean);
+}
+
+/**
+ * What cmd/run/index.js loads first: source-map-support/register, the copy @pulumi/pulumi's directory resolves
+ * to. Looked up on disk, as node would, because under ts-node `require.resolve` answers with ts-node's fork.
+ */
+export const SOURCE_MAP_SUPPORT = ((): string => {
+    for (let directory = path.dirname(require.resolve("@pulumi/pulumi/package.json")); ; directory = path.dirname(directory)) {
+        const candidate = path.join(directory, "node_modules", "source-map-support", "register.js");
+        if (fs.existsSync(candidate)) return candidate;
+        if (directory === path.dirname(directory)) throw new Error("source-map-support, a dependency of @pulumi/pulumi, is not installed");
+    }
+})();
 
 /** `npm run build` when bin/ is missing or older than a source. */
 export function ensureBuilt(): void {
@@ -52,30 +81,49 @@ export interface Evaluation {
     kubernetes: Array<{ type: string; name: string; inputs: Record<string, any> }>;
     /** With `collect: ["promises"]`: the promises Pulumi tracked, by the context it gave them. */
     promises: Array<[string, number]>;
+    /** With `collect: ["registrations"]`: every resource's type, name and inputs as registered, for `mode: "replay"`. */
+    registrations: Registration[];
+}
+
+export interface Registration {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
 }
 
 export interface EvaluationOptions {
     runtime: Runtime;
-    /** `floor` only loads the SDKs (plus ts-node with the ts-node runtime). */
-    mode: "floor" | "program";
+    /**
+     * `floor` only loads the SDKs (plus ts-node with the ts-node runtime); `replay` registers `registrations`
+     * through the SDKs' classes without the program.
+     */
+    mode: "floor" | "program" | "replay";
+    registrations?: Registration[];
     stack?: string;
     /** Config on top of the stack file, e.g. `{ services: [...] }`. */
     overrides?: Record<string, unknown>;
-    collect?: Array<"releases" | "resources" | "kubernetes" | "promises">;
+    collect?: Array<"releases" | "resources" | "kubernetes" | "promises" | "registrations">;
+    /** Node options after Pulumi.yaml's nodeargs, e.g. `--cpu-prof`. */
     nodeOptions?: string[];
+    /** Leave out Pulumi.yaml's nodeargs (to measure what they change); they are passed by default. */
+    withoutProjectNodeArgs?: boolean;
 }
 
 export function evaluateInChild(options: EvaluationOptions): Evaluation {
     const stack = options.stack ?? "dev";
-    const { config, secretKeys } = options.mode === "program" ? offlineConfig(stack, options.overrides) : { config: {}, secretKeys: [] };
+    const { config, secretKeys } = options.mode === "floor" ? { config: {}, secretKeys: [] } : offlineConfig(stack, options.overrides);
     const program = options.runtime === "compiled" ? COMPILED_PROGRAM : path.join(REPO_ROOT, "index.ts");
-    const hook = options.runtime === "ts-node" ? ["-r", "ts-node/register"] : [];
+    const hook = ["-r", SOURCE_MAP_SUPPORT, ...(options.runtime === "ts-node" ? ["-r", "ts-node/register"] : [])];
+    const nodeArgs = [...(options.withoutProjectNodeArgs ? [] : projectNodeArgs()), ...(options.nodeOptions ?? [])];
     // The run goes in a file: a thousand services' config is more than one environment variable may hold (128 KiB).
     const runDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "bench-run-"));
     const runFile = path.join(runDirectory, "run.json");
-    fs.writeFileSync(runFile, JSON.stringify({ project: PROJECT, stack, config, secretKeys, collect: options.collect ?? [] }));
+    fs.writeFileSync(
+        runFile,
+        JSON.stringify({ project: PROJECT, stack, config, secretKeys, collect: options.collect ?? [], registrations: options.registrations }),
+    );
     const started = performance.now();
-    const child = spawnSync(process.execPath, [...(options.nodeOptions ?? []), ...hook, harness()], {
+    const child = spawnSync(process.execPath, [...nodeArgs, ...hook, harness()], {
         cwd: REPO_ROOT,
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,
@@ -83,11 +131,12 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
         env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", BENCH_MODE: options.mode, BENCH_PROGRAM: program, BENCH_RUN_FILE: runFile },
     });
     const wallMs = performance.now() - started;
+    const resultFile = path.join(runDirectory, RESULT_FILE);
+    const written = fs.existsSync(resultFile) ? fs.readFileSync(resultFile, "utf8") : undefined;
     fs.rmSync(runDirectory, { recursive: true, force: true });
     if (child.error) throw new Error(`evaluation child did not run (${options.runtime} ${options.mode} ${stack}): ${child.error.message}`);
-    const line = child.stdout.trim().split("\n").pop() ?? "";
-    if (!line.startsWith("{")) throw new Error(`evaluation child failed (${options.runtime} ${options.mode} ${stack}): ${child.stderr || child.stdout}`);
-    const result = JSON.parse(line) as Partial<Evaluation>;
+    if (written === undefined) throw new Error(`evaluation child failed (${options.runtime} ${options.mode} ${stack}): ${child.stderr || child.stdout}`);
+    const result = JSON.parse(written) as Partial<Evaluation>;
     return {
         wallMs,
         loadedMs: result.loadedMs ?? 0,
@@ -99,6 +148,7 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
         error: result.error,
         resources: result.resources ?? [],
         promises: result.promises ?? [],
+        registrations: result.registrations ?? [],
         kubernetes: (result.kubernetes ?? []).map(({ type, name, inputs }) => ({ type, name, inputs: unwrapSecrets(inputs) as Record<string, any> })),
         releases: (result.releases ?? []).map(({ chart, values }) => ({ chart, values: unwrapSecrets(values) as Record<string, unknown> })),
     };
