@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { COMPILED_PROGRAM, ensureBuilt, evaluateInChild } from "../../scripts/lib/childEvaluation";
+import { COMPILED_PROGRAM, ensureBuilt, evaluateInChild, projectNodeArgs, SOURCE_MAP_SUPPORT } from "../../scripts/lib/childEvaluation";
 import { REPO_ROOT } from "../../scripts/lib/stackFile";
 import { programFile } from "../../scripts/up-dev";
 import { assertCompiledProgramIsCurrent, BUILD_DIRECTORY, SOURCE_DIRECTORIES, staleSources } from "../../stacks/compiledProgram";
@@ -82,6 +82,26 @@ describe("compiled program", function () {
         } finally {
             fs.rmSync(out, { recursive: true, force: true });
         }
+    });
+
+    it("runs under Pulumi.yaml's nodeargs: errors keep their message, resources' source positions keep every frame", () => {
+        // As the language host starts it: node <nodeargs> @pulumi/pulumi/cmd/run, which loads source-map-support first.
+        const script = `
+            const { Resource } = require("@pulumi/pulumi/resource");
+            const nested = (depth, f) => (depth === 0 ? f() : nested(depth - 1, f));
+            nested(20, () => console.log(JSON.stringify({
+                limit: Error.stackTraceLimit,
+                thrown: new TypeError("the message").stack,
+                resourceFrames: Resource.callsites().length,
+            })));`;
+        const run = spawnSync(process.execPath, [...projectNodeArgs(), "-r", SOURCE_MAP_SUPPORT, "-e", script], { cwd: REPO_ROOT, encoding: "utf8" });
+        assert.strictEqual(run.status, 0, run.stderr);
+        const { limit, thrown, resourceFrames } = JSON.parse(run.stdout) as { limit: number; thrown: string; resourceFrames: number };
+        // Fewer than node's default of 10 frames: each costs Pulumi's tracked promises time (docs/performance.md).
+        assert.ok(limit < 10, `Error.stackTraceLimit ${limit}`);
+        assert.strictEqual(thrown.split("\n")[0], "TypeError: the message");
+        assert.strictEqual(thrown.split("\n").length - 1, limit, thrown);
+        assert.ok(resourceFrames > 20, `Resource.callsites() gave ${resourceFrames} frames`);
     });
 
     it("registers the same resources as the TypeScript program, for every stack", () => {
