@@ -412,7 +412,7 @@ function profile(): void {
     // Pulumi captures a stack trace for each promise it tracks: how many a production evaluation makes, and for what.
     const { promises, registered } = evaluate({ runtime: "compiled", mode: "program", stack: "production", collect: ["promises"] });
     const tracked = promises.reduce((sum, [, count]) => sum + count, 0);
-    console.log(`\n  promises Pulumi tracked (each with a stack trace): ${tracked} for ${registered} resources`);
+    console.log(`\n  promises Pulumi tracked (each takes a stack trace, empty under Pulumi.yaml's nodeargs): ${tracked} for ${registered} resources`);
     table(["context", "promises"], [...promises].sort((a, b) => b[1] - a[1]).slice(0, 8));
 }
 

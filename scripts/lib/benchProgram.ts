@@ -92,7 +92,7 @@ if (process.env.BENCH_MODE === "floor") {
     const resources: string[] = [];
     const kubernetes: Array<{ type: string; name: string; inputs: unknown }> = [];
     const registrations: Registration[] = [];
-    // Every promise Pulumi tracks (each with a stack trace), counted by the context it names; a resource's own
+    // Every promise Pulumi tracks (each takes a stack trace), counted by the context it names; a resource's own
     // contexts ("resource:<name>[<type>]") counted together. The SDK calls this export through the module object.
     const promises = new Map<string, number>();
     if (run.collect.includes("promises")) {
