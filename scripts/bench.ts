@@ -159,34 +159,23 @@ function evaluation(runs: number): void {
     table(["program (runtime)", "resources", "evaluated", "CPU", "wall", "max RSS MB", "÷ SDK floor", "CPU ÷ floor's"], rows);
     const compiled = results[programs.findIndex(([runtime, stack]) => runtime === "compiled" && stack === "production")];
     const tsNode = results[programs.findIndex(([runtime, stack]) => runtime === "ts-node" && stack === "production")];
-    const paired = pairedRatio(
-        compiled.runs,
-        floor.runs,
-        (r) => r.evaluatedMs,
-        (r) => r.loadedMs,
-    );
-    const pairedCpu = pairedRatio(
-        compiled.runs,
-        floor.runs,
-        (r) => r.evaluatedCpuMs,
-        (r) => r.loadedCpuMs,
-    );
     console.log(
-        `  production, compiled (what pulumi up runs): ${paired.toFixed(2)}× the SDK floor, CPU ${pairedCpu.toFixed(2)}× (paired within rounds; goal ≤ 1.5×); ` +
+        `  production, compiled (what pulumi up runs): ${versusFloor(compiled.runs, floor.runs)} (paired within rounds; goal ≤ 1.5×); ` +
             `${(compiled.evaluatedMs / tsNodeFloor.loadedMs).toFixed(2)}× the SDK + ts-node floor`,
     );
     console.log(
         `  production through ts-node (typescript: true): ${(tsNode.evaluatedMs / tsNodeFloor.loadedMs).toFixed(2)}× its floor; ` +
             `compiled saves ${ms(tsNode.evaluatedMs - compiled.evaluatedMs)}`,
     );
-    // Every run above gets Pulumi.yaml's nodeargs, as the language host passes them: what they change.
+    // Every run above gets Pulumi.yaml's nodeargs, as the language host passes them: what they change (against
+    // the floor measured with them, as everything here).
     console.log(
-        `  production without Pulumi.yaml's nodeargs (${projectNodeArgs().join(" ") || "none"}): ` +
+        `  production without Pulumi.yaml's nodeargs (${projectNodeArgs().join(" ") || "none"}), against the same floor: ` +
             `${versusFloor(withoutNodeArgs.runs, floor.runs)}; ` +
             `they save ${ms(withoutNodeArgs.evaluatedCpuMs - compiled.evaluatedCpuMs)} of CPU`,
     );
-    // The same resources with the same inputs, registered one after the other through the SDKs' classes:
-    // what declaring them costs before any code of ours runs.
+    // The same resources with the same inputs, registered one after the other through the SDKs' classes: about
+    // what declaring them costs before any code of ours runs (scripts/lib/benchProgram.ts, BENCH_MODE=replay).
     console.log(
         `  production's ${replayed.registered} resources registered without the program (replayed): ` +
             `${versusFloor(replayed.runs, floor.runs)}; ` +

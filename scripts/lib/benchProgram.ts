@@ -9,7 +9,9 @@
 //   CPU time (user + system) the process had used by then: on a loaded machine they move less than the clock.
 // - BENCH_MODE=replay: as `program`, but instead of the program it registers the resources a program run
 //   recorded (`collect: ["registrations"]`), each through its SDK class with the inputs it had, one after the
-//   other: the least any program that declares those resources pays.
+//   other: close to the least any program that declares those resources pays. It leaves out parents, explicit
+//   providers and dependencies (cheaper than a program) and reads the recorded inputs from the run file inside
+//   the measured time (dearer).
 export {};
 
 interface Registration {
@@ -37,10 +39,10 @@ function cpuMs(): number {
     return (user + system) / 1000;
 }
 
-/** Writes the result beside the run file (childEvaluation.ts reads it from there) and exits. */
+/** Writes the result to the file BENCH_RESULT_FILE names (childEvaluation.ts reads it there) and exits. */
 function report(result: Record<string, unknown>): void {
-    const path = require("path") as typeof import("path");
-    const resultFile = path.join(path.dirname(process.env.BENCH_RUN_FILE ?? ""), "result.json");
+    const resultFile = process.env.BENCH_RESULT_FILE;
+    if (!resultFile) throw new Error("BENCH_RESULT_FILE is not set: this script runs under scripts/lib/childEvaluation.ts");
     (require("fs") as typeof import("fs")).writeFileSync(resultFile, JSON.stringify({ ...result, maxRssKb: process.resourceUsage().maxRSS }));
     process.exit(0);
 }
@@ -58,19 +60,28 @@ function replay(pulumi: typeof import("@pulumi/pulumi"), registrations: Registra
     const random = require("@pulumi/random");
     // A dynamic resource's inputs hold its provider, serialized, under `__provider`: registered as they are.
     class DynamicResource extends pulumi.CustomResource {}
+    const providers: Record<string, new (name: string, inputs: unknown) => unknown> = {
+        grafana: grafana.Provider,
+        kubernetes: k8s.Provider,
+        random: random.Provider,
+    };
+    if (registrations.length === 0) throw new Error('nothing to replay: record a program run with collect: ["registrations"]');
     for (const { type, name, inputs } of registrations) {
         const [pkg, module, kind] = type.split(":");
         const [group, version] = module.split("/");
-        if (type === "pulumi:pulumi:StackReference") new pulumi.StackReference(name);
-        else if (pkg === "pulumi" && module === "providers") new grafana.Provider(name, inputs);
-        else if (pkg === "kubernetes") {
+        if (type === "pulumi:pulumi:StackReference") new pulumi.StackReference(name, { name: inputs.name as string });
+        else if (pkg === "pulumi" && module === "providers") {
+            if (!providers[kind]) throw new Error(`replay: no provider class for ${type}`);
+            new providers[kind](name, inputs);
+        } else if (pkg === "kubernetes") {
             const Class = k8s[group.split(".")[0]]?.[version]?.[kind];
             if (Class) new Class(name, inputs);
             else new k8s.apiextensions.CustomResource(name, { ...inputs, apiVersion: `${group}/${version}`, kind });
         } else if (pkg === "grafana") new grafana[group][kind](name, inputs);
         else if (pkg === "random") new random[kind](name, inputs);
         else if (pkg === "pulumi-nodejs") new DynamicResource(type, name, inputs);
-        else new pulumi.ComponentResource(type, name);
+        else if (pkg === "observability") new pulumi.ComponentResource(type, name);
+        else throw new Error(`replay: no class for ${type}`);
     }
 }
 

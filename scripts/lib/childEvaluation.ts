@@ -2,9 +2,10 @@
 // Pulumi's Node.js runtime would start it: the compiled program (Pulumi.yaml `typescript: false`, what
 // `pulumi up` runs) or index.ts through ts-node (`typescript: true`, for comparison). The bench and the
 // compiled-program test use it.
-// Like the runtime, the child gets Pulumi.yaml's `runtime.options.nodeargs` as node options, and loads
-// source-map-support before anything else: the Node.js language host runs `node <nodeargs>
-// @pulumi/pulumi/cmd/run ...`, and cmd/run/index.js starts with `import "source-map-support/register"`.
+// The child approximates how the Node.js language host starts a program, `node <nodeargs>
+// @pulumi/pulumi/cmd/run ...`: it gets Pulumi.yaml's `runtime.options.nodeargs` as node options and preloads
+// source-map-support, which cmd/run/index.js loads second, after its OpenTelemetry hook (`@opentelemetry/api`
+// only, unless TRACEPARENT is set). The rest of cmd/run (its argument parsing, the gRPC monitor) is not loaded.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -19,7 +20,10 @@ export type Runtime = "compiled" | "ts-node";
 export const COMPILED_PROGRAM = path.join(REPO_ROOT, BUILD_DIRECTORY, "index.js");
 const HARNESS_SOURCE = path.join(REPO_ROOT, "scripts", "lib", "benchProgram.ts");
 const HARNESS = path.join(REPO_ROOT, BUILD_DIRECTORY, "bench", "benchProgram.js");
-/** Where the child writes its one JSON result, beside the run file: stdout cut it short past a few hundred KiB. */
+/**
+ * Where the child writes its one JSON result, beside the run file: on stdout, `process.exit()` right after the
+ * write dropped what was still waiting in the pipe (past about 430 KB).
+ */
 const RESULT_FILE = "result.json";
 
 /**
@@ -118,6 +122,7 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
     // The run goes in a file: a thousand services' config is more than one environment variable may hold (128 KiB).
     const runDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "bench-run-"));
     const runFile = path.join(runDirectory, "run.json");
+    const resultFile = path.join(runDirectory, RESULT_FILE);
     fs.writeFileSync(
         runFile,
         JSON.stringify({ project: PROJECT, stack, config, secretKeys, collect: options.collect ?? [], registrations: options.registrations }),
@@ -128,14 +133,23 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,
         timeout: 300_000,
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", BENCH_MODE: options.mode, BENCH_PROGRAM: program, BENCH_RUN_FILE: runFile },
+        env: {
+            ...process.env,
+            TS_NODE_TRANSPILE_ONLY: "true",
+            BENCH_MODE: options.mode,
+            BENCH_PROGRAM: program,
+            BENCH_RUN_FILE: runFile,
+            BENCH_RESULT_FILE: resultFile,
+        },
     });
     const wallMs = performance.now() - started;
-    const resultFile = path.join(runDirectory, RESULT_FILE);
     const written = fs.existsSync(resultFile) ? fs.readFileSync(resultFile, "utf8") : undefined;
     fs.rmSync(runDirectory, { recursive: true, force: true });
     if (child.error) throw new Error(`evaluation child did not run (${options.runtime} ${options.mode} ${stack}): ${child.error.message}`);
-    if (written === undefined) throw new Error(`evaluation child failed (${options.runtime} ${options.mode} ${stack}): ${child.stderr || child.stdout}`);
+    if (written === undefined) {
+        const frames = options.withoutProjectNodeArgs ? "" : " (no stack frames: Pulumi.yaml's nodeargs; `withoutProjectNodeArgs: true` shows them)";
+        throw new Error(`evaluation child failed (${options.runtime} ${options.mode} ${stack})${frames}: ${child.stderr || child.stdout}`);
+    }
     const result = JSON.parse(written) as Partial<Evaluation>;
     return {
         wallMs,

@@ -85,7 +85,8 @@ describe("compiled program", function () {
     });
 
     it("runs under Pulumi.yaml's nodeargs: errors keep their message, resources' source positions keep every frame", () => {
-        // As the language host starts it: node <nodeargs> @pulumi/pulumi/cmd/run, which loads source-map-support first.
+        // With what the language host gives the program: node <nodeargs> @pulumi/pulumi/cmd/run, and cmd/run loads
+        // source-map-support before the program.
         const script = `
             const { Resource } = require("@pulumi/pulumi/resource");
             const nested = (depth, f) => (depth === 0 ? f() : nested(depth - 1, f));
