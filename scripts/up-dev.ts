@@ -12,10 +12,9 @@ import * as os from "os";
 import * as path from "path";
 import { SemVer } from "semver";
 import { parseArgs } from "util";
-import { parse } from "yaml";
 import { GRAFANA_RELEASE } from "../components/grafana/names";
 import { parseStackConfig, type StackSecrets } from "../stacks/config";
-import { PROJECT, REPO_ROOT, stackFileSecretKeys, stackFileValues } from "./lib/stackFile";
+import { PROJECT, projectFile, REPO_ROOT, stackFileSecretKeys, stackFileValues } from "./lib/stackFile";
 
 export const STACK = "dev";
 /** Grafana's Service port in the chart (its in-cluster URL is plain http://grafana.<namespace>.svc.cluster.local). */
@@ -23,8 +22,7 @@ const GRAFANA_SERVICE_PORT = 80;
 
 /** The program Pulumi would run for this project: Pulumi.yaml's `main`, the compiled program. */
 export function programFile(): string {
-    const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { main: string };
-    return path.join(REPO_ROOT, project.main);
+    return path.join(REPO_ROOT, projectFile().main);
 }
 
 /**

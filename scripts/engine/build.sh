@@ -86,12 +86,6 @@ else
         -o "$BUILD_DIR/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
     echo "engine build: pulumi done at $((SECONDS - started))s" >&2
 fi
-if provider="$(obtained_provider "$BUILD_DIR/bin/pulumi")"; then
-    ln -s "$provider" "$BUILD_DIR/bin/pulumi-resource-kubernetes"
-    build_provider=false
-else
-    build_provider=true
-fi
 
 # The provider's main package embeds schema-embed.json and terraform-mapping-embed.json, which its
 # generate.go writes and the module does not hold: build from a copy of the module (checked against
@@ -119,7 +113,11 @@ build_provider_from_source() {
     chmod -R u+w "$src"
     rm -rf "$src"
 }
-if $build_provider; then build_provider_from_source; fi
+if provider="$(obtained_provider "$BUILD_DIR/bin/pulumi")"; then
+    ln -s "$provider" "$BUILD_DIR/bin/pulumi-resource-kubernetes"
+else
+    build_provider_from_source
+fi
 
 cp versions.env "$BUILD_DIR/"
 cp cli/go.sum "$BUILD_DIR/cli.go.sum"

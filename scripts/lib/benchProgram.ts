@@ -12,13 +12,7 @@
 //   other: close to the least any program that declares those resources pays. It leaves out parents, explicit
 //   providers and dependencies (cheaper than a program) and reads the recorded inputs from the run file inside
 //   the measured time (dearer).
-export {};
-
-interface Registration {
-    type: string;
-    name: string;
-    inputs: Record<string, unknown>;
-}
+import type { Collected, Registration } from "./childEvaluation";
 
 interface BenchRun {
     project: string;
@@ -29,7 +23,7 @@ interface BenchRun {
      * What to report besides the figures: each Helm release's chart and values, each resource's type and
      * name, and the full inputs of every Kubernetes resource (Helm releases included) and Grafana datasource.
      */
-    collect: Array<"releases" | "resources" | "kubernetes" | "promises" | "registrations">;
+    collect: Collected[];
     /** BENCH_MODE=replay: what to register. */
     registrations?: Registration[];
 }

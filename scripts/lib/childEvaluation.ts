@@ -11,9 +11,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
-import { parse } from "yaml";
 import { BUILD_DIRECTORY, staleSources } from "../../stacks/compiledProgram";
-import { offlineConfig, PROJECT, REPO_ROOT, unwrapSecrets } from "./stackFile";
+import type { Registration as OfflineRegistration } from "./offlineEvaluation";
+import { offlineConfig, PROJECT, projectFile, REPO_ROOT, unwrapSecrets } from "./stackFile";
 
 export type Runtime = "compiled" | "ts-node";
 
@@ -31,8 +31,8 @@ const RESULT_FILE = "result.json";
  * shell-style; ours hold no quotes, so splitting on spaces is the same).
  */
 export function projectNodeArgs(): string[] {
-    const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { runtime?: { options?: { nodeargs?: string } } };
-    const nodeargs = project.runtime?.options?.nodeargs ?? "";
+    const { runtime } = projectFile();
+    const nodeargs = (typeof runtime === "string" ? undefined : runtime.options?.nodeargs) ?? "";
     if (/["'\\]/.test(nodeargs)) throw new Error(`Pulumi.yaml runtime.options.nodeargs: quoting is not supported here, got ${JSON.stringify(nodeargs)}`);
     return nodeargs.split(/\s+/).filter(Boolean);
 }
@@ -41,13 +41,18 @@ export function projectNodeArgs(): string[] {
  * What cmd/run/index.js loads first: source-map-support/register, the copy @pulumi/pulumi's directory resolves
  * to. Looked up on disk, as node would, because under ts-node `require.resolve` answers with ts-node's fork.
  */
-export const SOURCE_MAP_SUPPORT = ((): string => {
+const SOURCE_MAP_SUPPORT = ((): string => {
     for (let directory = path.dirname(require.resolve("@pulumi/pulumi/package.json")); ; directory = path.dirname(directory)) {
         const candidate = path.join(directory, "node_modules", "source-map-support", "register.js");
         if (fs.existsSync(candidate)) return candidate;
         if (directory === path.dirname(directory)) throw new Error("source-map-support, a dependency of @pulumi/pulumi, is not installed");
     }
 })();
+
+/** The node options the language host's process has before the program: Pulumi.yaml's nodeargs, source-map-support. */
+export function languageHostNodeArgs(withProjectNodeArgs = true): string[] {
+    return [...(withProjectNodeArgs ? projectNodeArgs() : []), "-r", SOURCE_MAP_SUPPORT];
+}
 
 /** `npm run build` when bin/ is missing or older than a source. */
 export function ensureBuilt(): void {
@@ -89,11 +94,11 @@ export interface Evaluation {
     registrations: Registration[];
 }
 
-export interface Registration {
-    type: string;
-    name: string;
-    inputs: Record<string, unknown>;
-}
+/** A resource as the mocks received it: what `mode: "replay"` registers again. */
+export type Registration = Pick<OfflineRegistration, "type" | "name" | "inputs">;
+
+/** What a child reports besides its figures. */
+export type Collected = "releases" | "resources" | "kubernetes" | "promises" | "registrations";
 
 export interface EvaluationOptions {
     runtime: Runtime;
@@ -106,8 +111,8 @@ export interface EvaluationOptions {
     stack?: string;
     /** Config on top of the stack file, e.g. `{ services: [...] }`. */
     overrides?: Record<string, unknown>;
-    collect?: Array<"releases" | "resources" | "kubernetes" | "promises" | "registrations">;
-    /** Node options after Pulumi.yaml's nodeargs, e.g. `--cpu-prof`. */
+    collect?: Collected[];
+    /** Node options after the language host's, e.g. `--cpu-prof`. */
     nodeOptions?: string[];
     /** Leave out Pulumi.yaml's nodeargs (to measure what they change); they are passed by default. */
     withoutProjectNodeArgs?: boolean;
@@ -117,8 +122,11 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
     const stack = options.stack ?? "dev";
     const { config, secretKeys } = options.mode === "floor" ? { config: {}, secretKeys: [] } : offlineConfig(stack, options.overrides);
     const program = options.runtime === "compiled" ? COMPILED_PROGRAM : path.join(REPO_ROOT, "index.ts");
-    const hook = ["-r", SOURCE_MAP_SUPPORT, ...(options.runtime === "ts-node" ? ["-r", "ts-node/register"] : [])];
-    const nodeArgs = [...(options.withoutProjectNodeArgs ? [] : projectNodeArgs()), ...(options.nodeOptions ?? [])];
+    const nodeArgs = [
+        ...languageHostNodeArgs(!options.withoutProjectNodeArgs),
+        ...(options.runtime === "ts-node" ? ["-r", "ts-node/register"] : []),
+        ...(options.nodeOptions ?? []),
+    ];
     // The run goes in a file: a thousand services' config is more than one environment variable may hold (128 KiB).
     const runDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "bench-run-"));
     const runFile = path.join(runDirectory, "run.json");
@@ -128,7 +136,7 @@ export function evaluateInChild(options: EvaluationOptions): Evaluation {
         JSON.stringify({ project: PROJECT, stack, config, secretKeys, collect: options.collect ?? [], registrations: options.registrations }),
     );
     const started = performance.now();
-    const child = spawnSync(process.execPath, [...nodeArgs, ...hook, harness()], {
+    const child = spawnSync(process.execPath, [...nodeArgs, harness()], {
         cwd: REPO_ROOT,
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,

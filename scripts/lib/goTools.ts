@@ -10,15 +10,20 @@ import { REPO_ROOT } from "./stackFile";
 
 export const INSTALL_TOOLS = "bash scripts/install-tools.sh";
 
-/** `NAME=value` lines of scripts/tool-versions.env, the one place the tool versions are pinned. */
-export const TOOL_VERSIONS: Record<string, string> = Object.fromEntries(
-    fs
-        .readFileSync(path.join(REPO_ROOT, "scripts", "tool-versions.env"), "utf8")
-        .split("\n")
-        .map((line) => /^([A-Z_]+)=(\S+)/.exec(line))
-        .filter((match): match is RegExpExecArray => Boolean(match))
-        .map((match) => [match[1], match[2]]),
-);
+/** The `NAME=value` lines of a versions file that shell scripts source (scripts/tool-versions.env and the like). */
+export function versionsFile(file: string): Record<string, string> {
+    return Object.fromEntries(
+        fs
+            .readFileSync(file, "utf8")
+            .split("\n")
+            .map((line) => /^([A-Z_]+)=(\S+)/.exec(line))
+            .filter((match): match is RegExpExecArray => Boolean(match))
+            .map((match) => [match[1], match[2]]),
+    );
+}
+
+/** scripts/tool-versions.env, the one place the tool versions are pinned. */
+export const TOOL_VERSIONS = versionsFile(path.join(REPO_ROOT, "scripts", "tool-versions.env"));
 
 const built = new Map<string, string>();
 let bin: string | undefined;

@@ -4,12 +4,9 @@
 // the whole stack. Levels, "disabled" and config are applied by the pack itself, exactly as under the engine.
 import type { AnalyzeResponse, AnalyzerInfo } from "@pulumi/pulumi/proto/analyzer_pb";
 import { PolicyType } from "@pulumi/pulumi/proto/analyzer_pb";
-import * as fs from "fs";
-import * as path from "path";
-import { parse } from "yaml";
 import type { Registration } from "./offlineEvaluation";
 import { type AnalyzedResource, configuredLevel, levelName, type RunningPack } from "./policyPack";
-import { PROJECT, REPO_ROOT } from "./stackFile";
+import { PROJECT, projectFile } from "./stackFile";
 
 export interface Violation {
     policy: string;
@@ -88,11 +85,7 @@ function assertKnownPolicies(configFile: Record<string, unknown>, info: Analyzer
 
 /** The tags the CLI derives from Pulumi.yaml; tags set with `pulumi stack tag set` live in the backend, out of reach offline. */
 function projectTags(): Record<string, string> {
-    const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
-        name: string;
-        description?: string;
-        runtime: string | { name: string };
-    };
+    const project = projectFile();
     const runtime = typeof project.runtime === "string" ? project.runtime : project.runtime.name;
     return { "pulumi:project": project.name, "pulumi:runtime": runtime, ...(project.description ? { "pulumi:description": project.description } : {}) };
 }

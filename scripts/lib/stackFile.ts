@@ -1,12 +1,27 @@
-// A stack's Pulumi.<stack>.yaml as Pulumi hands it to the program, for the tools that evaluate the
-// program offline (render, bench, tests). Secret values are encrypted there and not readable offline.
+// Pulumi.yaml, and a stack's Pulumi.<stack>.yaml as Pulumi hands it to the program, for the tools that evaluate
+// the program offline (render, bench, tests). Secret values are encrypted there and not readable offline.
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { SECRET_KEYS } from "../../stacks/config";
 
-export const PROJECT = "observability";
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** The project file's keys these tools read. */
+export interface ProjectFile {
+    name: string;
+    description?: string;
+    main: string;
+    runtime: string | { name: string; options?: { typescript?: boolean; nodeargs?: string } };
+    [key: string]: unknown;
+}
+
+/** Pulumi.yaml as committed. */
+export function projectFile(): ProjectFile {
+    return parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as ProjectFile;
+}
+
+export const PROJECT = projectFile().name;
 /** The wrapper Pulumi puts around a secret when it serializes resource inputs. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 

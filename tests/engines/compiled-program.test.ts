@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { COMPILED_PROGRAM, ensureBuilt, evaluateInChild, projectNodeArgs, SOURCE_MAP_SUPPORT } from "../../scripts/lib/childEvaluation";
+import { COMPILED_PROGRAM, ensureBuilt, evaluateInChild, languageHostNodeArgs } from "../../scripts/lib/childEvaluation";
 import { REPO_ROOT } from "../../scripts/lib/stackFile";
 import { programFile } from "../../scripts/up-dev";
 import { assertCompiledProgramIsCurrent, BUILD_DIRECTORY, SOURCE_DIRECTORIES, staleSources } from "../../stacks/compiledProgram";
@@ -95,7 +95,7 @@ describe("compiled program", function () {
                 thrown: new TypeError("the message").stack,
                 resourceFrames: Resource.callsites().length,
             })));`;
-        const run = spawnSync(process.execPath, [...projectNodeArgs(), "-r", SOURCE_MAP_SUPPORT, "-e", script], { cwd: REPO_ROOT, encoding: "utf8" });
+        const run = spawnSync(process.execPath, [...languageHostNodeArgs(), "-e", script], { cwd: REPO_ROOT, encoding: "utf8" });
         assert.strictEqual(run.status, 0, run.stderr);
         const { limit, thrown, resourceFrames } = JSON.parse(run.stdout) as { limit: number; thrown: string; resourceFrames: number };
         // Fewer than node's default of 10 frames: each costs Pulumi's tracked promises time (docs/performance.md).

@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { versionsFile } from "../../scripts/lib/goTools";
 import { ENGINE_DIR, engineBinDir } from "../support/engine/harness";
 
 // scripts/engine/build.sh takes the CLI and the Kubernetes provider from this machine when they are there at
@@ -10,9 +11,7 @@ import { ENGINE_DIR, engineBinDir } from "../support/engine/harness";
 // install` lays out), which spares a CI runner with internet access the Go builds; otherwise it builds them. The
 // installed ones here are the binaries the suite built, placed where those installations put them. The downloads
 // it tries where they are missing cannot succeed on this machine (no internet) and are not tested here.
-const versions = Object.fromEntries(
-    [...fs.readFileSync(path.join(ENGINE_DIR, "versions.env"), "utf8").matchAll(/^([A-Z_]+)=(\S+)/gm)].map((match) => [match[1], match[2]]),
-);
+const versions = versionsFile(path.join(ENGINE_DIR, "versions.env"));
 
 describe("scripts/engine/build.sh with the engine installed on the machine", function () {
     this.timeout(20 * 60_000);

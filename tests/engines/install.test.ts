@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { CHARTS } from "../../components/charts";
 import { MAX_HISTORY } from "../../components/helm";
+import { versionsFile } from "../../scripts/lib/goTools";
 import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";
 import { committedStackManifests, type StackManifests } from "../../scripts/lib/stackManifests";
 import { REPO_ROOT, STACK_NAMES } from "../helpers/stacks";
@@ -17,14 +18,7 @@ import { RESTRICTED_EXCEPTIONS } from "../support/podSecurity";
 // program's name, values, --atomic and timeout, in the program's order; an upgrade with the same values; an
 // uninstall. kwok reports pods Ready without running them and no operator runs: docs/proven.md says what that leaves out.
 const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet"];
-const CLUSTER_VERSIONS = Object.fromEntries(
-    fs
-        .readFileSync(path.join(REPO_ROOT, "scripts", "cluster", "versions.env"), "utf8")
-        .split("\n")
-        .map((line) => /^([A-Z_]+)=(\S+)/.exec(line))
-        .filter((m): m is RegExpExecArray => Boolean(m))
-        .map((m) => [m[1], m[2]]),
-);
+const CLUSTER_VERSIONS = versionsFile(path.join(REPO_ROOT, "scripts", "cluster", "versions.env"));
 
 for (const stack of STACK_NAMES) {
     describe(`install of the ${stack} stack on a real API server (kwok nodes)`, function () {

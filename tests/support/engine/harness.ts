@@ -15,12 +15,11 @@ import { CHARTS, type ChartKey } from "../../../components/charts";
 import { mergeValues } from "../../../components/chartValues";
 import { chartSource } from "../../../scripts/lib/chartSource";
 import { helmBinary } from "../../../scripts/lib/helmTemplate";
-import { REPO_ROOT } from "../../../scripts/lib/stackFile";
+import { PROJECT, projectFile, REPO_ROOT } from "../../../scripts/lib/stackFile";
 
 export const ENGINE_DIR = path.join(REPO_ROOT, "scripts", "engine");
 /** Launchers the engine finds on PATH by plugin name: the stand-in provider and Pulumi's dynamic provider host. */
 export const STANDIN_PLUGINS = path.join(REPO_ROOT, "tests", "support", "engine", "plugins");
-export const PROJECT = "observability";
 
 /** Builds the engine when this machine has not yet (./build.sh); its bin/ directory. Throws when it cannot. */
 export function engineBinDir(): string {
@@ -118,7 +117,7 @@ export async function engineStack(options: EngineStackOptions): Promise<Stack> {
     for (const dir of ["project", "state", "home", "standin"]) fs.mkdirSync(path.join(workDir, dir), { recursive: true });
     const projectDir = path.join(workDir, "project");
     // The project without `main`: the program is inline (the engine checks that `main` exists).
-    const { main: _main, ...project } = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
+    const { main: _main, ...project } = projectFile();
     fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), stringify(project));
     const stackFile = parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
     const config: Record<string, unknown> = { ...(stackFile.config ?? {}) };
