@@ -226,8 +226,7 @@ describe("Collector: profiles", function () {
                 const receiver = [...components[stack].values()].find((b) => b.name === "pyroscope.receive_http")!;
                 const http = childBlock(receiver, "http");
                 assert.strictEqual(literal(http, "listen_address"), "0.0.0.0");
-                const release = built[stack].resources.find((r) => r.type === RELEASE_TYPE && r.inputs.name === "alloy")!;
-                const port = release.inputs.values.alloy.extraPorts.find((p: any) => p.port === 4040);
+                const port = built[stack].values.alloy.extraPorts.find((p: any) => p.port === 4040);
                 assert.ok(port, "no Service port 4040");
                 assert.strictEqual(port.targetPort, literal(http, "listen_port"));
             });

@@ -1,5 +1,6 @@
 // The collector built under Pulumi's mocks for a stack, as the collector tests read it.
 import { Collector, type CollectorArgs } from "../../components/collector/Collector";
+import { COLLECTOR_RELEASE } from "../../components/collector/names";
 import type { StackConfig } from "../../stacks/schema";
 import { captureResources, type RecordedResource } from "./pulumi";
 import { loadStack } from "./stacks";
@@ -8,7 +9,7 @@ export interface BuiltCollector {
     config: StackConfig;
     collector: Collector;
     resources: RecordedResource[];
-    /** The values of the collector's own release ("alloy"; the eBPF profiler's is another). */
+    /** The values of the collector's own release (COLLECTOR_RELEASE; the eBPF profiler's is another). */
     values: Record<string, any>;
     lokiPushUrl: string;
     tempoEndpoint: string;
@@ -37,6 +38,6 @@ export async function buildCollector(
             ...args,
         });
     });
-    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "alloy")!;
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === COLLECTOR_RELEASE)!;
     return { config, collector: collector!, resources, values: release.inputs.values, lokiPushUrl, tempoEndpoint, pyroscopeWriteUrl };
 }
