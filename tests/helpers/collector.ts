@@ -1,6 +1,7 @@
 // The collector built under Pulumi's mocks for a stack, as the collector tests read it.
 import { Collector, type CollectorArgs } from "../../components/collector/Collector";
 import { COLLECTOR_RELEASE } from "../../components/collector/names";
+import { HELM_RELEASE_TYPE } from "../../components/helm";
 import type { StackConfig } from "../../stacks/schema";
 import { captureResources, type RecordedResource } from "./pulumi";
 import { loadStack } from "./stacks";
@@ -38,6 +39,6 @@ export async function buildCollector(
             ...args,
         });
     });
-    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === COLLECTOR_RELEASE)!;
+    const release = resources.find((r) => r.type === HELM_RELEASE_TYPE && r.inputs.name === COLLECTOR_RELEASE)!;
     return { config, collector: collector!, resources, values: release.inputs.values, lokiPushUrl, tempoEndpoint, pyroscopeWriteUrl };
 }

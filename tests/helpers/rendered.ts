@@ -3,7 +3,7 @@
 // charts write) instead of predicting it from values plus the chart's defaults.
 import * as assert from "assert";
 import { parse } from "yaml";
-import type { KubernetesObject, RenderedRelease } from "../../scripts/lib/helmTemplate";
+import { HELM_RELEASE_TYPE, type KubernetesObject, type RenderedRelease } from "../../scripts/lib/helmTemplate";
 import { releaseToRender, renderAsInstalled } from "../../scripts/lib/stackManifests";
 import { captureResources, type RecordedResource } from "./pulumi";
 
@@ -28,7 +28,7 @@ export async function componentRelease<T>(create: () => T): Promise<ComponentRel
     const resources = await captureResources(() => {
         component = create();
     });
-    const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+    const releases = resources.filter((r) => r.type === HELM_RELEASE_TYPE);
     assert.strictEqual(releases.length, 1);
     return { component: component!, resources, release: releases[0].inputs, rendered: renderRelease(releases[0].inputs) };
 }
