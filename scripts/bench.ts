@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     if (runs("footprint")) footprints();
     if (runs("tests")) testSuite(flag("skip-tests"));
     if (runs("engine", flag("engine"))) await enginePreview(option("engine-runs", 3));
-    if (runs("profile", flag("profile"))) profile();
+    if (runs("profile", flag("profile"))) profile(option("runs", 5));
 }
 
 main().catch((error: unknown) => {

@@ -2,10 +2,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../lib/stackFile";
+import { declaringCost } from "./declaring";
 import { evaluate, table } from "./measure";
 
-/** Where one production evaluation spends its CPU: self time of V8's sampling profile, by package. */
-export function profile(): void {
+/**
+ * Where one production evaluation spends its CPU: self time of V8's sampling profile, by package; the promises
+ * Pulumi tracks; what declaring each kind of resource costs (`runs` rounds).
+ */
+export function profile(runs: number): void {
     console.log("\n5. Profile of one production evaluation (compiled, node --cpu-prof), self time by package");
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), "bench-profile-"));
     evaluate({ runtime: "compiled", mode: "program", stack: "production", nodeOptions: ["--cpu-prof", `--cpu-prof-dir=${directory}`] });
@@ -49,4 +53,5 @@ export function profile(): void {
     const tracked = promises.reduce((sum, [, count]) => sum + count, 0);
     console.log(`\n  promises Pulumi tracked (each takes a stack trace, empty under Pulumi.yaml's nodeargs): ${tracked} for ${registered} resources`);
     table(["context", "promises"], [...promises].sort((a, b) => b[1] - a[1]).slice(0, 8));
+    declaringCost(runs);
 }
