@@ -1,7 +1,8 @@
 // Figures for review, no assertions: how long the program takes to evaluate (as `pulumi preview` would, one
 // process per run, under mocks: no engine, no cluster), how that grows with the number of services, what each
 // stack asks of a cluster, how long the test suite runs, and (--engine) how long a real `pulumi preview` of
-// production takes with one service and with a thousand.
+// production takes with one service and with a thousand. --profile adds where production's CPU goes, with a
+// replay of its resources per kind over `--runs` rounds.
 //   npm run bench [-- --runs 5 --scale-runs 3 --skip-tests --profile --engine --engine-runs 3 --only engine,scale]
 // Each evaluation's figures are medians of the clock since the process started and of the CPU time it used
 // (user + system, every thread): on a machine shared with other work the CPU time moves less.
@@ -34,8 +35,8 @@ async function main(): Promise<void> {
     if (runs("scale")) scale(option("scale-runs", 3));
     if (runs("footprint")) footprints();
     if (runs("tests")) testSuite(flag("skip-tests"));
-    if (runs("engine", flag("engine"))) await enginePreview(option("engine-runs", 3));
     if (runs("profile", flag("profile"))) profile(option("runs", 5));
+    if (runs("engine", flag("engine"))) await enginePreview(option("engine-runs", 3));
 }
 
 main().catch((error: unknown) => {

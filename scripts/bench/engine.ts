@@ -4,8 +4,7 @@ import * as path from "path";
 import { SECRET_KEYS } from "../../stacks/config";
 import { startCluster } from "../../tests/support/cluster";
 import { engineBinDir, engineStack, engineWorkDir, serveChartRepository, serveGrafanaHealth } from "../../tests/support/engine/harness";
-import { median, table } from "./measure";
-import { generatedServices } from "./scale";
+import { generatedServices, median, table } from "./measure";
 
 /**
  * `pulumi preview` of production through the real engine (the suite's: tests/support/engine), with one service

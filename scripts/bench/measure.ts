@@ -86,3 +86,15 @@ export function machine(): void {
     console.log(`  CPU: ${cpus[0]?.model ?? "unknown"} × ${cpus.length} logical cores (available parallelism ${os.availableParallelism()})`);
     console.log(`  memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()} ${os.arch()}; node ${process.version}`);
 }
+
+/** `count` services with SLOs, spread over ten namespaces: what the scale and engine sections declare. */
+export function generatedServices(count: number) {
+    return Array.from({ length: count }, (_, index) => ({
+        name: `service-${String(index + 1).padStart(3, "0")}`,
+        namespace: `team-${index % 10}`,
+        team: `team-${index % 10}`,
+        availabilityObjective: 99.9,
+        latencyObjective: 95,
+        latencyThresholdMs: 300,
+    }));
+}

@@ -6,11 +6,11 @@ import { declaringCost } from "./declaring";
 import { evaluate, table } from "./measure";
 
 /**
- * Where one production evaluation spends its CPU: self time of V8's sampling profile, by package; the promises
- * Pulumi tracks; what declaring each kind of resource costs (`runs` rounds).
+ * Where production's evaluation spends its CPU: self time of V8's sampling profile of one evaluation, by package;
+ * the promises Pulumi tracks; what declaring each kind of resource costs (`runs` rounds of replays).
  */
 export function profile(runs: number): void {
-    console.log("\n5. Profile of one production evaluation (compiled, node --cpu-prof), self time by package");
+    console.log("\n5. Profile: one production evaluation (compiled, node --cpu-prof), self time by package");
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), "bench-profile-"));
     evaluate({ runtime: "compiled", mode: "program", stack: "production", nodeOptions: ["--cpu-prof", `--cpu-prof-dir=${directory}`] });
     const file = fs.readdirSync(directory).find((name) => name.endsWith(".cpuprofile"))!;

@@ -1,18 +1,7 @@
 import type { EvaluationOptions } from "../lib/childEvaluation";
-import { measure, ms, pairedRatio, table } from "./measure";
+import { generatedServices, measure, ms, pairedRatio, table } from "./measure";
 
 const SCALE = [1, 10, 100, 1000];
-
-export function generatedServices(count: number) {
-    return Array.from({ length: count }, (_, index) => ({
-        name: `service-${String(index + 1).padStart(3, "0")}`,
-        namespace: `team-${index % 10}`,
-        team: `team-${index % 10}`,
-        availabilityObjective: 99.9,
-        latencyObjective: 95,
-        latencyThresholdMs: 300,
-    }));
-}
 
 export function scale(runs: number): void {
     console.log(
