@@ -1,5 +1,5 @@
 import type { Evaluation, Registration } from "../lib/childEvaluation";
-import { evaluate, measure, median, ms, table } from "./measure";
+import { measure, median, ms, pairedDifferences, recordedRegistrations, table } from "./measure";
 
 /** The kinds measured: those whose resources hold at least this many input values together. */
 const MIN_VALUES_PER_KIND = 100;
@@ -15,11 +15,8 @@ function inputValues(value: unknown): number {
     return 1 + Object.values(value).reduce((sum: number, item) => sum + inputValues(item), 0);
 }
 
-/** The median of the paired differences in CPU, with their spread: "49 ms (31–70)". */
-function added(more: Evaluation[], base: Evaluation[], pickBase: (run: Evaluation) => number, divisor = 1) {
-    const differences = more.map((run, round) => (run.evaluatedCpuMs - pickBase(base[round])) / divisor).sort((a, b) => a - b);
-    return { median: median(differences), spread: `${ms(differences[0])}–${ms(differences[differences.length - 1])}` };
-}
+/** The median of some CPU times, with their spread over the rounds: "30 ms (26 ms–35 ms)". */
+const withSpread = (sorted: number[]) => `${ms(median(sorted))} (${ms(sorted[0])}–${ms(sorted[sorted.length - 1])})`;
 
 /**
  * What declaring each kind of resource costs without the program: production's resources replayed
@@ -31,7 +28,7 @@ export function declaringCost(runs: number): void {
     console.log(
         `\n  what declaring each kind of resource costs: production's resources replayed, and with ${EXTRA_SETS} more copies of a kind, median of ${runs} rounds (and their spread)`,
     );
-    const { registrations } = evaluate({ runtime: "compiled", mode: "program", stack: "production", collect: ["registrations"] });
+    const registrations = recordedRegistrations("production");
     const kinds = new Map<string, { resources: Registration[]; values: number }>();
     for (const registration of registrations) {
         const kind = kinds.get(registration.type) ?? { resources: [], values: 0 };
@@ -55,25 +52,26 @@ export function declaringCost(runs: number): void {
         ],
         runs,
     );
+    const cpu = (run: Evaluation) => run.evaluatedCpuMs;
     const rows = measured.map(([type, kind], index) => {
-        const set = added(withCopies[index].runs, asTheyAre.runs, (run) => run.evaluatedCpuMs, EXTRA_SETS);
+        const perSet = pairedDifferences(withCopies[index].runs, asTheyAre.runs, cpu).map((difference) => difference / EXTRA_SETS);
         return [
             type,
             kind.resources.length,
             kind.values,
-            `${ms(set.median)} (${set.spread})`,
-            `${(set.median / kind.resources.length).toFixed(1)} ms`,
-            `${((1000 * set.median) / kind.values).toFixed(0)} µs`,
+            withSpread(perSet),
+            `${(median(perSet) / kind.resources.length).toFixed(1)} ms`,
+            `${((1000 * median(perSet)) / kind.values).toFixed(0)} µs`,
         ];
     });
     // The whole replay over the floor also holds what each kind's first resource loads (its SDK module) and the
     // run file: no per-resource figure for it.
-    const whole = added(asTheyAre.runs, floor.runs, (run) => run.loadedCpuMs);
+    const whole = pairedDifferences(asTheyAre.runs, floor.runs, cpu, (run) => run.loadedCpuMs);
     rows.push([
         "all, over the SDK floor, with their modules' loading",
         registrations.length,
         [...kinds.values()].reduce((sum, kind) => sum + kind.values, 0),
-        `${ms(whole.median)} (${whole.spread})`,
+        withSpread(whole),
         "-",
         "-",
     ]);

@@ -1,7 +1,7 @@
 // What every section of the bench shares: one evaluation in a fresh process, rounds of them with the order
 // reversed every other round, ratios paired within rounds, and the printed tables.
 import * as os from "os";
-import { type Evaluation, type EvaluationOptions, evaluateInChild } from "../lib/childEvaluation";
+import { type Evaluation, type EvaluationOptions, evaluateInChild, type Registration } from "../lib/childEvaluation";
 
 export const STACKS = ["dev", "staging", "production"] as const;
 
@@ -50,6 +50,11 @@ export function pairedRatio(a: Evaluation[], b: Evaluation[], pickA: (r: Evaluat
     return median(a.map((run, round) => pickA(run) / pickB(b[round])));
 }
 
+/** `a − b` within each round, sorted: their median is what `a` adds, their ends the spread over the rounds. */
+export function pairedDifferences(a: Evaluation[], b: Evaluation[], pickA: (r: Evaluation) => number, pickB = pickA): number[] {
+    return a.map((run, round) => pickA(run) - pickB(b[round])).sort((x, y) => x - y);
+}
+
 /** Evaluations against the floor's loading, paired within rounds: "1.62× the SDK floor, CPU 1.70×". */
 export function versusFloor(runs: Evaluation[], floorRuns: Evaluation[]): string {
     const clock = pairedRatio(
@@ -85,6 +90,13 @@ export function machine(): void {
     console.log("Machine");
     console.log(`  CPU: ${cpus[0]?.model ?? "unknown"} × ${cpus.length} logical cores (available parallelism ${os.availableParallelism()})`);
     console.log(`  memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()} ${os.arch()}; node ${process.version}`);
+}
+
+const recorded = new Map<string, Registration[]>();
+/** The resources one evaluation of `stack` registers, recorded once per bench run: what its replays register. */
+export function recordedRegistrations(stack: string): Registration[] {
+    if (!recorded.has(stack)) recorded.set(stack, evaluate({ runtime: "compiled", mode: "program", stack, collect: ["registrations"] }).registrations);
+    return recorded.get(stack)!;
 }
 
 /** `count` services with SLOs, spread over ten namespaces: what the scale and engine sections declare. */
